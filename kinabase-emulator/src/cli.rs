@@ -1,0 +1,117 @@
+//! The `kinabase-emulator` command line, shared by the binary and `cargo xtask emulate`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::{Account, Emulator, EmulatorConfig, ListingForm, RateLimit, RecordShape};
+
+/// Options of `kinabase-emulator` / `cargo xtask emulate`.
+#[derive(Debug, Clone, Args)]
+pub struct EmulateArgs {
+    /// Account fixture to serve (JSON: collections, fields, seed records).
+    #[arg(long, default_value = "fixtures/accounts/field-service.json")]
+    pub account: PathBuf,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8099)]
+    pub port: u16,
+    /// App ID to accept at POST /token.
+    #[arg(long, default_value = crate::DEFAULT_APP_ID)]
+    pub app_id: String,
+    /// App Secret to accept at POST /token.
+    #[arg(long, default_value = crate::DEFAULT_APP_SECRET, hide_default_value = true)]
+    pub app_secret: String,
+    /// Token lifetime in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub token_lifetime: u64,
+    /// Requests allowed per minute (0 turns the limit off).
+    #[arg(long, default_value_t = 100)]
+    pub rate_limit: u32,
+    /// Form of GET /collections.
+    #[arg(long, value_enum, default_value_t = Listing::Array)]
+    pub listing: Listing,
+    /// Shape of records.
+    #[arg(long, value_enum, default_value_t = Shape::Nested)]
+    pub shape: Shape,
+    /// Persist writes to this file and resume from it.
+    #[arg(long)]
+    pub data_file: Option<PathBuf>,
+}
+
+/// `--listing` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Listing {
+    /// A bare JSON array.
+    Array,
+    /// `{"collections": [...]}`.
+    Wrapped,
+    /// A page envelope.
+    Paged,
+}
+
+/// `--shape` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shape {
+    /// Fields under `data`.
+    Nested,
+    /// Fields beside the metadata.
+    Flat,
+}
+
+impl EmulateArgs {
+    /// The emulator configuration these options describe.
+    pub fn config(&self) -> EmulatorConfig {
+        EmulatorConfig {
+            app_id: self.app_id.clone(),
+            app_secret: self.app_secret.clone(),
+            token_lifetime: Duration::from_secs(self.token_lifetime.max(1)),
+            rate_limit: (self.rate_limit > 0).then_some(RateLimit {
+                requests: self.rate_limit,
+                per: Duration::from_secs(60),
+            }),
+            listing_form: match self.listing {
+                Listing::Array => ListingForm::BareArray,
+                Listing::Wrapped => ListingForm::Wrapped,
+                Listing::Paged => ListingForm::Paged,
+            },
+            record_shape: match self.shape {
+                Shape::Nested => RecordShape::Nested,
+                Shape::Flat => RecordShape::Flat,
+            },
+            data_file: self.data_file.clone(),
+            port: self.port,
+            ..EmulatorConfig::default()
+        }
+    }
+}
+
+/// Serves until Ctrl-C. Prints the base URL and the credentials it accepts.
+pub fn run(args: &EmulateArgs) -> Result<(), String> {
+    let account = Account::load(&args.account).map_err(|e| e.to_string())?;
+    let emulator = Emulator::start(account, args.config())
+        .map_err(|e| format!("cannot start the emulator on 127.0.0.1:{}: {e}", args.port))?;
+    println!("Kinabase emulator serving {}", args.account.display());
+    println!("  base URL:   {}", emulator.base_url());
+    println!("  app id:     {}", emulator.app_id());
+    println!("  app secret: {}", emulator.app_secret());
+    println!("Try:");
+    println!(
+        "  curl -s -X POST {}token -H 'Content-Type: application/json' -d '{{\"appId\":\"{}\",\"secret\":\"{}\"}}'",
+        emulator.base_url(),
+        emulator.app_id(),
+        emulator.app_secret()
+    );
+    println!("Press Ctrl-C to stop.");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?;
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    println!("stopped");
+    Ok(())
+}
