@@ -569,9 +569,7 @@ fn unknown_key_message(c: &CollectionState, key: &str) -> String {
 type ExternalIds = BTreeMap<String, String>;
 
 /// Takes `data` and `external` out of a create or update body.
-fn split_write_body(
-    body: &Value,
-) -> Result<(Map<String, Value>, ExternalIds), StoreError> {
+fn split_write_body(body: &Value) -> Result<(Map<String, Value>, ExternalIds), StoreError> {
     let obj = body.as_object().ok_or_else(|| {
         StoreError::Invalid("the body must be a record object: {\"data\": {...}}".into())
     })?;

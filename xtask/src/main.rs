@@ -32,12 +32,20 @@ fn main() {
 }
 
 fn demo() -> Result<(), String> {
-    let account = kinabase_emulator::Account::load("fixtures/accounts/field-service.json".as_ref()).map_err(|e| e.to_string())?;
-    let emulator = kinabase_emulator::Emulator::start(account, kinabase_emulator::EmulatorConfig::default()).map_err(|e| e.to_string())?;
+    let account = kinabase_emulator::Account::load("fixtures/accounts/field-service.json".as_ref())
+        .map_err(|e| e.to_string())?;
+    let emulator =
+        kinabase_emulator::Emulator::start(account, kinabase_emulator::EmulatorConfig::default())
+            .map_err(|e| e.to_string())?;
     println!("emulator: {}", emulator.base_url());
     emulator.with_store(|s| {
         for c in &s.collections {
-            println!("  {:<16} {:>3} fields {:>4} records", c.def.name, c.def.fields.len(), c.records.len());
+            println!(
+                "  {:<16} {:>3} fields {:>4} records",
+                c.def.name,
+                c.def.fields.len(),
+                c.records.len()
+            );
         }
     });
     Ok(())

@@ -1,0 +1,240 @@
+//! Records as Kinabase returns them, in both documented shapes, and the `Collection` trait
+//! that generated bindings implement.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use jiff::Timestamp;
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::value::parse_timestamp;
+
+/// A collection of an account, as generated bindings describe it.
+///
+/// Generated code implements this for one unit type per collection; the typed handle
+/// (`CollectionHandle<C>`) is generic over it, so shared logic lives once in the runtime.
+pub trait Collection: 'static {
+    /// Stable collection id.
+    const ID: &'static str;
+    /// URL slug (used in request paths).
+    const SLUG: &'static str;
+    /// Display name.
+    const NAME: &'static str;
+    /// The typed fields of a record as read.
+    type Read: DeserializeOwned;
+    /// What a create sends: required fields are mandatory, read-only ones absent.
+    type Create: Serialize;
+    /// What an update sends: every field a `Patch`.
+    type Update: Serialize;
+}
+
+/// Any collection, untyped: fields as a JSON object. For collections that are not in
+/// the bindings (`Client::untyped`).
+#[derive(Debug, Clone, Copy)]
+pub enum Untyped {}
+
+impl Collection for Untyped {
+    const ID: &'static str = "";
+    const SLUG: &'static str = "";
+    const NAME: &'static str = "(untyped)";
+    type Read = Map<String, Value>;
+    type Create = Map<String, Value>;
+    type Update = Map<String, Value>;
+}
+
+/// One record: metadata and the typed fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record<T> {
+    /// Record id.
+    pub id: String,
+    /// The numeric id (`numericId`, or `recordId` in the flat shape).
+    pub numeric_id: Option<u64>,
+    /// When it was created.
+    pub created_at: Option<Timestamp>,
+    /// When it was last updated.
+    pub updated_at: Option<Timestamp>,
+    /// Who last updated it; may be empty.
+    pub updated_by: Option<String>,
+    /// Ids in external systems, by service (raw: the shape is undocumented).
+    pub external: Option<Value>,
+    /// The record's fields.
+    pub fields: T,
+}
+
+const META_KEYS: &[&str] = &[
+    "id",
+    "numericId",
+    "recordId",
+    "createdAt",
+    "updatedAt",
+    "updatedBy",
+    "external",
+    "data",
+];
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Record<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Record<T>, D::Error> {
+        d.deserialize_map(RecordVisitor(PhantomData))
+    }
+}
+
+struct RecordVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for RecordVisitor<T> {
+    type Value = Record<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kinabase record object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record<T>, A::Error> {
+        let mut id = None;
+        let mut numeric_id = None;
+        let mut created_at = None;
+        let mut updated_at = None;
+        let mut updated_by = None;
+        let mut external = None;
+        let mut nested: Option<T> = None;
+        // Flat shape: fields beside the metadata. Only filled when there is no `data`.
+        let mut rest = Map::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "id" => id = lenient_string(map.next_value::<Value>()?),
+                "numericId" | "recordId" => {
+                    let n = lenient_u64(map.next_value::<Value>()?);
+                    numeric_id = numeric_id.or(n);
+                }
+                "createdAt" => created_at = lenient_time(map.next_value::<Value>()?),
+                "updatedAt" => updated_at = lenient_time(map.next_value::<Value>()?),
+                "updatedBy" => updated_by = lenient_string(map.next_value::<Value>()?),
+                "external" => external = Some(map.next_value::<Value>()?).filter(|v| !v.is_null()),
+                // Decoded straight into T: the nested shape pays for no intermediate tree.
+                "data" if nested.is_none() => nested = map.next_value::<Option<T>>()?,
+                "data" => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                other => {
+                    rest.insert(other.to_string(), map.next_value::<Value>()?);
+                }
+            }
+        }
+        let fields = match nested {
+            Some(fields) => fields,
+            None => T::deserialize(Value::Object(rest)).map_err(de::Error::custom)?,
+        };
+        Ok(Record {
+            id: id.ok_or_else(|| de::Error::missing_field("id"))?,
+            numeric_id,
+            created_at,
+            updated_at,
+            updated_by,
+            external,
+            fields,
+        })
+    }
+}
+
+fn lenient_string(v: Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn lenient_u64(v: Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn lenient_time(v: Value) -> Option<Timestamp> {
+    v.as_str().and_then(parse_timestamp)
+}
+
+/// Whether a JSON key is record metadata rather than a field (flat shape).
+pub fn is_meta_key(key: &str) -> bool {
+    META_KEYS.contains(&key)
+}
+
+/// One page of a collection.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The records of this page.
+    #[serde(bound(deserialize = "T: DeserializeOwned"))]
+    pub records: Vec<Record<T>>,
+    /// Records in the whole (filtered) collection.
+    #[serde(default)]
+    pub total_records: Option<u64>,
+    /// This page's index, from 0.
+    #[serde(default)]
+    pub page_index: Option<u64>,
+    /// The page size used.
+    #[serde(default)]
+    pub page_size: Option<u64>,
+}
+
+/// The body create and update send, as documented:
+/// `{"id": null, "numericId": null, "data": {...}, "external": null}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteBody<'a, T: Serialize> {
+    /// Always null on create; the record id on a bulk update.
+    pub id: Option<&'a str>,
+    /// Always null.
+    pub numeric_id: Option<u64>,
+    /// The fields.
+    pub data: &'a T,
+    /// External ids by service, or null.
+    pub external: Option<&'a BTreeMap<String, String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Fields {
+        name: Option<String>,
+    }
+
+    #[test]
+    fn both_shapes_decode_alike() {
+        let nested: Record<Fields> = serde_json::from_value(json!({
+            "id": "r1", "numericId": 7, "data": {"name": "x", "extra": 1}, "external": null,
+            "createdAt": "18/08/2023 12:28:21 +00:00", "updatedAt": "2023-08-18T12:28:21Z", "whatever": [1]
+        }))
+        .unwrap();
+        let flat: Record<Fields> = serde_json::from_value(json!({
+            "name": "x", "id": "r1", "recordId": 7, "createdAt": "18/08/2023 12:28:21 +00:00",
+            "updatedAt": "18/08/2023 12:28:21 +00:00", "updatedBy": ""
+        }))
+        .unwrap();
+        assert_eq!(nested.fields, flat.fields);
+        assert_eq!(nested.numeric_id, flat.numeric_id);
+        assert_eq!(nested.created_at, flat.created_at);
+        assert_eq!(nested.updated_at, flat.updated_at);
+        assert!(nested.created_at.is_some());
+    }
+
+    #[test]
+    fn odd_metadata_never_breaks_a_read() {
+        let r: Record<Fields> = serde_json::from_value(json!({"id": 12, "numericId": "3", "createdAt": "yesterday", "updatedBy": null, "data": null})).unwrap();
+        assert_eq!(
+            (r.id.as_str(), r.numeric_id, r.created_at),
+            ("12", Some(3), None)
+        );
+        assert_eq!(r.fields, Fields { name: None });
+        assert!(
+            serde_json::from_value::<Record<Fields>>(json!({"data": {}})).is_err(),
+            "an id is required"
+        );
+    }
+}

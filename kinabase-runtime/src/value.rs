@@ -1,0 +1,604 @@
+//! The value types generated bindings use for Kinabase field values (contract §3).
+//!
+//! Every type here reads liberally (each documented alternative encoding) and writes the
+//! one form most likely to be accepted.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+use jiff::civil;
+use jiff::{SignedDuration, Timestamp};
+use rust_decimal::Decimal;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// A field value kept as raw JSON: files, lists, and types this version does not know.
+pub type Raw = serde_json::Value;
+
+/// A `date` field: a calendar day, or an instant when the value has a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Date {
+    /// `2024-03-01`.
+    Day(civil::Date),
+    /// An ISO 8601 date-time or `dd/MM/yyyy HH:mm:ss +hh:mm`.
+    Instant(Timestamp),
+}
+
+impl Date {
+    /// Parses every documented form. A date-time without an offset is taken as UTC.
+    pub fn parse(s: &str) -> Option<Date> {
+        let s = s.trim();
+        if let Ok(d) = s.parse::<civil::Date>()
+            && s.len() <= 10
+        {
+            return Some(Date::Day(d));
+        }
+        if let Some(ts) = parse_timestamp(s) {
+            return Some(Date::Instant(ts));
+        }
+        if let Ok(dt) = s.parse::<civil::DateTime>() {
+            return dt
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .ok()
+                .map(|z| Date::Instant(z.timestamp()));
+        }
+        civil::Date::strptime("%d/%m/%Y", s).ok().map(Date::Day)
+    }
+
+    /// The calendar day (UTC for instants).
+    pub fn day(&self) -> civil::Date {
+        match self {
+            Date::Day(d) => *d,
+            Date::Instant(ts) => ts.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+        }
+    }
+}
+
+impl From<civil::Date> for Date {
+    fn from(d: civil::Date) -> Date {
+        Date::Day(d)
+    }
+}
+
+impl From<Timestamp> for Date {
+    fn from(t: Timestamp) -> Date {
+        Date::Instant(t)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Date::Day(d) => write!(f, "{d}"),
+            Date::Instant(t) => write!(f, "{t}"),
+        }
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Date::parse(&s).ok_or_else(|| {
+            de::Error::custom(format!(
+                "{s:?} is not a date (2024-03-01, ISO 8601, or dd/MM/yyyy HH:mm:ss +hh:mm)"
+            ))
+        })
+    }
+}
+
+/// Parses a timestamp in ISO 8601 or Kinabase's `dd/MM/yyyy HH:mm:ss +hh:mm`.
+pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    s.parse::<Timestamp>()
+        .ok()
+        .or_else(|| Timestamp::strptime("%d/%m/%Y %H:%M:%S %:z", s).ok())
+}
+
+/// A `duration` field: written as a number of seconds; read from seconds or an ISO 8601
+/// duration string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Duration(pub SignedDuration);
+
+impl Duration {
+    /// A duration of whole seconds.
+    pub fn from_secs(secs: i64) -> Duration {
+        Duration(SignedDuration::from_secs(secs))
+    }
+
+    /// Whole seconds.
+    pub fn as_secs(&self) -> i64 {
+        self.0.as_secs()
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.subsec_nanos() == 0 {
+            s.serialize_i64(self.0.as_secs())
+        } else {
+            s.serialize_f64(self.0.as_secs_f64())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of seconds or an ISO 8601 duration")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
+                Ok(Duration::from_secs(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+                i64::try_from(v)
+                    .map(Duration::from_secs)
+                    .map_err(|_| E::custom("duration too large"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
+                SignedDuration::try_from_secs_f64(v)
+                    .map(Duration)
+                    .map_err(|_| E::custom(format!("{v} is not a duration in seconds")))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+                if let Ok(n) = v.trim().parse::<f64>() {
+                    return self.visit_f64(n);
+                }
+                v.parse::<SignedDuration>()
+                    .map(Duration)
+                    .map_err(|_| E::custom(format!("{v:?} is not a duration")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A `currency` amount: exact decimal in Rust, a JSON number on the wire (rust_decimal's
+/// own serde writes strings, which Kinabase does not promise to accept). Reads numbers and
+/// numeric strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Currency(pub Decimal);
+
+impl Currency {
+    /// Parses a decimal amount such as `"12.50"`.
+    pub fn parse(s: &str) -> Option<Currency> {
+        let s = s.trim();
+        Decimal::from_str_exact(s)
+            .or_else(|_| Decimal::from_scientific(s))
+            .ok()
+            .map(Currency)
+    }
+}
+
+impl From<Decimal> for Currency {
+    fn from(d: Decimal) -> Currency {
+        Currency(d)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Through the shortest decimal text, so 19.99 goes out as 19.99.
+        let f: f64 = self
+            .0
+            .to_string()
+            .parse()
+            .map_err(serde::ser::Error::custom)?;
+        s.serialize_f64(f)
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Currency, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Currency;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or a numeric string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Currency, E> {
+                Ok(Currency(Decimal::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Currency, E> {
+                Ok(Currency(Decimal::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Currency, E> {
+                // f64's Display is the shortest text that round-trips: 19.99, not 19.98999…
+                Currency::parse(&v.to_string())
+                    .ok_or_else(|| E::custom(format!("{v} is out of range for a currency amount")))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Currency, E> {
+                Currency::parse(v).ok_or_else(|| E::custom(format!("{v:?} is not a number")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Reads a `number` or `rating` value that may come as a number or a numeric string.
+pub fn lenient_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = Option<f64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number or a numeric string")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Option<f64>, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Option<f64>, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<f64>, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<f64>, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<f64>, E> {
+            Ok(Some(v))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<f64>, E> {
+            if v.trim().is_empty() {
+                return Ok(None);
+            }
+            v.trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| E::custom(format!("{v:?} is not a number")))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// A reference to a record of collection `C`: a link field's value.
+///
+/// The type parameter makes a reference to a Supplier unusable where a reference to a Job
+/// is expected. On the wire it is `{"id": "..."}`; a bare id string is read too.
+pub struct RecordRef<C: ?Sized> {
+    id: String,
+    _to: PhantomData<fn() -> C>,
+}
+
+impl<C: ?Sized> RecordRef<C> {
+    /// A reference to the record with this id.
+    pub fn new(id: impl Into<String>) -> RecordRef<C> {
+        RecordRef {
+            id: id.into(),
+            _to: PhantomData,
+        }
+    }
+
+    /// The record id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl<C: ?Sized> Clone for RecordRef<C> {
+    fn clone(&self) -> Self {
+        RecordRef::new(self.id.clone())
+    }
+}
+
+impl<C: ?Sized> fmt::Debug for RecordRef<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RecordRef({:?})", self.id)
+    }
+}
+
+impl<C: ?Sized> PartialEq for RecordRef<C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl<C: ?Sized> Eq for RecordRef<C> {}
+
+impl<C: ?Sized> Hash for RecordRef<C> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl<C: ?Sized> PartialOrd for RecordRef<C> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<C: ?Sized> Ord for RecordRef<C> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.id.cmp(&other.id)
+    }
+}
+
+impl<C: ?Sized> Serialize for RecordRef<C> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("id", &self.id)?;
+        m.end()
+    }
+}
+
+impl<'de, C: ?Sized> Deserialize<'de> for RecordRef<C> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RecordRef<C>, D::Error> {
+        struct V<C: ?Sized>(PhantomData<fn() -> C>);
+        impl<'de, C: ?Sized> Visitor<'de> for V<C> {
+            type Value = RecordRef<C>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a record reference: {\"id\": \"...\"} or an id string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RecordRef<C>, E> {
+                Ok(RecordRef::new(v))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RecordRef<C>, A::Error> {
+                let mut id = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "id" {
+                        id = Some(match map.next_value::<serde_json::Value>()? {
+                            serde_json::Value::String(s) => s,
+                            serde_json::Value::Number(n) => n.to_string(),
+                            other => {
+                                return Err(de::Error::custom(format!(
+                                    "a record id must be a string, got {other}"
+                                )));
+                            }
+                        });
+                    } else {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+                id.map(RecordRef::new)
+                    .ok_or_else(|| de::Error::missing_field("id"))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A field in an update: keep it as it is, clear it, or set it.
+///
+/// On the wire: keep is an absent key, clear is `null`, set is the value. Generated
+/// update types mark every `Patch` field `#[serde(skip_serializing_if = "Patch::is_keep")]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Patch<T> {
+    /// Leave the field unchanged (the key is not sent).
+    #[default]
+    Keep,
+    /// Clear the field (`null` is sent).
+    Clear,
+    /// Set the field to this value.
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    /// Whether this is [`Patch::Keep`].
+    pub fn is_keep(&self) -> bool {
+        matches!(self, Patch::Keep)
+    }
+}
+
+impl<T> From<T> for Patch<T> {
+    fn from(v: T) -> Patch<T> {
+        Patch::Set(v)
+    }
+}
+
+impl<T: Serialize> Serialize for Patch<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Patch::Set(v) => v.serialize(s),
+            Patch::Keep | Patch::Clear => s.serialize_none(),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Patch<T>, D::Error> {
+        Ok(match Option::<T>::deserialize(d)? {
+            Some(v) => Patch::Set(v),
+            None => Patch::Clear,
+        })
+    }
+}
+
+/// A choice (`select`, `stage`) value: the known options of a field plus whatever label
+/// the account has that the bindings do not know yet. Generated enums implement it and
+/// get their serde impls from [`impl_choice!`](crate::impl_choice).
+pub trait Choice: Sized {
+    /// The value for a label; unknown labels become the enum's `Unknown` variant.
+    fn from_label(label: &str) -> Self;
+    /// The exact label, as Kinabase writes it.
+    fn label(&self) -> &str;
+}
+
+/// Serializes a choice as its exact label.
+pub fn serialize_choice<C: Choice, S: Serializer>(c: &C, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(c.label())
+}
+
+/// Deserializes a choice from its label.
+pub fn deserialize_choice<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<C, D::Error> {
+    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+    Ok(C::from_label(&s))
+}
+
+/// Implements `Serialize`, `Deserialize`, `Display` and `FromStr` for a [`Choice`] enum,
+/// so that generated code stays one line per choice type.
+#[macro_export]
+macro_rules! impl_choice {
+    ($ty:ty) => {
+        impl $crate::reexports::serde::Serialize for $ty {
+            fn serialize<S: $crate::reexports::serde::Serializer>(
+                &self,
+                s: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                $crate::serialize_choice(self, s)
+            }
+        }
+        impl<'de> $crate::reexports::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: $crate::reexports::serde::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::deserialize_choice(d)
+            }
+        }
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str($crate::Choice::label(self))
+            }
+        }
+        impl ::std::str::FromStr for $ty {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok($crate::Choice::from_label(s))
+            }
+        }
+    };
+}
+
+impl FromStr for Date {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Date, String> {
+        Date::parse(s).ok_or_else(|| format!("{s:?} is not a date"))
+    }
+}
+
+/// The Colleagues system collection, for colleague fields of accounts whose bindings do
+/// not include it as a collection of their own.
+#[derive(Debug, Clone, Copy)]
+pub enum Colleagues {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dates_in_every_form() {
+        let day: Date = serde_json::from_value(json!("2024-03-01")).unwrap();
+        assert_eq!(day, Date::Day(civil::date(2024, 3, 1)));
+        assert_eq!(serde_json::to_value(day).unwrap(), json!("2024-03-01"));
+        let iso: Date = serde_json::from_value(json!("2024-03-01T10:30:00Z")).unwrap();
+        let kb: Date = serde_json::from_value(json!("01/03/2024 10:30:00 +00:00")).unwrap();
+        assert_eq!(iso, kb);
+        assert_eq!(
+            serde_json::to_value(iso).unwrap(),
+            json!("2024-03-01T10:30:00Z")
+        );
+        let naive: Date = serde_json::from_value(json!("2024-03-01T10:30:00")).unwrap();
+        assert_eq!(naive, iso);
+        assert!(serde_json::from_value::<Date>(json!("soon")).is_err());
+        assert!(serde_json::from_value::<Date>(json!(5)).is_err());
+    }
+
+    #[test]
+    fn durations_and_currency() {
+        let d: Duration = serde_json::from_value(json!(5400)).unwrap();
+        assert_eq!(d.as_secs(), 5400);
+        assert_eq!(serde_json::to_value(d).unwrap(), json!(5400));
+        let iso: Duration = serde_json::from_value(json!("PT1H30M")).unwrap();
+        assert_eq!(iso, d);
+        let c: Currency = serde_json::from_value(json!(19.99)).unwrap();
+        assert_eq!(c.to_string(), "19.99");
+        assert_eq!(serde_json::to_string(&c).unwrap(), "19.99");
+        let s: Currency = serde_json::from_value(json!("1250.50")).unwrap();
+        assert_eq!(s.0, Decimal::new(125050, 2));
+        assert!(serde_json::from_value::<Currency>(json!("lots")).is_err());
+    }
+
+    #[test]
+    fn record_refs_patches_and_choices() {
+        enum Jobs {}
+        let r: RecordRef<Jobs> =
+            serde_json::from_value(json!({"id": "abc", "name": "ignored"})).unwrap();
+        assert_eq!(r.id(), "abc");
+        let bare: RecordRef<Jobs> = serde_json::from_value(json!("abc")).unwrap();
+        assert_eq!(r, bare);
+        assert_eq!(serde_json::to_value(&r).unwrap(), json!({"id": "abc"}));
+
+        #[derive(Serialize)]
+        struct U {
+            #[serde(skip_serializing_if = "Patch::is_keep")]
+            a: Patch<i32>,
+            #[serde(skip_serializing_if = "Patch::is_keep")]
+            b: Patch<i32>,
+            #[serde(skip_serializing_if = "Patch::is_keep")]
+            c: Patch<i32>,
+        }
+        let u = U {
+            a: Patch::Keep,
+            b: Patch::Clear,
+            c: Patch::Set(3),
+        };
+        assert_eq!(serde_json::to_value(u).unwrap(), json!({"b": null, "c": 3}));
+
+        #[derive(Debug, PartialEq)]
+        enum Pri {
+            Low,
+            Unknown(String),
+        }
+        impl Choice for Pri {
+            fn from_label(l: &str) -> Pri {
+                if l == "Low" {
+                    Pri::Low
+                } else {
+                    Pri::Unknown(l.to_string())
+                }
+            }
+            fn label(&self) -> &str {
+                match self {
+                    Pri::Low => "Low",
+                    Pri::Unknown(s) => s,
+                }
+            }
+        }
+        crate::impl_choice!(Pri);
+        let p: Pri = serde_json::from_value(json!("Urgent!")).unwrap();
+        assert_eq!(p, Pri::Unknown("Urgent!".into()));
+        assert_eq!(serde_json::to_value(&p).unwrap(), json!("Urgent!"));
+        assert_eq!(serde_json::to_value(Pri::Low).unwrap(), json!("Low"));
+    }
+
+    #[test]
+    fn lenient_numbers() {
+        #[derive(Deserialize)]
+        struct N {
+            #[serde(default, deserialize_with = "lenient_number")]
+            n: Option<f64>,
+        }
+        for (v, want) in [
+            (json!(3), Some(3.0)),
+            (json!("2.5"), Some(2.5)),
+            (json!(null), None),
+        ] {
+            let n: N = serde_json::from_value(json!({ "n": v })).unwrap();
+            assert_eq!(n.n, want);
+        }
+        let n: N = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(n.n, None);
+        assert!(serde_json::from_value::<N>(json!({"n": "x"})).is_err());
+    }
+}
