@@ -60,8 +60,8 @@ pub use handle::{
 };
 pub use record::{Collection, Page, Record, Untyped};
 pub use value::{
-    Choice, Colleagues, Currency, Date, Duration, Patch, Raw, RecordRef, deserialize_choice,
-    lenient_number, serialize_choice,
+    Choice, Colleagues, Currency, Date, Duration, FieldKey, Patch, Raw, RecordRef,
+    deserialize_choice, lenient_number, serialize_choice,
 };
 
 /// Crates generated code names through the runtime, so that a project needs no direct

@@ -486,6 +486,55 @@ impl FromStr for Date {
     }
 }
 
+/// The wire key of a field of collection `C`, as a typed constant. Generated bindings
+/// put one per field in each collection's `keys` module, for code that builds filters or
+/// untyped payloads and should still be checked by the compiler.
+pub struct FieldKey<C: ?Sized> {
+    key: &'static str,
+    _c: PhantomData<fn() -> C>,
+}
+
+impl<C: ?Sized> FieldKey<C> {
+    /// A key constant.
+    pub const fn new(key: &'static str) -> FieldKey<C> {
+        FieldKey {
+            key,
+            _c: PhantomData,
+        }
+    }
+
+    /// The wire key.
+    pub const fn as_str(&self) -> &'static str {
+        self.key
+    }
+}
+
+impl<C: ?Sized> Clone for FieldKey<C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C: ?Sized> Copy for FieldKey<C> {}
+
+impl<C: ?Sized> fmt::Debug for FieldKey<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FieldKey({:?})", self.key)
+    }
+}
+
+impl<C: ?Sized> fmt::Display for FieldKey<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key)
+    }
+}
+
+impl<C: ?Sized> AsRef<str> for FieldKey<C> {
+    fn as_ref(&self) -> &str {
+        self.key
+    }
+}
+
 /// The Colleagues system collection, for colleague fields of accounts whose bindings do
 /// not include it as a collection of their own.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,299 @@
+//! Schema (+ overlay) → model: names, types, collisions, sorting and every problem.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diag::Diagnostics;
+use crate::model::{ChoiceModel, CollectionModel, FieldModel, Model, ValueType};
+use crate::names::{self, Case, RustName, Scope};
+use crate::overlay::{CollectionOverlay, Overlay};
+use crate::schema::{CollectionSchema, FieldSchema, Kind, Schema};
+
+/// Names every generated collection module reserves for its fixed items.
+const MODULE_ITEMS: &[&str] = &["Fields", "Create", "Update", "keys"];
+/// Methods of the generated account type.
+const ACCOUNT_METHODS: &[&str] = &["new", "client"];
+
+/// Lowers a schema to the model, collecting every problem.
+pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Model {
+    let schema = schema.clone().canonical();
+    check_schema(&schema, diags);
+    overlay.check(&schema, diags);
+
+    let kept: Vec<&CollectionSchema> = schema
+        .collections
+        .iter()
+        .filter(|c| !overlay.collection(&c.slug, &c.id).is_some_and(|o| o.skip))
+        .collect();
+
+    // Pass 1: module and type names of every collection, in slug order, so that links
+    // can name their targets.
+    let mut modules = Scope::with_reserved(ACCOUNT_METHODS);
+    let mut heads: BTreeMap<&str, (RustName, RustName)> = BTreeMap::new();
+    for c in &kept {
+        let over = overlay.collection(&c.slug, &c.id);
+        let pinned = over.and_then(|o| o.rename.as_deref());
+        let candidates: Vec<&str> = pinned
+            .into_iter()
+            .chain([c.name.as_str(), c.slug.as_str(), c.id.as_str()])
+            .collect();
+        let module = modules.claim(
+            &names::make(&candidates, Case::Snake, "collection"),
+            Case::Snake,
+        );
+        let mut types = Scope::with_reserved(MODULE_ITEMS);
+        let marker = types.claim(
+            &names::make(&candidates, Case::UpperCamel, "Collection"),
+            Case::UpperCamel,
+        );
+        heads.insert(c.id.as_str(), (module, marker));
+    }
+    let colleagues = kept
+        .iter()
+        .find(|c| c.slug == "colleagues")
+        .map(|c| c.id.as_str());
+
+    let mut collections = Vec::new();
+    for c in &kept {
+        let (module, marker) = heads[c.id.as_str()].clone();
+        let over = overlay.collection(&c.slug, &c.id);
+        let resolve = |target: &str| -> Option<(RustName, RustName)> {
+            let t = schema.collection(target)?;
+            heads.get(t.id.as_str()).cloned()
+        };
+        let colleague_target = colleagues.and_then(|id| heads.get(id).cloned());
+        collections.push(lower_collection(
+            c,
+            over,
+            module,
+            marker,
+            &resolve,
+            colleague_target,
+            diags,
+        ));
+    }
+    collections.sort_by(|a, b| a.module.cmp(&b.module));
+    Model {
+        account: schema.account.clone(),
+        collections,
+    }
+}
+
+fn check_schema(schema: &Schema, diags: &mut Diagnostics) {
+    let mut slugs = BTreeSet::new();
+    let mut ids = BTreeSet::new();
+    for c in &schema.collections {
+        if !slugs.insert(&c.slug) {
+            diags.error(
+                Some(&c.name),
+                None,
+                format!(
+                    "slug {:?} is used by two collections; fix the snapshot",
+                    c.slug
+                ),
+            );
+        }
+        if !ids.insert(&c.id) {
+            diags.error(
+                Some(&c.name),
+                None,
+                format!("id {:?} is used by two collections; fix the snapshot", c.id),
+            );
+        }
+        let mut keys = BTreeSet::new();
+        for f in &c.fields {
+            if f.key.is_empty() {
+                diags.error(
+                    Some(&c.name),
+                    Some(&f.name),
+                    "the field has an empty wire key; fix the snapshot or pull it again",
+                );
+            } else if !keys.insert(&f.key) {
+                diags.error(
+                    Some(&c.name),
+                    Some(&f.name),
+                    format!(
+                        "wire key {:?} is used by two fields; fix the snapshot",
+                        f.key
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn lower_collection(
+    c: &CollectionSchema,
+    over: Option<&CollectionOverlay>,
+    module: RustName,
+    marker: RustName,
+    resolve: &dyn Fn(&str) -> Option<(RustName, RustName)>,
+    colleagues: Option<(RustName, RustName)>,
+    diags: &mut Diagnostics,
+) -> CollectionModel {
+    let mut types = Scope::with_reserved(MODULE_ITEMS);
+    types.claim(&marker.text, Case::UpperCamel);
+    let mut fields_scope = Scope::default();
+    let mut consts = Scope::default();
+    let mut methods = Scope::with_reserved(&["new"]);
+    let mut fields = Vec::new();
+    let mut choices = Vec::new();
+
+    for f in &c.fields {
+        let fo = over.and_then(|o| o.field(f.id.as_deref(), &f.key));
+        if fo.is_some_and(|o| o.skip) {
+            continue;
+        }
+        let pinned = fo.and_then(|o| o.rename.as_deref());
+        let candidates: Vec<&str> = pinned
+            .into_iter()
+            .chain([f.name.as_str(), f.key.as_str()])
+            .chain(f.id.as_deref())
+            .collect();
+        let base = names::make(&candidates, Case::Snake, "field");
+        let name = fields_scope.claim(&base, Case::Snake);
+        if name.text != base && name.text != format!("{base}_") {
+            diags.warn(Some(&c.name), Some(&f.name), format!("named `{}` because `{base}` was taken by another field; pin a name in kinabase.toml to choose", name.source()));
+        }
+        let constant = consts.claim(&names::convert(&name.text, Case::Shouty), Case::Shouty);
+        let setter = methods.claim(
+            &format!("set_{}", name.text.trim_end_matches('_')),
+            Case::Snake,
+        );
+        let clearer = methods.claim(
+            &format!("clear_{}", name.text.trim_end_matches('_')),
+            Case::Snake,
+        );
+        let with = methods.claim(
+            &format!("with_{}", name.text.trim_end_matches('_')),
+            Case::Snake,
+        );
+
+        let ty = match fo.and_then(|o| o.ty.as_deref()) {
+            Some(custom) => {
+                if syn::parse_str::<syn::Type>(custom).is_err() {
+                    diags.error(
+                        Some(&c.name),
+                        Some(&f.name),
+                        format!("overlay type {custom:?} is not a Rust type"),
+                    );
+                }
+                ValueType::Custom(custom.to_string())
+            }
+            None => value_type(c, f, &mut types, &mut choices, resolve, &colleagues, diags),
+        };
+        if let Some(inf) = &f.inferred {
+            diags.warn(Some(&c.name), Some(&f.name), format!("type inferred from {} sampled record(s) (present in {}); check it, or list the field's type in the snapshot", inf.samples, inf.present));
+        }
+        fields.push(FieldModel {
+            name,
+            key: f.key.clone(),
+            constant,
+            display: f.name.clone(),
+            type_name: f.ty.clone(),
+            ty,
+            multiple: f.multiple && matches!(f.kind(), Kind::Link | Kind::Colleague),
+            required: f.required,
+            primary: f.primary,
+            writable: f.writable(),
+            description: f.description.clone(),
+            inferred: f.inferred.as_ref().map(|i| (i.samples, i.present)),
+            setter,
+            clearer,
+            with,
+        });
+    }
+    choices.sort_by(|a, b| a.name.cmp(&b.name));
+    CollectionModel {
+        accessor: module.clone(),
+        module,
+        marker,
+        id: c.id.clone(),
+        slug: c.slug.clone(),
+        name: c.name.clone(),
+        description: c.description.clone(),
+        extra_derives: over.map(|o| o.derives.clone()).unwrap_or_default(),
+        fields,
+        choices,
+    }
+}
+
+fn value_type(
+    c: &CollectionSchema,
+    f: &FieldSchema,
+    types: &mut Scope,
+    choices: &mut Vec<ChoiceModel>,
+    resolve: &dyn Fn(&str) -> Option<(RustName, RustName)>,
+    colleagues: &Option<(RustName, RustName)>,
+    diags: &mut Diagnostics,
+) -> ValueType {
+    match f.kind() {
+        Kind::Text => ValueType::Text,
+        Kind::Number => ValueType::Number,
+        Kind::Currency => ValueType::Currency,
+        Kind::Date => ValueType::Date,
+        Kind::Duration => ValueType::Duration,
+        Kind::Checkbox => ValueType::Bool,
+        Kind::Choice if f.options.is_empty() => {
+            diags.warn(
+                Some(&c.name),
+                Some(&f.name),
+                "choice field without options: typed as text",
+            );
+            ValueType::Text
+        }
+        Kind::Choice => {
+            let candidates: Vec<&str> = [f.name.as_str(), f.key.as_str()]
+                .into_iter()
+                .chain(f.id.as_deref())
+                .collect();
+            let name = types.claim(
+                &names::make(&candidates, Case::UpperCamel, "Choice"),
+                Case::UpperCamel,
+            );
+            let mut variants_scope = Scope::with_reserved(&["Unknown"]);
+            let mut seen = BTreeSet::new();
+            let mut variants = Vec::new();
+            for (i, label) in f.options.iter().enumerate() {
+                if !seen.insert(label) {
+                    continue; // a repeated label is one option
+                }
+                let base = names::make(&[label], Case::UpperCamel, &format!("Option{}", i + 1));
+                variants.push((variants_scope.claim(&base, Case::UpperCamel), label.clone()));
+            }
+            choices.push(ChoiceModel {
+                name: name.clone(),
+                field: f.name.clone(),
+                variants,
+            });
+            ValueType::Choice(name)
+        }
+        Kind::Link => {
+            match f.target.as_deref().and_then(resolve) {
+                Some((module, marker)) => ValueType::Link { module, marker },
+                None => {
+                    diags.warn(Some(&c.name), Some(&f.name), format!("link target {:?} is not a generated collection: references are untyped", f.target.as_deref().unwrap_or("(none)")));
+                    ValueType::UntypedLink
+                }
+            }
+        }
+        Kind::Colleague => match colleagues {
+            Some((module, marker)) => ValueType::Link {
+                module: module.clone(),
+                marker: marker.clone(),
+            },
+            None => ValueType::Colleague,
+        },
+        Kind::File | Kind::List | Kind::Computed => ValueType::Raw,
+        Kind::Unknown => {
+            diags.warn(
+                Some(&c.name),
+                Some(&f.name),
+                format!(
+                    "unknown field type {:?}: kept as raw JSON (kinabase_runtime::Raw)",
+                    f.ty
+                ),
+            );
+            ValueType::Raw
+        }
+    }
+}

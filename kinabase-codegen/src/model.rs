@@ -1,0 +1,118 @@
+//! The checked intermediate form: every name made, every type chosen, everything sorted.
+//! `emit` reads only this, never the raw schema.
+
+use crate::names::RustName;
+
+/// The whole generated API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// Account name, for docs.
+    pub account: Option<String>,
+    /// Collections, sorted by module name.
+    pub collections: Vec<CollectionModel>,
+}
+
+/// One collection's module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionModel {
+    /// Module name.
+    pub module: RustName,
+    /// The marker type implementing `Collection`.
+    pub marker: RustName,
+    /// The accessor method on the account type.
+    pub accessor: RustName,
+    /// Collection id.
+    pub id: String,
+    /// Slug.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Extra derives for the read struct (overlay), as paths.
+    pub extra_derives: Vec<String>,
+    /// Fields, sorted by wire key.
+    pub fields: Vec<FieldModel>,
+    /// Choice enums, sorted by name.
+    pub choices: Vec<ChoiceModel>,
+}
+
+/// One field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldModel {
+    /// Rust field name.
+    pub name: RustName,
+    /// Wire key.
+    pub key: String,
+    /// Constant name in `keys`.
+    pub constant: RustName,
+    /// Display name.
+    pub display: String,
+    /// Kinabase type name.
+    pub type_name: String,
+    /// The Rust value type.
+    pub ty: ValueType,
+    /// A list of values.
+    pub multiple: bool,
+    /// Required on create.
+    pub required: bool,
+    /// Primary field.
+    pub primary: bool,
+    /// Present in create and update types.
+    pub writable: bool,
+    /// Description.
+    pub description: Option<String>,
+    /// `Some((samples, present))` when inferred.
+    pub inferred: Option<(u64, u64)>,
+    /// Names of the set/clear/with methods.
+    pub setter: RustName,
+    /// Clear method.
+    pub clearer: RustName,
+    /// Builder method on the create type.
+    pub with: RustName,
+}
+
+/// The Rust type of a value (one element when the field is multiple).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueType {
+    /// `String`.
+    Text,
+    /// `f64`, read leniently.
+    Number,
+    /// `kinabase_runtime::Currency`.
+    Currency,
+    /// `kinabase_runtime::Date`.
+    Date,
+    /// `kinabase_runtime::Duration`.
+    Duration,
+    /// `bool`.
+    Bool,
+    /// A generated choice enum of this module.
+    Choice(RustName),
+    /// `RecordRef<super::module::Marker>`.
+    Link {
+        /// Target module.
+        module: RustName,
+        /// Target marker.
+        marker: RustName,
+    },
+    /// `RecordRef<kinabase_runtime::Colleagues>`.
+    Colleague,
+    /// `RecordRef<kinabase_runtime::Untyped>`: a link whose target is unknown.
+    UntypedLink,
+    /// `kinabase_runtime::Raw`.
+    Raw,
+    /// A Rust type path from the overlay.
+    Custom(String),
+}
+
+/// A choice field's enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceModel {
+    /// Enum name.
+    pub name: RustName,
+    /// Field display name, for docs.
+    pub field: String,
+    /// Variants and their exact labels, in option order.
+    pub variants: Vec<(RustName, String)>,
+}

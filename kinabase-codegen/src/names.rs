@@ -1,0 +1,228 @@
+//! Every Rust identifier the generator emits is made here.
+//!
+//! Names are transliterated to ASCII (so output needs no `non_ascii_idents`), cased with
+//! heck, stripped of anything that is not an identifier character (heck keeps some
+//! combining marks, on which `Ident::new` panics), given a prefix when they would start
+//! with a digit, raw-escaped when they are keywords (or suffixed for `self`, `Self`,
+//! `super`, `crate`, which cannot be raw), and made unique per scope in a stable order.
+
+use std::collections::BTreeSet;
+
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+
+/// Keywords of Rust 2024 that can be used as raw identifiers.
+const RAW_KEYWORDS: &[&str] = &[
+    "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if",
+    "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static",
+    "struct", "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn",
+    "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized",
+    "virtual", "yield", "try", "gen",
+];
+
+/// Words that cannot be identifiers even raw.
+const UNRAWABLE: &[&str] = &["self", "Self", "super", "crate", "_"];
+
+/// The case a name is made in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    /// `snake_case`: fields, modules, methods.
+    Snake,
+    /// `UpperCamelCase`: types and variants.
+    UpperCamel,
+    /// `SHOUTY_SNAKE_CASE`: constants.
+    Shouty,
+}
+
+/// A Rust identifier and whether it must be written raw (`r#type`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RustName {
+    /// The identifier without `r#`.
+    pub text: String,
+    /// Whether it is a keyword that needs `r#`.
+    pub raw: bool,
+}
+
+impl RustName {
+    /// The identifier as a token.
+    pub fn ident(&self) -> proc_macro2::Ident {
+        let span = proc_macro2::Span::call_site();
+        if self.raw {
+            proc_macro2::Ident::new_raw(&self.text, span)
+        } else {
+            proc_macro2::Ident::new(&self.text, span)
+        }
+    }
+
+    /// Source text, e.g. `r#type`.
+    pub fn source(&self) -> String {
+        if self.raw {
+            format!("r#{}", self.text)
+        } else {
+            self.text.clone()
+        }
+    }
+}
+
+/// Converts `text` to the case's identifier characters: transliterated, cased, filtered.
+/// May return an empty string (for an emoji-only or punctuation-only name).
+pub fn convert(text: &str, case: Case) -> String {
+    let ascii = deunicode::deunicode_with_tofu(text, " ");
+    // Separators heck does not know become spaces, so "N/A" and "Due-Date" split into words.
+    let spaced: String = ascii
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    let cased = match case {
+        Case::Snake => spaced.to_snake_case(),
+        Case::UpperCamel => spaced.to_upper_camel_case(),
+        Case::Shouty => spaced.to_shouty_snake_case(),
+    };
+    cased
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// Makes a valid identifier from the first candidate that is not empty after
+/// conversion (display name, then wire key, then id), else `fallback`.
+pub fn make(candidates: &[&str], case: Case, fallback: &str) -> String {
+    let mut name = candidates
+        .iter()
+        .map(|c| convert(c, case))
+        .find(|s| s.chars().any(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| fallback.to_string());
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, if case == Case::Snake { "n" } else { "N" });
+    }
+    // Leading or doubled underscores would trip lints; heck never makes them, but a
+    // filtered name can end with one.
+    while name.ends_with('_') && name.len() > 1 {
+        name.pop();
+    }
+    name
+}
+
+/// A set of names already used in one scope.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    taken: BTreeSet<String>,
+}
+
+impl Scope {
+    /// A scope in which `reserved` names are already taken.
+    pub fn with_reserved(reserved: &[&str]) -> Scope {
+        Scope {
+            taken: reserved.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// Claims `base` or, when taken, `base_2`, `base_3`, ... (`Base2` for types).
+    /// Callers claim in a stable order, so the same schema always gives the same names.
+    pub fn claim(&mut self, base: &str, case: Case) -> RustName {
+        let mut candidate = base.to_string();
+        let mut n = 2;
+        loop {
+            let lowered = candidate.to_string();
+            if !self.taken.contains(&lowered) {
+                break;
+            }
+            candidate = match case {
+                Case::UpperCamel => format!("{base}{n}"),
+                Case::Snake | Case::Shouty => format!("{base}_{n}"),
+            };
+            n += 1;
+        }
+        self.taken.insert(candidate.clone());
+        finish(candidate)
+    }
+
+    /// Whether a name is taken.
+    pub fn contains(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+}
+
+/// Escapes keywords: raw where possible, a `_` suffix where not.
+fn finish(text: String) -> RustName {
+    if UNRAWABLE.contains(&text.as_str()) {
+        return RustName {
+            text: format!("{text}_"),
+            raw: false,
+        };
+    }
+    let raw = RAW_KEYWORDS.contains(&text.as_str());
+    RustName { text, raw }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ident_ok(n: &RustName) -> bool {
+        syn::parse_str::<syn::Ident>(&n.source()).is_ok() && !n.text.is_empty()
+    }
+
+    #[test]
+    fn cases_and_transliteration() {
+        assert_eq!(make(&["Job Title"], Case::Snake, "f"), "job_title");
+        assert_eq!(make(&["Job Title"], Case::UpperCamel, "F"), "JobTitle");
+        assert_eq!(make(&["Café Crème"], Case::UpperCamel, "F"), "CafeCreme");
+        assert_eq!(make(&["Straße"], Case::Snake, "f"), "strasse");
+        assert_eq!(
+            make(&["e\u{301}tat"], Case::Snake, "f"),
+            "etat",
+            "combining marks dropped"
+        );
+        assert!(!make(&["\u{0627}\u{0654}"], Case::Snake, "f").is_empty());
+        assert_eq!(make(&["2nd Visit"], Case::Snake, "f"), "n2nd_visit");
+        assert_eq!(make(&["2nd Visit"], Case::UpperCamel, "F"), "N2ndVisit");
+        assert_eq!(
+            make(&["#", "dueDate"], Case::Snake, "f"),
+            "due_date",
+            "empty falls back to the wire key"
+        );
+        assert_eq!(make(&["", "", "fld_1"], Case::Snake, "f"), "fld_1");
+        assert_eq!(make(&["###"], Case::Snake, "field"), "field");
+        assert_eq!(make(&["N/A"], Case::Snake, "f"), "n_a");
+        assert_eq!(make(&["NA"], Case::Snake, "f"), "na");
+        assert_eq!(
+            make(&["Due-Date"], Case::Snake, "f"),
+            make(&["Due Date"], Case::Snake, "f")
+        );
+    }
+
+    #[test]
+    fn keywords_and_collisions() {
+        let mut s = Scope::default();
+        assert_eq!(s.claim("type", Case::Snake).source(), "r#type");
+        assert_eq!(s.claim("self", Case::Snake).source(), "self_");
+        assert_eq!(s.claim("crate", Case::Snake).source(), "crate_");
+        assert_eq!(s.claim("gen", Case::Snake).source(), "r#gen");
+        let mut t = Scope::with_reserved(&["Fields"]);
+        assert_eq!(t.claim("Self", Case::UpperCamel).source(), "Self_");
+        assert_eq!(t.claim("Fields", Case::UpperCamel).source(), "Fields2");
+        let mut u = Scope::default();
+        let a = u.claim("due_date", Case::Snake);
+        let b = u.claim("due_date", Case::Snake);
+        let c = u.claim("due_date", Case::Snake);
+        assert_eq!(
+            (a.text.as_str(), b.text.as_str(), c.text.as_str()),
+            ("due_date", "due_date_2", "due_date_3")
+        );
+        for n in [a, b, c] {
+            assert!(ident_ok(&n));
+        }
+    }
+
+    #[test]
+    fn every_keyword_becomes_a_valid_identifier() {
+        for kw in RAW_KEYWORDS.iter().chain(UNRAWABLE) {
+            for case in [Case::Snake, Case::UpperCamel] {
+                let base = make(&[kw], case, "x");
+                let n = Scope::default().claim(&base, case);
+                assert!(ident_ok(&n), "{kw} -> {n:?}");
+                let _ = n.ident();
+            }
+        }
+    }
+}

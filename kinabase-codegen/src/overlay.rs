@@ -1,0 +1,174 @@
+//! The optional overlay, `kinabase.toml`: a team's adjustments to generated names and
+//! types that survive every regeneration.
+//!
+//! ```toml
+//! [collections.jobs]                 # by collection slug or id
+//! rename = "WorkOrders"              # the collection's type name
+//! derives = ["Eq"]                   # extra derives on its read struct
+//!
+//! [collections.jobs.fields.fld_job_quote]   # by field id when fields have ids, else wire key
+//! rename = "price"                   # the Rust field name
+//! type = "rust_decimal::Decimal"     # a Rust type that (de)serializes the wire value
+//!
+//! [collections.jobs.fields.customerSignature]
+//! skip = true                        # leave the field out
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diag::Diagnostics;
+use crate::schema::Schema;
+
+/// The whole overlay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overlay {
+    /// Per collection, by slug or id.
+    #[serde(default)]
+    pub collections: BTreeMap<String, CollectionOverlay>,
+}
+
+/// Adjustments to one collection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionOverlay {
+    /// The collection's Rust type name (its module is the snake_case of it).
+    pub rename: Option<String>,
+    /// Leave the whole collection out.
+    #[serde(default)]
+    pub skip: bool,
+    /// Extra derives for the read struct, e.g. `["Eq", "Hash"]`.
+    #[serde(default)]
+    pub derives: Vec<String>,
+    /// Per field, by field id when present, else by wire key.
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldOverlay>,
+}
+
+/// Adjustments to one field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldOverlay {
+    /// The Rust field name.
+    pub rename: Option<String>,
+    /// A Rust type to use instead of the generated one.
+    #[serde(rename = "type")]
+    pub ty: Option<String>,
+    /// Leave the field out.
+    #[serde(default)]
+    pub skip: bool,
+}
+
+/// Why an overlay could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OverlayError {
+    /// Unreadable file.
+    #[error("cannot read overlay {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Not valid TOML or unknown settings.
+    #[error("overlay {path} is not valid: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What the parser said.
+        message: String,
+    },
+}
+
+impl Overlay {
+    /// Reads an overlay file.
+    pub fn load(path: &Path) -> Result<Overlay, OverlayError> {
+        let text = std::fs::read_to_string(path).map_err(|source| OverlayError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Overlay::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses overlay text.
+    pub fn parse(text: &str, origin: &str) -> Result<Overlay, OverlayError> {
+        toml::from_str(text).map_err(|e| OverlayError::Invalid {
+            path: origin.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reports every overlay key that names no collection or field, with the nearest
+    /// valid name.
+    pub fn check(&self, schema: &Schema, diags: &mut Diagnostics) {
+        let collection_keys: Vec<&str> = schema
+            .collections
+            .iter()
+            .flat_map(|c| [c.slug.as_str(), c.id.as_str()])
+            .collect();
+        for (ckey, co) in &self.collections {
+            let Some(c) = schema.collection(ckey) else {
+                diags.error(
+                    None,
+                    None,
+                    format!(
+                        "overlay names collection {ckey:?}, which the snapshot does not have{}",
+                        suggest(ckey, &collection_keys)
+                    ),
+                );
+                continue;
+            };
+            let field_keys: Vec<&str> = c
+                .fields
+                .iter()
+                .flat_map(|f| f.id.iter().map(String::as_str).chain([f.key.as_str()]))
+                .collect();
+            for fkey in co.fields.keys() {
+                if !field_keys.contains(&fkey.as_str()) {
+                    diags.error(
+                        Some(&c.name),
+                        None,
+                        format!(
+                            "overlay names field {fkey:?}, which the collection does not have{}",
+                            suggest(fkey, &field_keys)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The overlay of a collection, by slug or id.
+    pub fn collection(&self, slug: &str, id: &str) -> Option<&CollectionOverlay> {
+        self.collections
+            .get(slug)
+            .or_else(|| self.collections.get(id))
+    }
+}
+
+impl CollectionOverlay {
+    /// The overlay of a field, by id when it has one, else by wire key.
+    pub fn field(&self, id: Option<&str>, key: &str) -> Option<&FieldOverlay> {
+        id.and_then(|id| self.fields.get(id))
+            .or_else(|| self.fields.get(key))
+    }
+}
+
+/// `; did you mean "x"?` for the nearest candidate, or nothing.
+pub fn suggest(wrong: &str, candidates: &[&str]) -> String {
+    candidates
+        .iter()
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&wrong.to_lowercase(), &c.to_lowercase()),
+                *c,
+            )
+        })
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| format!("; did you mean {c:?}?"))
+        .unwrap_or_default()
+}
