@@ -319,7 +319,11 @@ fn choice(ch: &ChoiceModel) -> TokenStream {
     ));
     let variants = ch.variants.iter().map(|(v, label)| {
         let v = v.ident();
-        let doc = doc_attrs(&format!("`{}`", code_text(label)));
+        let doc = doc_attrs(&if label.is_empty() {
+            "(the empty label)".to_string()
+        } else {
+            format!("`{}`", code_text(label))
+        });
         quote! { #doc #v, }
     });
     let from = ch.variants.iter().map(|(v, label)| {

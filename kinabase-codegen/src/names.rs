@@ -122,9 +122,13 @@ impl Scope {
         let mut candidate = base.to_string();
         let mut n = 2;
         loop {
-            let lowered = candidate.to_string();
-            if !self.taken.contains(&lowered) {
-                break;
+            // Both the plain and the escaped spelling count: `Self` becomes `Self_`,
+            // which must not collide with a later `Self_`.
+            let finished = finish(candidate.clone());
+            if !self.taken.contains(&candidate) && !self.taken.contains(&finished.text) {
+                self.taken.insert(candidate);
+                self.taken.insert(finished.text.clone());
+                return finished;
             }
             candidate = match case {
                 Case::UpperCamel => format!("{base}{n}"),
@@ -132,8 +136,6 @@ impl Scope {
             };
             n += 1;
         }
-        self.taken.insert(candidate.clone());
-        finish(candidate)
     }
 
     /// Whether a name is taken.

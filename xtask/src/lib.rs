@@ -52,21 +52,24 @@ struct Connection {
     base_url: Option<String>,
 }
 
+/// Reads an environment variable (injectable for tests).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 impl Connection {
-    fn client(&self) -> Result<Client, String> {
+    fn client(&self, env: Env<'_>) -> Result<Client, String> {
         let mut b = Client::builder();
-        let id = std::env::var("KINABASE_APP_ID").map_err(|_| {
-            "KINABASE_APP_ID is not set: export the App ID from Settings → API".to_string()
-        })?;
-        let secret = std::env::var("KINABASE_APP_SECRET").map_err(|_| {
-            "KINABASE_APP_SECRET is not set: export the App Secret from Settings → API".to_string()
-        })?;
+        let id = env("KINABASE_APP_ID")
+            .filter(|v| !v.is_empty())
+            .ok_or("KINABASE_APP_ID is not set: export the App ID from Settings → API")?;
+        let secret = env("KINABASE_APP_SECRET")
+            .filter(|v| !v.is_empty())
+            .ok_or("KINABASE_APP_SECRET is not set: export the App Secret from Settings → API")?;
         b = b.app_id(id).app_secret(secret);
-        if let Some(url) = self.base_url.clone().or_else(|| {
-            std::env::var("KINABASE_BASE_URL")
-                .ok()
-                .filter(|u| !u.trim().is_empty())
-        }) {
+        if let Some(url) = self
+            .base_url
+            .clone()
+            .or_else(|| env("KINABASE_BASE_URL").filter(|u| !u.trim().is_empty()))
+        {
             b = b.base_url(url);
         }
         b.build().map_err(|e| e.to_string())
@@ -124,6 +127,11 @@ struct CheckArgs {
 
 /// Parses `args` (program name first) and runs the command. Returns the exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
+    run_with_env(args, &|k| std::env::var(k).ok())
+}
+
+/// [`run`] with the environment read through `env`.
+pub fn run_with_env(args: impl IntoIterator<Item = OsString>, env: Env<'_>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -132,9 +140,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Pull(a) => pull_cmd(&a).map(|()| 0),
+        Command::Pull(a) => pull_cmd(&a, env).map(|()| 0),
         Command::Generate(a) => generate_cmd(&a).map(|()| 0),
-        Command::Check(a) => check_cmd(&a),
+        Command::Check(a) => check_cmd(&a, env),
         Command::Emulate(a) => kinabase_emulator::cli::run(&a).map(|()| 0),
         Command::Demo(a) => demo::run(&a).map(|()| 0),
     };
@@ -144,8 +152,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     })
 }
 
-fn pull_cmd(a: &PullArgs) -> Result<(), String> {
-    let client = a.connection.client()?;
+fn pull_cmd(a: &PullArgs, env: Env<'_>) -> Result<(), String> {
+    let client = a.connection.client(env)?;
     let progress = if a.quiet {
         Progress::Quiet
     } else {
@@ -211,7 +219,7 @@ fn generate_cmd(a: &GenerateArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn check_cmd(a: &CheckArgs) -> Result<i32, String> {
+fn check_cmd(a: &CheckArgs, env: Env<'_>) -> Result<i32, String> {
     if let Some(generated) = &a.generated {
         let stale = builder_for(&a.snapshot, generated, &a.overlay)
             .stale()
@@ -234,7 +242,7 @@ fn check_cmd(a: &CheckArgs) -> Result<i32, String> {
     let current = match &a.against {
         Some(p) => Schema::load(p).map_err(|e| e.to_string())?,
         None => {
-            let client = a.connection.client()?;
+            let client = a.connection.client(env)?;
             pull::pull(
                 &client,
                 &PullOptions {
