@@ -120,7 +120,8 @@ fn pull_with_bad_credentials_urls_or_missing_variables_writes_nothing() {
         .unwrap()
         .port();
     let unreachable = format!("http://127.0.0.1:{port}/api/v1/");
-    let cases: Vec<(Vec<&str>, Box<dyn Fn(&str) -> Option<String>>)> = vec![
+    type Env = Box<dyn Fn(&str) -> Option<String>>;
+    let cases: Vec<(Vec<&str>, Env)> = vec![
         (vec!["pull", "-q", "--snapshot", snap], Box::new(no_env)),
         (
             vec!["pull", "-q", "--snapshot", snap, "--base-url", &url],
