@@ -1,4 +1,5 @@
-//! The team workflow as a library: `pull`, `generate`, `check`, `emulate` and `demo`. A team's own xtask is a few lines:
+//! The team workflow as a library: `pull`, `generate`, `check`, `emulate`, `demo` and
+//! `bench`. A team's own xtask is a few lines:
 //!
 //! ```no_run
 //! // xtask/src/main.rs
@@ -11,6 +12,7 @@
 
 #![deny(missing_docs)]
 
+pub mod bench;
 mod demo;
 
 use std::ffi::OsString;
@@ -43,6 +45,8 @@ enum Command {
     Emulate(kinabase_emulator::cli::EmulateArgs),
     /// The main job end to end on the built-in demo account: emulator, pull, generate, build and run a typed program.
     Demo(demo::DemoArgs),
+    /// Print the performance table: scans, decode, rate budget, generation and compile figures.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +149,7 @@ pub fn run_with_env(args: impl IntoIterator<Item = OsString>, env: Env<'_>) -> i
         Command::Check(a) => check_cmd(&a, env),
         Command::Emulate(a) => kinabase_emulator::cli::run(&a).map(|()| 0),
         Command::Demo(a) => demo::run(&a).map(|()| 0),
+        Command::Bench(a) => bench::run(&a).map(|()| 0),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e}");
