@@ -23,37 +23,62 @@ impl Default for EmitOptions {
     }
 }
 
-/// The root items: the account type and, when `inline`, every module's body.
-pub fn root(model: &Model, options: EmitOptions, inline: bool) -> TokenStream {
+/// Which root items [`root`] emits besides the account type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootItems {
+    /// Only the account type (the modules are rendered separately, inline).
+    AccountOnly,
+    /// The account type and `pub mod x;` declarations (module tree).
+    Declarations,
+    /// The account type and every module inline.
+    Inline,
+}
+
+/// The root items: the account type and, as asked, the modules.
+pub fn root(model: &Model, options: EmitOptions, items: RootItems) -> TokenStream {
     let account = options.account_type.then(|| account_type(model));
-    let modules = model.collections.iter().map(|c| {
-        let module = c.module.ident();
-        let doc = doc_attrs(&format!(
-            "The {} collection: see [`{}::{}`].",
-            escape_md(&c.name),
-            c.module.source(),
-            c.marker.source()
-        ));
-        if inline {
-            let body = collection(c);
-            quote! {
-                #doc
-                #[allow(dead_code, clippy::all)]
-                pub mod #module {
-                    #body
+    let modules = model
+        .collections
+        .iter()
+        .filter(|_| items != RootItems::AccountOnly)
+        .map(|c| match items {
+            RootItems::Declarations => {
+                let module = c.module.ident();
+                let doc = module_line(c);
+                quote! {
+                    #doc
+                    #[allow(dead_code, clippy::all)]
+                    pub mod #module;
                 }
             }
-        } else {
-            quote! {
-                #doc
-                #[allow(dead_code, clippy::all)]
-                pub mod #module;
-            }
-        }
-    });
+            _ => inline_module(c),
+        });
     quote! {
         #account
         #(#modules)*
+    }
+}
+
+fn module_line(c: &CollectionModel) -> TokenStream {
+    doc_attrs(&format!(
+        "The {} collection: see [`{}::{}`].",
+        escape_md(&c.name),
+        c.module.source(),
+        c.marker.source()
+    ))
+}
+
+/// One collection as an inline `pub mod x { ... }` item.
+pub fn inline_module(c: &CollectionModel) -> TokenStream {
+    let module = c.module.ident();
+    let doc = module_line(c);
+    let body = collection(c);
+    quote! {
+        #doc
+        #[allow(dead_code, clippy::all)]
+        pub mod #module {
+            #body
+        }
     }
 }
 
@@ -106,6 +131,7 @@ fn account_type(model: &Model) -> TokenStream {
 
 /// The items of one collection's module.
 pub fn collection(c: &CollectionModel) -> TokenStream {
+    let std = Std::for_module(&c.shadowed);
     let marker = c.marker.ident();
     let (id, slug, name) = (&c.id, &c.slug, &c.name);
     let mut module_doc = format!(
@@ -130,20 +156,22 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         let k = f.constant.ident();
         let key = &f.key;
         let doc = doc_attrs(&format!("Wire key of {}.", escape_md(&f.display)));
-        quote! { #doc pub const #k: ::kinabase_runtime::FieldKey<super::#marker> = ::kinabase_runtime::FieldKey::new(#key); }
+        quote! { #doc pub const #k: Key = Key::new(#key); }
     });
 
     let read_fields = c.fields.iter().map(|f| {
         let name = f.name.ident();
-        let ty = field_type(f);
+        let ty = field_type(f, &std);
         let doc = doc_attrs(&field_doc(f));
-        let rename = rename_attr(f);
-        let lenient = (f.ty == ValueType::Number && !f.multiple).then(|| quote! { deserialize_with = "::kinabase_runtime::lenient_number", });
-        quote! {
-            #doc
-            #[serde(default, #lenient #rename skip_serializing_if = "::std::option::Option::is_none")]
-            pub #name: ::std::option::Option<#ty>,
-        }
+        // Missing keys are `None` by serde's rule for `Option`; `default` is only needed
+        // next to `deserialize_with`.
+        let attr = match (f.ty == ValueType::Number && !f.multiple, rename_attr(f)) {
+            (true, rename) => Some(quote! { #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number", #rename)] }),
+            (false, Some(rename)) => Some(quote! { #[serde(#rename)] }),
+            (false, None) => None,
+        };
+        let option = &std.option;
+        quote! { #doc #attr pub #name: #option<#ty>, }
     });
     let extra: Vec<syn::Path> = c
         .extra_derives
@@ -157,38 +185,40 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
     required.sort_by_key(|f| !f.primary);
     let create_fields = writable.iter().map(|f| {
         let name = f.name.ident();
-        let ty = field_type(f);
-        let doc = doc_attrs(&field_doc(f));
+        let ty = field_type(f, &std);
+        let doc = doc_attrs(&short_doc(f));
         let rename = rename_attr(f);
         if f.required {
             let attr = rename.map(|r| quote! { #[serde(#r)] });
             quote! { #doc #attr pub #name: #ty, }
         } else {
+            let (option, is_none) = (&std.option, std.is_none.as_str());
             quote! {
                 #doc
-                #[serde(#rename skip_serializing_if = "::std::option::Option::is_none")]
-                pub #name: ::std::option::Option<#ty>,
+                #[serde(#rename skip_serializing_if = #is_none)]
+                pub #name: #option<#ty>,
             }
         }
     });
     let new_params = required.iter().map(|f| {
         let name = f.name.ident();
-        let ty = field_type(f);
+        let ty = field_type(f, &std);
         quote! { #name: #ty }
     });
     let new_inits = writable.iter().map(|f| {
         let name = f.name.ident();
+        let none = &std.none;
         if f.required {
             quote! { #name }
         } else {
-            quote! { #name: ::std::option::Option::None }
+            quote! { #name: #none }
         }
     });
     let new_doc = doc_attrs(&if required.is_empty() {
-        "A record with no field set.".to_string()
+        "A record with no field set; set optional fields by assignment.".to_string()
     } else {
         format!(
-            "A record with its required fields: {}.",
+            "A record with its required fields: {}. Set optional fields by assignment.",
             required
                 .iter()
                 .map(|f| escape_md(&f.display))
@@ -196,64 +226,34 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
                 .join(", ")
         )
     });
-    let withs = writable.iter().filter(|f| !f.required).map(|f| {
-        let name = f.name.ident();
-        let with = f.with.ident();
-        let ty = field_type(f);
-        let doc = doc_attrs(&format!("Sets {}.", escape_md(&f.display)));
-        quote! {
-            #doc
-            pub fn #with(mut self, value: #ty) -> Self {
-                self.#name = ::std::option::Option::Some(value);
-                self
-            }
-        }
-    });
-    let create_default = required
-        .is_empty()
-        .then(|| quote! { ::std::default::Default, });
+    let default = &std.default;
+    let create_default = required.is_empty().then(|| quote! { #default, });
 
+    // Required fields can be set but not cleared: `Assign` has no `clear`.
     let update_fields = writable.iter().map(|f| {
         let name = f.name.ident();
-        let ty = field_type(f);
-        let doc = doc_attrs(&field_doc(f));
+        let ty = field_type(f, &std);
+        let doc = doc_attrs(&short_doc(f));
         let rename = rename_attr(f);
+        let (wrapper, skip) = if f.required {
+            (std.assign.clone(), std.assign_is_keep.as_str())
+        } else {
+            (std.patch.clone(), std.patch_is_keep.as_str())
+        };
         quote! {
             #doc
-            #[serde(#rename skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-            pub #name: ::kinabase_runtime::Patch<#ty>,
+            #[serde(#rename skip_serializing_if = #skip)]
+            pub #name: #wrapper<#ty>,
         }
     });
-    let update_methods = writable.iter().map(|f| {
-        let name = f.name.ident();
-        let setter = f.setter.ident();
-        let ty = field_type(f);
-        let set_doc = doc_attrs(&format!("Sets {}.", escape_md(&f.display)));
-        let clear = (!f.required).then(|| {
-            let clearer = f.clearer.ident();
-            let clear_doc = doc_attrs(&format!("Clears {} (sends `null`).", escape_md(&f.display)));
-            quote! {
-                #clear_doc
-                pub fn #clearer(mut self) -> Self {
-                    self.#name = ::kinabase_runtime::Patch::Clear;
-                    self
-                }
-            }
-        });
-        quote! {
-            #set_doc
-            pub fn #setter(mut self, value: #ty) -> Self {
-                self.#name = ::kinabase_runtime::Patch::Set(value);
-                self
-            }
-            #clear
-        }
-    });
-    let choices = c.choices.iter().map(choice);
+    let choices = c.choices.iter().map(|ch| choice(ch, &std));
+    let imports = &std.imports;
     let many_args = (required.len() > 6).then(|| quote! { #[allow(clippy::too_many_arguments)] });
 
     quote! {
         #module_doc
+
+        #imports
 
         #marker_doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -270,11 +270,14 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
 
         /// Wire keys of the fields, as typed constants.
         pub mod keys {
+            /// A wire key of this collection.
+            pub type Key = ::kinabase_runtime::FieldKey<super::#marker>;
             #(#keys)*
         }
 
-        /// A record's fields as read. Every field is optional: the API does not promise presence.
-        #[derive(Debug, Clone, PartialEq, ::std::default::Default, ::kinabase_runtime::reexports::serde::Deserialize, ::kinabase_runtime::reexports::serde::Serialize #(, #extra)*)]
+        /// A record's fields as read. Every field is optional: the API does not promise
+        /// presence. Serializes with `null` for absent fields.
+        #[derive(Debug, Clone, PartialEq, #default, ::kinabase_runtime::reexports::serde::Deserialize, ::kinabase_runtime::reexports::serde::Serialize #(, #extra)*)]
         #[serde(crate = "::kinabase_runtime::reexports::serde")]
         pub struct Fields {
             #(#read_fields)*
@@ -293,25 +296,22 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
             pub fn new(#(#new_params),*) -> Self {
                 Create { #(#new_inits),* }
             }
-            #(#withs)*
         }
 
-        /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
-        #[derive(Debug, Clone, PartialEq, ::std::default::Default, ::kinabase_runtime::reexports::serde::Serialize)]
+        /// Changes to a record: each field is kept (not sent), set, or (when optional)
+        /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+        #[derive(Debug, Clone, PartialEq, #default, ::kinabase_runtime::reexports::serde::Serialize)]
         #[serde(crate = "::kinabase_runtime::reexports::serde")]
         pub struct Update {
             #(#update_fields)*
-        }
-
-        impl Update {
-            #(#update_methods)*
         }
 
         #(#choices)*
     }
 }
 
-fn choice(ch: &ChoiceModel) -> TokenStream {
+fn choice(ch: &ChoiceModel, std: &Std) -> TokenStream {
+    let string = &std.string;
     let name = ch.name.ident();
     let doc = doc_attrs(&format!(
         "The options of {}. Labels the bindings do not know are kept in `Unknown`, exactly.",
@@ -340,7 +340,7 @@ fn choice(ch: &ChoiceModel) -> TokenStream {
         pub enum #name {
             #(#variants)*
             /// A label this version of the bindings does not know.
-            Unknown(::std::string::String),
+            Unknown(#string),
         }
 
         impl ::kinabase_runtime::Choice for #name {
@@ -363,13 +363,13 @@ fn choice(ch: &ChoiceModel) -> TokenStream {
     }
 }
 
-fn value_type(ty: &ValueType) -> TokenStream {
+fn value_type(ty: &ValueType, std: &Std) -> TokenStream {
     match ty {
-        ValueType::Text => quote! { ::std::string::String },
+        ValueType::Text => std.string.clone(),
         ValueType::Number => quote! { f64 },
-        ValueType::Currency => quote! { ::kinabase_runtime::Currency },
-        ValueType::Date => quote! { ::kinabase_runtime::Date },
-        ValueType::Duration => quote! { ::kinabase_runtime::Duration },
+        ValueType::Currency => std.currency.clone(),
+        ValueType::Date => std.date.clone(),
+        ValueType::Duration => std.duration.clone(),
         ValueType::Bool => quote! { bool },
         ValueType::Choice(name) => {
             let name = name.ident();
@@ -377,33 +377,135 @@ fn value_type(ty: &ValueType) -> TokenStream {
         }
         ValueType::Link { module, marker } => {
             let (module, marker) = (module.ident(), marker.ident());
-            quote! { ::kinabase_runtime::RecordRef<super::#module::#marker> }
+            let record_ref = &std.record_ref;
+            quote! { #record_ref<super::#module::#marker> }
         }
         ValueType::Colleague => {
-            quote! { ::kinabase_runtime::RecordRef<::kinabase_runtime::Colleagues> }
+            let record_ref = &std.record_ref;
+            quote! { #record_ref<::kinabase_runtime::Colleagues> }
         }
         ValueType::UntypedLink => {
-            quote! { ::kinabase_runtime::RecordRef<::kinabase_runtime::Untyped> }
+            let record_ref = &std.record_ref;
+            quote! { #record_ref<::kinabase_runtime::Untyped> }
         }
-        ValueType::Raw => quote! { ::kinabase_runtime::Raw },
+        ValueType::Raw => std.raw.clone(),
         ValueType::Custom(path) => path
             .parse::<TokenStream>()
             .unwrap_or_else(|_| quote! { ::kinabase_runtime::Raw }),
     }
 }
 
-fn field_type(f: &FieldModel) -> TokenStream {
-    let t = value_type(&f.ty);
+fn field_type(f: &FieldModel, std: &Std) -> TokenStream {
+    let t = value_type(&f.ty, std);
+    let vec = &std.vec;
     if f.multiple {
-        quote! { ::std::vec::Vec<#t> }
+        quote! { #vec<#t> }
     } else {
         t
+    }
+}
+
+/// How a module names the standard and runtime items it uses: the short name (`Option`,
+/// `Date`) unless a generated type of the module shadows it, else the full path.
+struct Std {
+    option: TokenStream,
+    none: TokenStream,
+    is_none: String,
+    string: TokenStream,
+    vec: TokenStream,
+    default: TokenStream,
+    assign: TokenStream,
+    patch: TokenStream,
+    currency: TokenStream,
+    date: TokenStream,
+    duration: TokenStream,
+    raw: TokenStream,
+    record_ref: TokenStream,
+    assign_is_keep: String,
+    patch_is_keep: String,
+    /// `use ::kinabase_runtime::{...};` for the runtime names used short.
+    imports: TokenStream,
+}
+
+impl Std {
+    fn for_module(shadowed: &[String]) -> Std {
+        let short = |n: &str| !shadowed.iter().any(|s| s == n);
+        let pick = |n: &str, full: TokenStream| {
+            if short(n) {
+                let i = quote::format_ident!("{}", n);
+                quote! { #i }
+            } else {
+                full
+            }
+        };
+        let runtime = [
+            "Assign",
+            "Currency",
+            "Date",
+            "Duration",
+            "Patch",
+            "Raw",
+            "RecordRef",
+        ];
+        let imported: Vec<proc_macro2::Ident> = runtime
+            .iter()
+            .filter(|n| short(n))
+            .map(|n| quote::format_ident!("{}", n))
+            .collect();
+        Std {
+            option: pick("Option", quote! { ::std::option::Option }),
+            none: if short("Option") && short("None") {
+                quote! { None }
+            } else {
+                quote! { ::std::option::Option::None }
+            },
+            is_none: if short("Option") {
+                "Option::is_none".into()
+            } else {
+                "::std::option::Option::is_none".into()
+            },
+            string: pick("String", quote! { ::std::string::String }),
+            vec: pick("Vec", quote! { ::std::vec::Vec }),
+            default: pick("Default", quote! { ::std::default::Default }),
+            assign: pick("Assign", quote! { ::kinabase_runtime::Assign }),
+            patch: pick("Patch", quote! { ::kinabase_runtime::Patch }),
+            currency: pick("Currency", quote! { ::kinabase_runtime::Currency }),
+            date: pick("Date", quote! { ::kinabase_runtime::Date }),
+            duration: pick("Duration", quote! { ::kinabase_runtime::Duration }),
+            raw: pick("Raw", quote! { ::kinabase_runtime::Raw }),
+            record_ref: pick("RecordRef", quote! { ::kinabase_runtime::RecordRef }),
+            assign_is_keep: if short("Assign") {
+                "Assign::is_keep".into()
+            } else {
+                "::kinabase_runtime::Assign::is_keep".into()
+            },
+            patch_is_keep: if short("Patch") {
+                "Patch::is_keep".into()
+            } else {
+                "::kinabase_runtime::Patch::is_keep".into()
+            },
+            imports: if imported.is_empty() {
+                quote! {}
+            } else {
+                quote! { #[allow(unused_imports)] use ::kinabase_runtime::{#(#imported),*}; }
+            },
+        }
     }
 }
 
 fn rename_attr(f: &FieldModel) -> Option<TokenStream> {
     let key = &f.key;
     (f.name.text != *key).then(|| quote! { rename = #key, })
+}
+
+/// The one-line doc of a field in the create and update types.
+fn short_doc(f: &FieldModel) -> String {
+    format!(
+        "**{}** (`{}`, `{}`).",
+        escape_md(&f.display),
+        code_text(&f.key),
+        code_text(&f.type_name)
+    )
 }
 
 fn field_doc(f: &FieldModel) -> String {

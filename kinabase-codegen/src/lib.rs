@@ -41,7 +41,7 @@ pub mod schema;
 use std::path::{Path, PathBuf};
 
 pub use diag::{Diagnostic, Diagnostics, Level};
-pub use emit::EmitOptions;
+pub use emit::{EmitOptions, RootItems};
 pub use overlay::Overlay;
 pub use render::Written;
 pub use schema::{CollectionSchema, FieldSchema, Schema};
@@ -101,19 +101,34 @@ pub fn generate(
     }
     let header = render::header(origin, &schema.content_hash());
     let files = match layout {
-        Layout::SingleFile => vec![(
-            PathBuf::from("kinabase.rs"),
-            render::render(emit::root(&model, options, true), &header)?,
-        )],
+        Layout::SingleFile => {
+            // Each module is an independent item: format them in parallel and join them
+            // in model order, so the bytes do not depend on the thread count.
+            let mut parts = vec![render::render(
+                emit::root(&model, options, RootItems::AccountOnly),
+                "",
+            )?];
+            parts.extend(render::render_all(&model.collections, |c| {
+                emit::inline_module(c)
+            })?);
+            vec![(
+                PathBuf::from("kinabase.rs"),
+                format!("{header}{}", parts.concat()),
+            )]
+        }
         Layout::ModuleTree => {
             let mut files = vec![(
                 PathBuf::from("mod.rs"),
-                render::render(emit::root(&model, options, false), &header)?,
+                render::render(
+                    emit::root(&model, options, RootItems::Declarations),
+                    &header,
+                )?,
             )];
-            for c in &model.collections {
+            let bodies = render::render_all(&model.collections, emit::collection)?;
+            for (c, body) in model.collections.iter().zip(bodies) {
                 files.push((
                     PathBuf::from(format!("{}.rs", c.module.text)),
-                    render::render(emit::collection(c), &header)?,
+                    format!("{header}{body}"),
                 ));
             }
             files

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::Diagnostics;
-use crate::model::{ChoiceModel, CollectionModel, FieldModel, Model, ValueType};
+use crate::model::{ChoiceModel, CollectionModel, FieldModel, Model, SHORT_NAMES, ValueType};
 use crate::names::{self, Case, RustName, Scope};
 use crate::overlay::{CollectionOverlay, Overlay};
 use crate::schema::{CollectionSchema, FieldSchema, Kind, Schema};
@@ -134,7 +134,6 @@ fn lower_collection(
     types.claim(&marker.text, Case::UpperCamel);
     let mut fields_scope = Scope::default();
     let mut consts = Scope::default();
-    let mut methods = Scope::with_reserved(&["new"]);
     let mut fields = Vec::new();
     let mut choices = Vec::new();
 
@@ -155,18 +154,6 @@ fn lower_collection(
             diags.warn(Some(&c.name), Some(&f.name), format!("named `{}` because `{base}` was taken by another field; pin a name in kinabase.toml to choose", name.source()));
         }
         let constant = consts.claim(&names::convert(&name.text, Case::Shouty), Case::Shouty);
-        let setter = methods.claim(
-            &format!("set_{}", name.text.trim_end_matches('_')),
-            Case::Snake,
-        );
-        let clearer = methods.claim(
-            &format!("clear_{}", name.text.trim_end_matches('_')),
-            Case::Snake,
-        );
-        let with = methods.claim(
-            &format!("with_{}", name.text.trim_end_matches('_')),
-            Case::Snake,
-        );
 
         let ty = match fo.and_then(|o| o.ty.as_deref()) {
             Some(custom) => {
@@ -197,13 +184,16 @@ fn lower_collection(
             writable: f.writable(),
             description: f.description.clone(),
             inferred: f.inferred.as_ref().map(|i| (i.samples, i.present)),
-            setter,
-            clearer,
-            with,
         });
     }
     choices.sort_by(|a, b| a.name.cmp(&b.name));
+    let shadowed = std::iter::once(&marker)
+        .chain(choices.iter().map(|ch| &ch.name))
+        .filter(|n| SHORT_NAMES.contains(&n.text.as_str()))
+        .map(|n| n.text.clone())
+        .collect();
     CollectionModel {
+        shadowed,
         accessor: module.clone(),
         module,
         marker,

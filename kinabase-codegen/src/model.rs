@@ -12,6 +12,24 @@ pub struct Model {
     pub collections: Vec<CollectionModel>,
 }
 
+/// Names the output uses unqualified when no generated type of the module shadows them:
+/// prelude items and the runtime's value types (imported at the top of each module).
+pub const SHORT_NAMES: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "String",
+    "Vec",
+    "Default",
+    "Assign",
+    "Currency",
+    "Date",
+    "Duration",
+    "Patch",
+    "Raw",
+    "RecordRef",
+];
+
 /// One collection's module.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectionModel {
@@ -35,6 +53,10 @@ pub struct CollectionModel {
     pub fields: Vec<FieldModel>,
     /// Choice enums, sorted by name.
     pub choices: Vec<ChoiceModel>,
+    /// The names among [`SHORT_NAMES`] that a type of this module shadows (a collection
+    /// or choice called `Option` or `Date`). The module uses short names for the others
+    /// and full paths (`::std::option::Option`) for these.
+    pub shadowed: Vec<String>,
 }
 
 /// One field.
@@ -64,12 +86,6 @@ pub struct FieldModel {
     pub description: Option<String>,
     /// `Some((samples, present))` when inferred.
     pub inferred: Option<(u64, u64)>,
-    /// Names of the set/clear/with methods.
-    pub setter: RustName,
-    /// Clear method.
-    pub clearer: RustName,
-    /// Builder method on the create type.
-    pub with: RustName,
 }
 
 /// The Rust type of a value (one element when the field is multiple).

@@ -30,6 +30,39 @@ pub fn render(tokens: TokenStream, header: &str) -> Result<String, RenderError> 
     Ok(format!("{header}{body}"))
 }
 
+/// Renders one token stream per item on all cores, in item order.
+pub fn render_all<T: Sync>(
+    items: &[T],
+    emit: impl Fn(&T) -> TokenStream + Sync,
+) -> Result<Vec<String>, RenderError> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 16);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let emit = &emit;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|item| render(emit(item), ""))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            out.extend(
+                h.join()
+                    .map_err(|_| RenderError::Parse("a rendering thread panicked".into()))??,
+            );
+        }
+        Ok(out)
+    })
+}
+
 /// The header every generated file starts with: no timestamps, no versions.
 pub fn header(snapshot: &str, hash: &str) -> String {
     let snapshot: String = snapshot

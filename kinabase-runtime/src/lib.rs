@@ -60,7 +60,7 @@ pub use handle::{
 };
 pub use record::{Collection, Page, Record, Untyped};
 pub use value::{
-    Choice, Colleagues, Currency, Date, Duration, FieldKey, Patch, Raw, RecordRef,
+    Assign, Choice, Colleagues, Currency, Date, Duration, FieldKey, Patch, Raw, RecordRef,
     deserialize_choice, lenient_number, serialize_choice,
 };
 

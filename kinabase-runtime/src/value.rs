@@ -398,6 +398,63 @@ impl<T> Patch<T> {
     pub fn is_keep(&self) -> bool {
         matches!(self, Patch::Keep)
     }
+
+    /// Sets the field to `value`.
+    pub fn set(&mut self, value: T) -> &mut Self {
+        *self = Patch::Set(value);
+        self
+    }
+
+    /// Clears the field (`null` is sent).
+    pub fn clear(&mut self) -> &mut Self {
+        *self = Patch::Clear;
+        self
+    }
+
+    /// Leaves the field unchanged (nothing is sent).
+    pub fn keep(&mut self) -> &mut Self {
+        *self = Patch::Keep;
+        self
+    }
+}
+
+/// A required field in an update: keep it or set it. There is no way to clear it, so
+/// clearing a required field is a compile error rather than a `400`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Assign<T> {
+    /// Leave the field unchanged (the key is not sent).
+    #[default]
+    Keep,
+    /// Set the field to this value.
+    Set(T),
+}
+
+impl<T> Assign<T> {
+    /// Whether this is [`Assign::Keep`].
+    pub fn is_keep(&self) -> bool {
+        matches!(self, Assign::Keep)
+    }
+
+    /// Sets the field to `value`.
+    pub fn set(&mut self, value: T) -> &mut Self {
+        *self = Assign::Set(value);
+        self
+    }
+
+    /// Leaves the field unchanged.
+    pub fn keep(&mut self) -> &mut Self {
+        *self = Assign::Keep;
+        self
+    }
+}
+
+impl<T: Serialize> Serialize for Assign<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Assign::Set(v) => v.serialize(s),
+            Assign::Keep => s.serialize_none(),
+        }
+    }
 }
 
 impl<T> From<T> for Patch<T> {

@@ -59,10 +59,18 @@ fn main() {
     // Create, update, clear a field, delete.
     let created = kb
         .jobs()
-        .create(&jobs::Create::new("E2E job".into(), customer).with_priority(jobs::Priority::Urgent).with_quoted_price(Currency::parse("99.95").unwrap()))
+        .create(&{
+            let mut job = jobs::Create::new("E2E job".into(), customer);
+            job.priority = Some(jobs::Priority::Urgent);
+            job.quoted_price = Currency::parse("99.95");
+            job
+        })
         .expect("create")
         .expect("record");
-    kb.jobs().update(&created.id, &jobs::Update::default().set_stage(jobs::Stage::InProgress).clear_quoted_price()).expect("update");
+    let mut changes = jobs::Update::default();
+    changes.stage.set(jobs::Stage::InProgress);
+    changes.quoted_price.clear();
+    kb.jobs().update(&created.id, &changes).expect("update");
     let back = kb.jobs().get(&created.id).expect("get");
     assert_eq!(back.fields.stage, Some(jobs::Stage::InProgress));
     assert_eq!(back.fields.quoted_price, None, "cleared");

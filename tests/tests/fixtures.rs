@@ -60,7 +60,9 @@ where
             C::NAME
         );
         assert_eq!(a.numeric_id, Some(i as u64 + 1));
-        let back = serde_json::to_value(&a.fields).unwrap();
+        let mut back = serde_json::to_value(&a.fields).unwrap();
+        // Absent fields serialize as null; the fixture leaves them out.
+        back.as_object_mut().unwrap().retain(|_, v| !v.is_null());
         assert_eq!(
             normalize(&back),
             normalize(&Value::Object(data.clone())),
@@ -87,19 +89,20 @@ fn every_demo_record_decodes_in_both_shapes_and_encodes_back() {
 fn create_and_update_encode_only_what_they_carry() {
     use demo::jobs;
     use kinabase_runtime::{Currency, RecordRef};
-    let create = jobs::Create::new("Fix".into(), RecordRef::new("cust-1"))
-        .with_priority(jobs::Priority::Urgent)
-        .with_quoted_price(Currency::parse("10.5").unwrap());
+    let mut create = jobs::Create::new("Fix".into(), RecordRef::new("cust-1"));
+    create.priority = Some(jobs::Priority::Urgent);
+    create.quoted_price = Currency::parse("10.5");
     assert_eq!(
         serde_json::to_value(&create).unwrap(),
         json!({"jobTitle": "Fix", "customer": {"id": "cust-1"}, "priority": "Urgent!", "quotedPrice": 10.5})
     );
-    let update = jobs::Update::default()
-        .set_stage(jobs::Stage::OnHold)
-        .clear_site();
+    let mut update = jobs::Update::default();
+    update.stage.set(jobs::Stage::OnHold);
+    update.site.clear();
+    update.job_title.set("Renamed".into());
     assert_eq!(
         serde_json::to_value(&update).unwrap(),
-        json!({"stage": "On Hold", "site": null})
+        json!({"stage": "On Hold", "site": null, "jobTitle": "Renamed"})
     );
     let unknown: jobs::Stage = serde_json::from_value(json!("Archived")).unwrap();
     assert_eq!(unknown, jobs::Stage::Unknown("Archived".into()));

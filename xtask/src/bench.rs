@@ -71,19 +71,42 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     if cfg!(debug_assertions) {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["run", "--quiet", "--release", "--package", "xtask", "--", "bench"]);
+        cmd.args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "xtask",
+            "--",
+            "bench",
+        ]);
         if args.quick {
             cmd.arg("--quick");
         }
         let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
-        return if status.success() { Ok(()) } else { Err(format!("release bench failed ({status})")) };
+        return if status.success() {
+            Ok(())
+        } else {
+            Err(format!("release bench failed ({status})"))
+        };
     }
-    let sizes: &[usize] = if args.quick { &[1_000, 10_000] } else { &[1_000, 10_000, 100_000] };
-    println!("kinabase bench ({}; release build; 2-core machine figures are noisy, ratios are what matter)\n", if args.quick { "quick" } else { "full" });
+    let sizes: &[usize] = if args.quick {
+        &[1_000, 10_000]
+    } else {
+        &[1_000, 10_000, 100_000]
+    };
+    println!(
+        "kinabase bench ({}; release build; 2-core machine figures are noisy, ratios are what matter)\n",
+        if args.quick { "quick" } else { "full" }
+    );
     scan_table(sizes)?;
     decode_table()?;
     rate_budget(args.quick)?;
-    generate_table(if args.quick { &[10, 100] } else { &[10, 100, 1000] })?;
+    generate_table(if args.quick {
+        &[10, 100]
+    } else {
+        &[10, 100, 1000]
+    })?;
     compile_table(args.quick)?;
     Ok(())
 }
@@ -96,7 +119,10 @@ fn exe() -> Result<PathBuf, String> {
 fn peak_rss_kib() -> u64 {
     let mut s = String::new();
     let _ = std::fs::File::open("/proc/self/status").and_then(|mut f| f.read_to_string(&mut s));
-    s.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 fn scan_client(base_url: &str) -> Result<Client, String> {
@@ -116,7 +142,10 @@ fn worker(w: Worker, args: &BenchArgs) -> Result<(), String> {
         Worker::Paged => {
             let client = scan_client(&args.base_url)?;
             let mut n = 0;
-            for r in client.collection::<bench_bindings::collection_0::Collection0>().iter_with(ListOptions::default()) {
+            for r in client
+                .collection::<bench_bindings::collection_0::Collection0>()
+                .iter_with(ListOptions::default())
+            {
                 r.map_err(|e| e.to_string())?;
                 n += 1;
             }
@@ -124,23 +153,41 @@ fn worker(w: Worker, args: &BenchArgs) -> Result<(), String> {
         }
         Worker::All => {
             let client = scan_client(&args.base_url)?;
-            client.collection::<bench_bindings::collection_0::Collection0>().all().map_err(|e| e.to_string())?.len()
+            client
+                .collection::<bench_bindings::collection_0::Collection0>()
+                .all()
+                .map_err(|e| e.to_string())?
+                .len()
         }
         Worker::Baseline => baseline_scan(&args.base_url)?,
         Worker::Generate => {
             let schema = synthetic_schema(args.n, 50);
-            let g = kinabase_codegen::generate(&schema, &Overlay::default(), "bench", Layout::SingleFile, EmitOptions::default()).map_err(|e| e.to_string())?;
+            let g = kinabase_codegen::generate(
+                &schema,
+                &Overlay::default(),
+                "bench",
+                Layout::SingleFile,
+                EmitOptions::default(),
+            )
+            .map_err(|e| e.to_string())?;
             g.files.iter().map(|(_, t)| t.lines().count()).sum()
         }
     };
-    println!("{{\"count\": {count}, \"secs\": {}, \"peak_kib\": {}}}", started.elapsed().as_secs_f64(), peak_rss_kib());
+    println!(
+        "{{\"count\": {count}, \"secs\": {}, \"peak_kib\": {}}}",
+        started.elapsed().as_secs_f64(),
+        peak_rss_kib()
+    );
     Ok(())
 }
 
 /// What a user would write by hand: reqwest, `serde_json::Value`, the same pages.
 fn baseline_scan(base_url: &str) -> Result<usize, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(600)).build().map_err(|e| e.to_string())?;
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .map_err(|e| e.to_string())?;
     let token: Value = http
         .post(format!("{base_url}token"))
         .json(&serde_json::json!({"appId": kinabase_emulator::DEFAULT_APP_ID, "secret": kinabase_emulator::DEFAULT_APP_SECRET}))
@@ -151,7 +198,9 @@ fn baseline_scan(base_url: &str) -> Result<usize, String> {
     let mut n = 0;
     for index in 0.. {
         let page: Value = http
-            .get(format!("{base_url}collections/collection-0?pageIndex={index}&pageSize=300"))
+            .get(format!(
+                "{base_url}collections/collection-0?pageIndex={index}&pageSize=300"
+            ))
             .bearer_auth(&token)
             .send()
             .and_then(|r| r.json())
@@ -173,13 +222,25 @@ struct Measured {
 
 fn spawn_worker(w: &str, n: usize, base_url: &str) -> Result<Measured, String> {
     let out = Command::new(exe()?)
-        .args(["bench", "--worker", w, "--n", &n.to_string(), "--base-url", base_url])
+        .args([
+            "bench",
+            "--worker",
+            w,
+            "--n",
+            &n.to_string(),
+            "--base-url",
+            base_url,
+        ])
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("bench worker {w} failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "bench worker {w} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("bench worker {w}: {e}"))?;
+    let v: Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("bench worker {w}: {e}"))?;
     Ok(Measured {
         count: v["count"].as_u64().unwrap_or(0) as usize,
         secs: v["secs"].as_f64().unwrap_or(f64::NAN),
@@ -188,23 +249,48 @@ fn spawn_worker(w: &str, n: usize, base_url: &str) -> Result<Measured, String> {
 }
 
 fn scan_table(sizes: &[usize]) -> Result<(), String> {
-    println!("SCAN (1 collection × {SCAN_FIELDS} fields; each scan in its own process; peak = client RSS)");
-    println!("{:>8}  {:<26} {:>9} {:>9} {:>12} {:>10}", "N", "method", "requests", "expected", "records/s", "peak MiB");
+    println!(
+        "SCAN (1 collection × {SCAN_FIELDS} fields; each scan in its own process; peak = client RSS)"
+    );
+    println!(
+        "{:>8}  {:<26} {:>9} {:>9} {:>12} {:>10}",
+        "N", "method", "requests", "expected", "records/s", "peak MiB"
+    );
     for &n in sizes {
-        let account = synth::account(Size { collections: 1, fields: SCAN_FIELDS, records: n });
+        let account = synth::account(Size {
+            collections: 1,
+            fields: SCAN_FIELDS,
+            records: n,
+        });
         let emu = Emulator::start(account, EmulatorConfig::default()).map_err(|e| e.to_string())?;
         for (label, mode, expected) in [
             ("typed paging iterator", "paged", n.div_ceil(300).max(1)),
             ("typed /all", "all", 1),
-            ("baseline reqwest + Value", "baseline", n.div_ceil(300).max(1)),
+            (
+                "baseline reqwest + Value",
+                "baseline",
+                n.div_ceil(300).max(1),
+            ),
         ] {
             emu.clear_log();
             let m = spawn_worker(mode, n, emu.base_url())?;
-            let requests = emu.request_log().iter().filter(|e| e.path.contains("/collections/")).count();
+            let requests = emu
+                .request_log()
+                .iter()
+                .filter(|e| e.path.contains("/collections/"))
+                .count();
             if m.count != n {
                 return Err(format!("{label}: read {} records of {n}", m.count));
             }
-            println!("{:>8}  {:<26} {:>9} {:>9} {:>12.0} {:>10.1}", n, label, requests, expected, n as f64 / m.secs, m.peak_kib as f64 / 1024.0);
+            println!(
+                "{:>8}  {:<26} {:>9} {:>9} {:>12.0} {:>10.1}",
+                n,
+                label,
+                requests,
+                expected,
+                n as f64 / m.secs,
+                m.peak_kib as f64 / 1024.0
+            );
         }
     }
     println!();
@@ -212,7 +298,11 @@ fn scan_table(sizes: &[usize]) -> Result<(), String> {
 }
 
 fn decode_table() -> Result<(), String> {
-    let account = synth::account(Size { collections: 1, fields: SCAN_FIELDS, records: 3000 });
+    let account = synth::account(Size {
+        collections: 1,
+        fields: SCAN_FIELDS,
+        records: 3000,
+    });
     let emu = Emulator::start(account, EmulatorConfig::default()).map_err(|e| e.to_string())?;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::blocking::Client::new();
@@ -225,12 +315,15 @@ fn decode_table() -> Result<(), String> {
     let token = token["token"].as_str().unwrap_or_default().to_string();
     let pages: Vec<Vec<u8>> = (0..10)
         .map(|i| {
-            http.get(format!("{}collections/collection-0?pageIndex={i}&pageSize=300", emu.base_url()))
-                .bearer_auth(&token)
-                .send()
-                .and_then(|r| r.bytes())
-                .map(|b| b.to_vec())
-                .map_err(|e| e.to_string())
+            http.get(format!(
+                "{}collections/collection-0?pageIndex={i}&pageSize=300",
+                emu.base_url()
+            ))
+            .bearer_auth(&token)
+            .send()
+            .and_then(|r| r.bytes())
+            .map(|b| b.to_vec())
+            .map_err(|e| e.to_string())
         })
         .collect::<Result<_, _>>()?;
     let rate = |f: &dyn Fn(&[u8]) -> usize| -> f64 {
@@ -243,33 +336,71 @@ fn decode_table() -> Result<(), String> {
         }
         records as f64 / started.elapsed().as_secs_f64()
     };
-    let typed = rate(&|p| serde_json::from_slice::<Page<bench_bindings::collection_0::Fields>>(p).map(|pg| pg.records.len()).unwrap_or(0));
-    let value = rate(&|p| serde_json::from_slice::<Value>(p).ok().and_then(|v| v["records"].as_array().map(Vec::len)).unwrap_or(0));
+    let typed = rate(&|p| {
+        serde_json::from_slice::<Page<bench_bindings::collection_0::Fields>>(p)
+            .map(|pg| pg.records.len())
+            .unwrap_or(0)
+    });
+    let value = rate(&|p| {
+        serde_json::from_slice::<Value>(p)
+            .ok()
+            .and_then(|v| v["records"].as_array().map(Vec::len))
+            .unwrap_or(0)
+    });
     println!("DECODE (the same 10 pages of 300 records, in memory, 1.5 s each)");
     println!("  typed Record<Fields>:  {typed:>10.0} records/s");
     println!("  serde_json::Value:     {value:>10.0} records/s");
-    println!("  ratio typed / Value:   {:>10.2}× (target ≥ 1.5×)\n", typed / value);
+    println!(
+        "  ratio typed / Value:   {:>10.2}× (target ≥ 1.5×)\n",
+        typed / value
+    );
     Ok(())
 }
 
 fn rate_budget(quick: bool) -> Result<(), String> {
     // The documented 100 requests a minute, scaled down in time.
-    let window = if quick { Duration::from_secs(1) } else { Duration::from_secs(3) };
-    let limit = RateLimit { requests: 100, per: window };
+    let window = if quick {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(3)
+    };
+    let limit = RateLimit {
+        requests: 100,
+        per: window,
+    };
     let records = if quick { 1_500 } else { 3_000 };
-    let account = synth::account(Size { collections: 1, fields: 5, records });
-    let emu = Emulator::start(account, EmulatorConfig { rate_limit: Some(limit), ..EmulatorConfig::default() }).map_err(|e| e.to_string())?;
+    let account = synth::account(Size {
+        collections: 1,
+        fields: 5,
+        records,
+    });
+    let emu = Emulator::start(
+        account,
+        EmulatorConfig {
+            rate_limit: Some(limit),
+            ..EmulatorConfig::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
     let client = Client::builder()
         .base_url(emu.base_url())
         .app_id(emu.app_id())
         .app_secret(emu.app_secret())
-        .rate_budget(Some(RateBudget { requests: 100, per: window }))
+        .rate_budget(Some(RateBudget {
+            requests: 100,
+            per: window,
+        }))
         .build()
         .map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let n = client.untyped("collection-0").iter_with(ListOptions::default().page_size(10)).count();
+    let n = client
+        .untyped("collection-0")
+        .iter_with(ListOptions::default().page_size(10))
+        .count();
     let log = emu.request_log();
-    println!("RATE BUDGET (emulator enforces 100 requests per {window:?}, the documented limit scaled; one client, pages of 10)");
+    println!(
+        "RATE BUDGET (emulator enforces 100 requests per {window:?}, the documented limit scaled; one client, pages of 10)"
+    );
     println!(
         "  {} requests for {n} records in {:.1} s; 429s received: {} (target 0); limiter waits: {}\n",
         log.len(),
@@ -282,7 +413,11 @@ fn rate_budget(quick: bool) -> Result<(), String> {
 
 /// The schema of a synthetic account (what a pull of it would give).
 pub fn synthetic_schema(collections: usize, fields: usize) -> Schema {
-    schema_of(&synth::account(Size { collections, fields, records: 0 }))
+    schema_of(&synth::account(Size {
+        collections,
+        fields,
+        records: 0,
+    }))
 }
 
 /// The schema an account fixture describes.
@@ -315,32 +450,68 @@ pub fn schema_of(account: &Account) -> Schema {
                 .collect(),
         })
         .collect();
-    Schema { format: FORMAT_VERSION, account: Some(account.name.clone()), collections }.canonical()
+    Schema {
+        format: FORMAT_VERSION,
+        account: Some(account.name.clone()),
+        collections,
+    }
+    .canonical()
 }
 
 fn generate_table(sizes: &[usize]) -> Result<(), String> {
-    println!("GENERATE (N collections × 50 fields, in-process generate + format; own process for peak memory)");
-    println!("{:>6} {:>8} {:>10} {:>12} {:>10}", "N", "fields", "seconds", "lines", "peak MiB");
+    println!(
+        "GENERATE (N collections × 50 fields, in-process generate + format; own process for peak memory)"
+    );
+    println!(
+        "{:>6} {:>8} {:>10} {:>12} {:>10}",
+        "N", "fields", "seconds", "lines", "peak MiB"
+    );
     for &n in sizes {
         let m = spawn_worker("generate", n, "")?;
-        println!("{:>6} {:>8} {:>10.3} {:>12} {:>10.1}", n, n * 50, m.secs, m.count, m.peak_kib as f64 / 1024.0);
+        println!(
+            "{:>6} {:>8} {:>10.3} {:>12} {:>10.1}",
+            n,
+            n * 50,
+            m.secs,
+            m.count,
+            m.peak_kib as f64 / 1024.0
+        );
     }
     println!();
     Ok(())
 }
 
 fn compile_table(quick: bool) -> Result<(), String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
     let target = root.join("target/bench-compile");
-    let cases: &[(usize, usize)] = if quick { &[(100, 30)] } else { &[(100, 30), (1000, 50)] };
-    println!("COMPILE (dev build of a crate holding only the generated code; dependencies prebuilt)");
-    println!("{:>6} {:>7} {:>10} {:>10} {:>12}", "N", "fields", "lines", "seconds", "rustc MiB");
+    let cases: &[(usize, usize)] = if quick {
+        &[(100, 30)]
+    } else {
+        &[(100, 30), (1000, 50)]
+    };
+    println!(
+        "COMPILE (dev build of a crate holding only the generated code; dependencies prebuilt)"
+    );
+    println!(
+        "{:>6} {:>7} {:>10} {:>10} {:>12}",
+        "N", "fields", "lines", "seconds", "rustc MiB"
+    );
     let dir = std::env::temp_dir().join(format!("kinabase-bench-{}", std::process::id()));
     for &(n, f) in cases {
         let krate = dir.join(format!("gen{n}x{f}"));
         std::fs::create_dir_all(krate.join("src")).map_err(|e| e.to_string())?;
         let schema = synthetic_schema(n, f);
-        let g = kinabase_codegen::generate(&schema, &Overlay::default(), "bench", Layout::SingleFile, EmitOptions::default()).map_err(|e| e.to_string())?;
+        let g = kinabase_codegen::generate(
+            &schema,
+            &Overlay::default(),
+            "bench",
+            Layout::SingleFile,
+            EmitOptions::default(),
+        )
+        .map_err(|e| e.to_string())?;
         let text = &g.files[0].1;
         std::fs::write(krate.join("src/lib.rs"), text).map_err(|e| e.to_string())?;
         std::fs::write(
@@ -356,7 +527,13 @@ fn compile_table(quick: bool) -> Result<(), String> {
         // Dependencies first (not timed): only the generated code is measured.
         let deps = Command::new(&cargo)
             .current_dir(&krate)
-            .args(["build", "--offline", "--quiet", "--package", "kinabase-runtime"])
+            .args([
+                "build",
+                "--offline",
+                "--quiet",
+                "--package",
+                "kinabase-runtime",
+            ])
             .env("CARGO_TARGET_DIR", &target)
             .status()
             .map_err(|e| e.to_string())?;
@@ -370,16 +547,34 @@ fn compile_table(quick: bool) -> Result<(), String> {
         } else {
             Command::new(&cargo)
         };
-        build.current_dir(&krate).args(["build", "--offline", "--quiet"]).env("CARGO_TARGET_DIR", &target);
+        build
+            .current_dir(&krate)
+            .args(["build", "--offline", "--quiet"])
+            .env("CARGO_TARGET_DIR", &target);
         let started = Instant::now();
         let out = build.output().map_err(|e| e.to_string())?;
         let secs = started.elapsed().as_secs_f64();
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() {
-            return Err(format!("generated code for {n}×{f} did not build:\n{}", stderr.chars().take(2000).collect::<String>()));
+            return Err(format!(
+                "generated code for {n}×{f} did not build:\n{}",
+                stderr.chars().take(2000).collect::<String>()
+            ));
         }
-        let peak = stderr.lines().find_map(|l| l.strip_prefix("MAXRSS_KIB=")).and_then(|v| v.trim().parse::<f64>().ok()).map(|k| format!("{:.0}", k / 1024.0)).unwrap_or_else(|| "n/a".into());
-        println!("{:>6} {:>7} {:>10} {:>10.1} {:>12}", n, f, text.lines().count(), secs, peak);
+        let peak = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("MAXRSS_KIB="))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map(|k| format!("{:.0}", k / 1024.0))
+            .unwrap_or_else(|| "n/a".into());
+        println!(
+            "{:>6} {:>7} {:>10} {:>10.1} {:>12}",
+            n,
+            f,
+            text.lines().count(),
+            secs,
+            peak
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     println!();
@@ -393,11 +588,24 @@ mod tests {
     #[test]
     fn bench_bindings_are_up_to_date() {
         let schema = synthetic_schema(1, SCAN_FIELDS);
-        let g = kinabase_codegen::generate(&schema, &Overlay::default(), "synthetic 1x20", Layout::SingleFile, EmitOptions { account_type: false }).unwrap();
+        let g = kinabase_codegen::generate(
+            &schema,
+            &Overlay::default(),
+            "synthetic 1x20",
+            Layout::SingleFile,
+            EmitOptions {
+                account_type: false,
+            },
+        )
+        .unwrap();
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bench/bench_bindings.rs");
         if std::env::var_os("KINABASE_BLESS").is_some() {
             std::fs::write(&path, &g.files[0].1).unwrap();
         }
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), g.files[0].1, "refresh with KINABASE_BLESS=1 cargo test -p xtask");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            g.files[0].1,
+            "refresh with KINABASE_BLESS=1 cargo test -p xtask"
+        );
     }
 }

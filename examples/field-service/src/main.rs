@@ -54,11 +54,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         RecordRef::new(customer.id.clone());
 
     // Create: the required fields are the arguments of `new`.
-    let new_job = jobs::Create::new("Demo: replace thermostat".into(), customer_ref)
-        .with_priority(jobs::Priority::High)
-        .with_stage(jobs::Stage::New)
-        .with_quoted_price(Currency::parse("149.50").ok_or("bad amount")?)
-        .with_estimated_duration(Duration::from_secs(90 * 60));
+    // Optional fields are plain `Option`s.
+    let mut new_job = jobs::Create::new("Demo: replace thermostat".into(), customer_ref);
+    new_job.priority = Some(jobs::Priority::High);
+    new_job.stage = Some(jobs::Stage::New);
+    new_job.quoted_price = Currency::parse("149.50");
+    new_job.estimated_duration = Some(Duration::from_secs(90 * 60));
     let created = kb
         .jobs()
         .create(&new_job)?
@@ -67,9 +68,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("   created job {} (#{:?})", created.id, created.numeric_id);
 
     // Update: only what is set or cleared is sent.
-    let changes = jobs::Update::default()
-        .set_stage(jobs::Stage::Scheduled)
-        .clear_quoted_price();
+    let mut changes = jobs::Update::default();
+    changes.stage.set(jobs::Stage::Scheduled);
+    changes.quoted_price.clear();
     kb.jobs().update(&created.id, &changes)?;
     written += 1;
     let after = kb.jobs().get(&created.id)?;
@@ -97,12 +98,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     read += 1;
     let orders: Vec<purchase_orders::Create> = (1..=3)
         .map(|i| {
-            purchase_orders::Create::new(
+            let mut order = purchase_orders::Create::new(
                 format!("PO-DEMO-{i}"),
                 RecordRef::new(supplier.id.clone()),
-            )
-            .with_job(RecordRef::new(created.id.clone()))
-            .with_status(purchase_orders::Status::Draft)
+            );
+            order.job = Some(RecordRef::new(created.id.clone()));
+            order.status = Some(purchase_orders::Status::Draft);
+            order
         })
         .collect();
     let report = kb.purchase_orders().bulk_create(&orders)?;

@@ -9,6 +9,8 @@ pub mod colleagues {
     //! ```text
     //! People who use this account.
     //! ```
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Colleagues collection, as a type: `CollectionHandle<Colleagues>` and `RecordRef<Colleagues>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Colleagues {}
@@ -22,216 +24,111 @@ pub mod colleagues {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Colleagues>;
         /// Wire key of Active.
-        pub const ACTIVE: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-            "active",
-        );
+        pub const ACTIVE: Key = Key::new("active");
         /// Wire key of Email.
-        pub const EMAIL: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-            "email",
-        );
+        pub const EMAIL: Key = Key::new("email");
         /// Wire key of Name.
-        pub const NAME: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-            "name",
-        );
+        pub const NAME: Key = Key::new("name");
         /// Wire key of Phone.
-        pub const PHONE: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-            "phone",
-        );
+        pub const PHONE: Key = Key::new("phone");
         /// Wire key of Role.
-        pub const ROLE: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-            "role",
-        );
+        pub const ROLE: Key = Key::new("role");
         /// Wire key of Start Date.
-        pub const START_DATE: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-            "startDate",
-        );
+        pub const START_DATE: Key = Key::new("startDate");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **Active**: wire key `active`, type `checkbox`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub active: ::std::option::Option<bool>,
+        pub active: Option<bool>,
         /// **Email**: wire key `email`, type `email`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
+        pub email: Option<String>,
         /// **Name**: wire key `name`, type `text`; primary, required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub name: Option<String>,
         /// **Phone**: wire key `phone`, type `phone`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub phone: Option<String>,
         /// **Role**: wire key `role`, type `select`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub role: ::std::option::Option<Role>,
+        pub role: Option<Role>,
         /// **Start Date**: wire key `startDate`, type `date`.
-        #[serde(
-            default,
-            rename = "startDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub start_date: ::std::option::Option<::kinabase_runtime::Date>,
+        #[serde(rename = "startDate")]
+        pub start_date: Option<Date>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **Active**: wire key `active`, type `checkbox`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub active: ::std::option::Option<bool>,
-        /// **Email**: wire key `email`, type `email`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
-        /// **Name**: wire key `name`, type `text`; primary, required.
-        pub name: ::std::string::String,
-        /// **Phone**: wire key `phone`, type `phone`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
-        /// **Role**: wire key `role`, type `select`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub role: ::std::option::Option<Role>,
-        /// **Start Date**: wire key `startDate`, type `date`.
-        #[serde(
-            rename = "startDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub start_date: ::std::option::Option<::kinabase_runtime::Date>,
+        /// **Active** (`active`, `checkbox`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub active: Option<bool>,
+        /// **Email** (`email`, `email`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub email: Option<String>,
+        /// **Name** (`name`, `text`).
+        pub name: String,
+        /// **Phone** (`phone`, `phone`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub phone: Option<String>,
+        /// **Role** (`role`, `select`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub role: Option<Role>,
+        /// **Start Date** (`startDate`, `date`).
+        #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
+        pub start_date: Option<Date>,
     }
     impl Create {
-        /// A record with its required fields: Name.
-        pub fn new(name: ::std::string::String) -> Self {
+        /// A record with its required fields: Name. Set optional fields by assignment.
+        pub fn new(name: String) -> Self {
             Create {
-                active: ::std::option::Option::None,
-                email: ::std::option::Option::None,
+                active: None,
+                email: None,
                 name,
-                phone: ::std::option::Option::None,
-                role: ::std::option::Option::None,
-                start_date: ::std::option::Option::None,
+                phone: None,
+                role: None,
+                start_date: None,
             }
         }
-        /// Sets Active.
-        pub fn with_active(mut self, value: bool) -> Self {
-            self.active = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Email.
-        pub fn with_email(mut self, value: ::std::string::String) -> Self {
-            self.email = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Phone.
-        pub fn with_phone(mut self, value: ::std::string::String) -> Self {
-            self.phone = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Role.
-        pub fn with_role(mut self, value: Role) -> Self {
-            self.role = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Start Date.
-        pub fn with_start_date(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.start_date = ::std::option::Option::Some(value);
-            self
-        }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Active**: wire key `active`, type `checkbox`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub active: ::kinabase_runtime::Patch<bool>,
-        /// **Email**: wire key `email`, type `email`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub email: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Name**: wire key `name`, type `text`; primary, required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub name: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Phone**: wire key `phone`, type `phone`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub phone: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Role**: wire key `role`, type `select`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub role: ::kinabase_runtime::Patch<Role>,
-        /// **Start Date**: wire key `startDate`, type `date`.
-        #[serde(
-            rename = "startDate",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub start_date: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-    }
-    impl Update {
-        /// Sets Active.
-        pub fn set_active(mut self, value: bool) -> Self {
-            self.active = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Active (sends `null`).
-        pub fn clear_active(mut self) -> Self {
-            self.active = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Email.
-        pub fn set_email(mut self, value: ::std::string::String) -> Self {
-            self.email = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Email (sends `null`).
-        pub fn clear_email(mut self) -> Self {
-            self.email = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Name.
-        pub fn set_name(mut self, value: ::std::string::String) -> Self {
-            self.name = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets Phone.
-        pub fn set_phone(mut self, value: ::std::string::String) -> Self {
-            self.phone = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Phone (sends `null`).
-        pub fn clear_phone(mut self) -> Self {
-            self.phone = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Role.
-        pub fn set_role(mut self, value: Role) -> Self {
-            self.role = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Role (sends `null`).
-        pub fn clear_role(mut self) -> Self {
-            self.role = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Start Date.
-        pub fn set_start_date(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.start_date = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Start Date (sends `null`).
-        pub fn clear_start_date(mut self) -> Self {
-            self.start_date = ::kinabase_runtime::Patch::Clear;
-            self
-        }
+        /// **Active** (`active`, `checkbox`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub active: Patch<bool>,
+        /// **Email** (`email`, `email`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub email: Patch<String>,
+        /// **Name** (`name`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub name: Assign<String>,
+        /// **Phone** (`phone`, `phone`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub phone: Patch<String>,
+        /// **Role** (`role`, `select`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub role: Patch<Role>,
+        /// **Start Date** (`startDate`, `date`).
+        #[serde(rename = "startDate", skip_serializing_if = "Patch::is_keep")]
+        pub start_date: Patch<Date>,
     }
     /// The options of Role. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -243,7 +140,7 @@ pub mod colleagues {
         /// `Manager`
         Manager,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Role {
         fn from_label(label: &str) -> Self {
@@ -273,6 +170,8 @@ pub mod customers {
     //! ```text
     //! Companies we do work for.
     //! ```
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Customers collection, as a type: `CollectionHandle<Customers>` and `RecordRef<Customers>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Customers {}
@@ -286,466 +185,189 @@ pub mod customers {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Customers>;
         /// Wire key of Account Manager.
-        pub const ACCOUNT_MANAGER: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "accountManager",
-        );
+        pub const ACCOUNT_MANAGER: Key = Key::new("accountManager");
         /// Wire key of Company Name.
-        pub const COMPANY_NAME: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "companyName",
-        );
+        pub const COMPANY_NAME: Key = Key::new("companyName");
         /// Wire key of Credit Limit.
-        pub const CREDIT_LIMIT: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "creditLimit",
-        );
+        pub const CREDIT_LIMIT: Key = Key::new("creditLimit");
         /// Wire key of Customer Since.
-        pub const CUSTOMER_SINCE: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "customerSince",
-        );
+        pub const CUSTOMER_SINCE: Key = Key::new("customerSince");
         /// Wire key of Email.
-        pub const EMAIL: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "email",
-        );
+        pub const EMAIL: Key = Key::new("email");
         /// Wire key of Notes.
-        pub const NOTES: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "notes",
-        );
+        pub const NOTES: Key = Key::new("notes");
         /// Wire key of Open Jobs.
-        pub const OPEN_JOBS: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "openJobs",
-        );
+        pub const OPEN_JOBS: Key = Key::new("openJobs");
         /// Wire key of Phone.
-        pub const PHONE: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "phone",
-        );
+        pub const PHONE: Key = Key::new("phone");
         /// Wire key of Primary Site.
-        pub const PRIMARY_SITE: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "primarySite",
-        );
+        pub const PRIMARY_SITE: Key = Key::new("primarySite");
         /// Wire key of Rating.
-        pub const RATING: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "rating",
-        );
+        pub const RATING: Key = Key::new("rating");
         /// Wire key of Status.
-        pub const STATUS: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "status",
-        );
+        pub const STATUS: Key = Key::new("status");
         /// Wire key of Website.
-        pub const WEBSITE: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-            "website",
-        );
+        pub const WEBSITE: Key = Key::new("website");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **Account Manager**: wire key `accountManager`, type `colleague`.
-        #[serde(
-            default,
-            rename = "accountManager",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub account_manager: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-        >,
-        /// **Company Name**: wire key `companyName`, type `text`; primary, required.
-        ///
-        /// ```text
-        /// Registered company name, as on invoices.
-        /// ```
-        #[serde(
-            default,
-            rename = "companyName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub company_name: ::std::option::Option<::std::string::String>,
-        /// **Credit Limit**: wire key `creditLimit`, type `currency`.
-        #[serde(
-            default,
-            rename = "creditLimit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub credit_limit: ::std::option::Option<::kinabase_runtime::Currency>,
-        /// **Customer Since**: wire key `customerSince`, type `date`.
-        #[serde(
-            default,
-            rename = "customerSince",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub customer_since: ::std::option::Option<::kinabase_runtime::Date>,
-        /// **Email**: wire key `email`, type `email`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
-        /// **Notes**: wire key `notes`, type `richText`.
-        ///
-        /// ````text
-        /// Free notes. HTML allowed: <b>bold</b>, and even */ or ``` fences must not break anything.
-        /// ````
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub notes: ::std::option::Option<::std::string::String>,
-        /// **Open Jobs**: wire key `openJobs`, type `aggregation`; read-only.
-        ///
-        /// ```text
-        /// Count of this customer's jobs that are not Done.
-        /// ```
-        #[serde(
-            default,
-            rename = "openJobs",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub open_jobs: ::std::option::Option<::kinabase_runtime::Raw>,
-        /// **Phone**: wire key `phone`, type `phone`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
-        /// **Primary Site**: wire key `primarySite`, type `link`.
-        #[serde(
-            default,
-            rename = "primarySite",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub primary_site: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::sites::Sites>,
-        >,
-        /// **Rating**: wire key `rating`, type `rating`.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub rating: ::std::option::Option<f64>,
-        /// **Status**: wire key `status`, type `select`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<Status>,
-        /// **Website**: wire key `website`, type `website`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub website: ::std::option::Option<::std::string::String>,
-    }
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
-    pub struct Create {
-        /// **Account Manager**: wire key `accountManager`, type `colleague`.
-        #[serde(
-            rename = "accountManager",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub account_manager: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-        >,
+        #[serde(rename = "accountManager")]
+        pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
         /// **Company Name**: wire key `companyName`, type `text`; primary, required.
         ///
         /// ```text
         /// Registered company name, as on invoices.
         /// ```
         #[serde(rename = "companyName")]
-        pub company_name: ::std::string::String,
+        pub company_name: Option<String>,
         /// **Credit Limit**: wire key `creditLimit`, type `currency`.
-        #[serde(
-            rename = "creditLimit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub credit_limit: ::std::option::Option<::kinabase_runtime::Currency>,
+        #[serde(rename = "creditLimit")]
+        pub credit_limit: Option<Currency>,
         /// **Customer Since**: wire key `customerSince`, type `date`.
-        #[serde(
-            rename = "customerSince",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub customer_since: ::std::option::Option<::kinabase_runtime::Date>,
+        #[serde(rename = "customerSince")]
+        pub customer_since: Option<Date>,
         /// **Email**: wire key `email`, type `email`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
+        pub email: Option<String>,
         /// **Notes**: wire key `notes`, type `richText`.
         ///
         /// ````text
         /// Free notes. HTML allowed: <b>bold</b>, and even */ or ``` fences must not break anything.
         /// ````
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub notes: ::std::option::Option<::std::string::String>,
+        pub notes: Option<String>,
+        /// **Open Jobs**: wire key `openJobs`, type `aggregation`; read-only.
+        ///
+        /// ```text
+        /// Count of this customer's jobs that are not Done.
+        /// ```
+        #[serde(rename = "openJobs")]
+        pub open_jobs: Option<Raw>,
         /// **Phone**: wire key `phone`, type `phone`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub phone: Option<String>,
         /// **Primary Site**: wire key `primarySite`, type `link`.
-        #[serde(
-            rename = "primarySite",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub primary_site: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::sites::Sites>,
-        >,
+        #[serde(rename = "primarySite")]
+        pub primary_site: Option<RecordRef<super::sites::Sites>>,
         /// **Rating**: wire key `rating`, type `rating`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub rating: ::std::option::Option<f64>,
+        #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
+        pub rating: Option<f64>,
         /// **Status**: wire key `status`, type `select`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<Status>,
+        pub status: Option<Status>,
         /// **Website**: wire key `website`, type `website`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub website: ::std::option::Option<::std::string::String>,
+        pub website: Option<String>,
+    }
+    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
+    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    pub struct Create {
+        /// **Account Manager** (`accountManager`, `colleague`).
+        #[serde(rename = "accountManager", skip_serializing_if = "Option::is_none")]
+        pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
+        /// **Company Name** (`companyName`, `text`).
+        #[serde(rename = "companyName")]
+        pub company_name: String,
+        /// **Credit Limit** (`creditLimit`, `currency`).
+        #[serde(rename = "creditLimit", skip_serializing_if = "Option::is_none")]
+        pub credit_limit: Option<Currency>,
+        /// **Customer Since** (`customerSince`, `date`).
+        #[serde(rename = "customerSince", skip_serializing_if = "Option::is_none")]
+        pub customer_since: Option<Date>,
+        /// **Email** (`email`, `email`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub email: Option<String>,
+        /// **Notes** (`notes`, `richText`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub notes: Option<String>,
+        /// **Phone** (`phone`, `phone`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub phone: Option<String>,
+        /// **Primary Site** (`primarySite`, `link`).
+        #[serde(rename = "primarySite", skip_serializing_if = "Option::is_none")]
+        pub primary_site: Option<RecordRef<super::sites::Sites>>,
+        /// **Rating** (`rating`, `rating`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub rating: Option<f64>,
+        /// **Status** (`status`, `select`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub status: Option<Status>,
+        /// **Website** (`website`, `website`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub website: Option<String>,
     }
     impl Create {
-        /// A record with its required fields: Company Name.
-        pub fn new(company_name: ::std::string::String) -> Self {
+        /// A record with its required fields: Company Name. Set optional fields by assignment.
+        pub fn new(company_name: String) -> Self {
             Create {
-                account_manager: ::std::option::Option::None,
+                account_manager: None,
                 company_name,
-                credit_limit: ::std::option::Option::None,
-                customer_since: ::std::option::Option::None,
-                email: ::std::option::Option::None,
-                notes: ::std::option::Option::None,
-                phone: ::std::option::Option::None,
-                primary_site: ::std::option::Option::None,
-                rating: ::std::option::Option::None,
-                status: ::std::option::Option::None,
-                website: ::std::option::Option::None,
+                credit_limit: None,
+                customer_since: None,
+                email: None,
+                notes: None,
+                phone: None,
+                primary_site: None,
+                rating: None,
+                status: None,
+                website: None,
             }
         }
-        /// Sets Account Manager.
-        pub fn with_account_manager(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-        ) -> Self {
-            self.account_manager = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Credit Limit.
-        pub fn with_credit_limit(mut self, value: ::kinabase_runtime::Currency) -> Self {
-            self.credit_limit = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Customer Since.
-        pub fn with_customer_since(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.customer_since = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Email.
-        pub fn with_email(mut self, value: ::std::string::String) -> Self {
-            self.email = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Notes.
-        pub fn with_notes(mut self, value: ::std::string::String) -> Self {
-            self.notes = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Phone.
-        pub fn with_phone(mut self, value: ::std::string::String) -> Self {
-            self.phone = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Primary Site.
-        pub fn with_primary_site(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::sites::Sites>,
-        ) -> Self {
-            self.primary_site = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Rating.
-        pub fn with_rating(mut self, value: f64) -> Self {
-            self.rating = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Status.
-        pub fn with_status(mut self, value: Status) -> Self {
-            self.status = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Website.
-        pub fn with_website(mut self, value: ::std::string::String) -> Self {
-            self.website = ::std::option::Option::Some(value);
-            self
-        }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Account Manager**: wire key `accountManager`, type `colleague`.
-        #[serde(
-            rename = "accountManager",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub account_manager: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-        >,
-        /// **Company Name**: wire key `companyName`, type `text`; primary, required.
-        ///
-        /// ```text
-        /// Registered company name, as on invoices.
-        /// ```
-        #[serde(
-            rename = "companyName",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub company_name: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Credit Limit**: wire key `creditLimit`, type `currency`.
-        #[serde(
-            rename = "creditLimit",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub credit_limit: ::kinabase_runtime::Patch<::kinabase_runtime::Currency>,
-        /// **Customer Since**: wire key `customerSince`, type `date`.
-        #[serde(
-            rename = "customerSince",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub customer_since: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-        /// **Email**: wire key `email`, type `email`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub email: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Notes**: wire key `notes`, type `richText`.
-        ///
-        /// ````text
-        /// Free notes. HTML allowed: <b>bold</b>, and even */ or ``` fences must not break anything.
-        /// ````
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub notes: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Phone**: wire key `phone`, type `phone`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub phone: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Primary Site**: wire key `primarySite`, type `link`.
-        #[serde(
-            rename = "primarySite",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub primary_site: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::RecordRef<super::sites::Sites>,
-        >,
-        /// **Rating**: wire key `rating`, type `rating`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub rating: ::kinabase_runtime::Patch<f64>,
-        /// **Status**: wire key `status`, type `select`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub status: ::kinabase_runtime::Patch<Status>,
-        /// **Website**: wire key `website`, type `website`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub website: ::kinabase_runtime::Patch<::std::string::String>,
-    }
-    impl Update {
-        /// Sets Account Manager.
-        pub fn set_account_manager(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-        ) -> Self {
-            self.account_manager = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Account Manager (sends `null`).
-        pub fn clear_account_manager(mut self) -> Self {
-            self.account_manager = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Company Name.
-        pub fn set_company_name(mut self, value: ::std::string::String) -> Self {
-            self.company_name = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets Credit Limit.
-        pub fn set_credit_limit(mut self, value: ::kinabase_runtime::Currency) -> Self {
-            self.credit_limit = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Credit Limit (sends `null`).
-        pub fn clear_credit_limit(mut self) -> Self {
-            self.credit_limit = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Customer Since.
-        pub fn set_customer_since(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.customer_since = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Customer Since (sends `null`).
-        pub fn clear_customer_since(mut self) -> Self {
-            self.customer_since = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Email.
-        pub fn set_email(mut self, value: ::std::string::String) -> Self {
-            self.email = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Email (sends `null`).
-        pub fn clear_email(mut self) -> Self {
-            self.email = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Notes.
-        pub fn set_notes(mut self, value: ::std::string::String) -> Self {
-            self.notes = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Notes (sends `null`).
-        pub fn clear_notes(mut self) -> Self {
-            self.notes = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Phone.
-        pub fn set_phone(mut self, value: ::std::string::String) -> Self {
-            self.phone = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Phone (sends `null`).
-        pub fn clear_phone(mut self) -> Self {
-            self.phone = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Primary Site.
-        pub fn set_primary_site(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::sites::Sites>,
-        ) -> Self {
-            self.primary_site = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Primary Site (sends `null`).
-        pub fn clear_primary_site(mut self) -> Self {
-            self.primary_site = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Rating.
-        pub fn set_rating(mut self, value: f64) -> Self {
-            self.rating = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Rating (sends `null`).
-        pub fn clear_rating(mut self) -> Self {
-            self.rating = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Status.
-        pub fn set_status(mut self, value: Status) -> Self {
-            self.status = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Status (sends `null`).
-        pub fn clear_status(mut self) -> Self {
-            self.status = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Website.
-        pub fn set_website(mut self, value: ::std::string::String) -> Self {
-            self.website = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Website (sends `null`).
-        pub fn clear_website(mut self) -> Self {
-            self.website = ::kinabase_runtime::Patch::Clear;
-            self
-        }
+        /// **Account Manager** (`accountManager`, `colleague`).
+        #[serde(rename = "accountManager", skip_serializing_if = "Patch::is_keep")]
+        pub account_manager: Patch<RecordRef<super::colleagues::Colleagues>>,
+        /// **Company Name** (`companyName`, `text`).
+        #[serde(rename = "companyName", skip_serializing_if = "Assign::is_keep")]
+        pub company_name: Assign<String>,
+        /// **Credit Limit** (`creditLimit`, `currency`).
+        #[serde(rename = "creditLimit", skip_serializing_if = "Patch::is_keep")]
+        pub credit_limit: Patch<Currency>,
+        /// **Customer Since** (`customerSince`, `date`).
+        #[serde(rename = "customerSince", skip_serializing_if = "Patch::is_keep")]
+        pub customer_since: Patch<Date>,
+        /// **Email** (`email`, `email`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub email: Patch<String>,
+        /// **Notes** (`notes`, `richText`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub notes: Patch<String>,
+        /// **Phone** (`phone`, `phone`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub phone: Patch<String>,
+        /// **Primary Site** (`primarySite`, `link`).
+        #[serde(rename = "primarySite", skip_serializing_if = "Patch::is_keep")]
+        pub primary_site: Patch<RecordRef<super::sites::Sites>>,
+        /// **Rating** (`rating`, `rating`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub rating: Patch<f64>,
+        /// **Status** (`status`, `select`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub status: Patch<Status>,
+        /// **Website** (`website`, `website`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub website: Patch<String>,
     }
     /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -757,7 +379,7 @@ pub mod customers {
         /// `Dormant`
         Dormant,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Status {
         fn from_label(label: &str) -> Self {
@@ -787,6 +409,8 @@ pub mod jobs {
     //! ```text
     //! Work orders, from request to invoice.
     //! ```
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Jobs collection, as a type: `CollectionHandle<Jobs>` and `RecordRef<Jobs>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Jobs {}
@@ -800,611 +424,248 @@ pub mod jobs {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Jobs>;
         /// Wire key of Checklist.
-        pub const CHECKLIST: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "checklist",
-        );
+        pub const CHECKLIST: Key = Key::new("checklist");
         /// Wire key of Completed.
-        pub const COMPLETED: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "completed",
-        );
+        pub const COMPLETED: Key = Key::new("completed");
         /// Wire key of Customer.
-        pub const CUSTOMER: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "customer",
-        );
+        pub const CUSTOMER: Key = Key::new("customer");
         /// Wire key of Customer Signature.
-        pub const CUSTOMER_SIGNATURE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "customerSignature",
-        );
+        pub const CUSTOMER_SIGNATURE: Key = Key::new("customerSignature");
         /// Wire key of Description.
-        pub const DESCRIPTION: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "description",
-        );
+        pub const DESCRIPTION: Key = Key::new("description");
         /// Wire key of Due Date.
-        pub const DUE_DATE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "dueDate",
-        );
+        pub const DUE_DATE: Key = Key::new("dueDate");
         /// Wire key of Engineers.
-        pub const ENGINEERS: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "engineers",
-        );
+        pub const ENGINEERS: Key = Key::new("engineers");
         /// Wire key of Estimated Duration.
-        pub const ESTIMATED_DURATION: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "estimatedDuration",
-        );
+        pub const ESTIMATED_DURATION: Key = Key::new("estimatedDuration");
         /// Wire key of Health.
-        pub const HEALTH: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "health",
-        );
+        pub const HEALTH: Key = Key::new("health");
         /// Wire key of Job Title.
-        pub const JOB_TITLE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "jobTitle",
-        );
+        pub const JOB_TITLE: Key = Key::new("jobTitle");
         /// Wire key of Labour Cost.
-        pub const LABOUR_COST: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "labourCost",
-        );
+        pub const LABOUR_COST: Key = Key::new("labourCost");
         /// Wire key of Photos.
-        pub const PHOTOS: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "photos",
-        );
+        pub const PHOTOS: Key = Key::new("photos");
         /// Wire key of Priority.
-        pub const PRIORITY: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "priority",
-        );
+        pub const PRIORITY: Key = Key::new("priority");
         /// Wire key of Quoted Price.
-        pub const QUOTED_PRICE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "quotedPrice",
-        );
+        pub const QUOTED_PRICE: Key = Key::new("quotedPrice");
         /// Wire key of Reference.
-        pub const REFERENCE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "reference",
-        );
+        pub const REFERENCE: Key = Key::new("reference");
         /// Wire key of Scheduled For.
-        pub const SCHEDULED_FOR: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "scheduledFor",
-        );
+        pub const SCHEDULED_FOR: Key = Key::new("scheduledFor");
         /// Wire key of Site.
-        pub const SITE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "site",
-        );
+        pub const SITE: Key = Key::new("site");
         /// Wire key of Stage.
-        pub const STAGE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "stage",
-        );
+        pub const STAGE: Key = Key::new("stage");
         /// Wire key of Travel Distance \(km\).
-        pub const TRAVEL_DISTANCE_KM: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-            "travelDistanceKm",
-        );
+        pub const TRAVEL_DISTANCE_KM: Key = Key::new("travelDistanceKm");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **Checklist**: wire key `checklist`, type `list`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub checklist: ::std::option::Option<::kinabase_runtime::Raw>,
+        pub checklist: Option<Raw>,
         /// **Completed**: wire key `completed`, type `checkbox`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub completed: ::std::option::Option<bool>,
+        pub completed: Option<bool>,
         /// **Customer**: wire key `customer`, type `link`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::customers::Customers>,
-        >,
+        pub customer: Option<RecordRef<super::customers::Customers>>,
         /// **Customer Signature**: wire key `customerSignature`, type `signature`.
         ///
         /// ```text
         /// A field type this project does not know yet: kept as raw JSON.
         /// ```
-        #[serde(
-            default,
-            rename = "customerSignature",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub customer_signature: ::std::option::Option<::kinabase_runtime::Raw>,
+        #[serde(rename = "customerSignature")]
+        pub customer_signature: Option<Raw>,
         /// **Description**: wire key `description`, type `richText`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: Option<String>,
         /// **Due Date**: wire key `dueDate`, type `computedDate`; read-only.
-        #[serde(
-            default,
-            rename = "dueDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub due_date: ::std::option::Option<::kinabase_runtime::Date>,
+        #[serde(rename = "dueDate")]
+        pub due_date: Option<Date>,
         /// **Engineers**: wire key `engineers`, type `colleague`; multiple.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub engineers: ::std::option::Option<
-            ::std::vec::Vec<::kinabase_runtime::RecordRef<super::colleagues::Colleagues>>,
-        >,
+        pub engineers: Option<Vec<RecordRef<super::colleagues::Colleagues>>>,
         /// **Estimated Duration**: wire key `estimatedDuration`, type `duration`.
-        #[serde(
-            default,
-            rename = "estimatedDuration",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub estimated_duration: ::std::option::Option<::kinabase_runtime::Duration>,
+        #[serde(rename = "estimatedDuration")]
+        pub estimated_duration: Option<Duration>,
         /// **Health**: wire key `health`, type `computedSelect`; read-only.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub health: ::std::option::Option<Health>,
+        pub health: Option<Health>,
         /// **Job Title**: wire key `jobTitle`, type `text`; primary, required.
-        #[serde(
-            default,
-            rename = "jobTitle",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub job_title: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "jobTitle")]
+        pub job_title: Option<String>,
         /// **Labour Cost**: wire key `labourCost`, type `computedNumber`; read-only.
         #[serde(
             default,
             deserialize_with = "::kinabase_runtime::lenient_number",
             rename = "labourCost",
-            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub labour_cost: ::std::option::Option<f64>,
+        pub labour_cost: Option<f64>,
         /// **Photos**: wire key `photos`, type `file`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub photos: ::std::option::Option<::kinabase_runtime::Raw>,
+        pub photos: Option<Raw>,
         /// **Priority**: wire key `priority`, type `select`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<Priority>,
+        pub priority: Option<Priority>,
         /// **Quoted Price**: wire key `quotedPrice`, type `currency`.
-        #[serde(
-            default,
-            rename = "quotedPrice",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub quoted_price: ::std::option::Option<::kinabase_runtime::Currency>,
+        #[serde(rename = "quotedPrice")]
+        pub quoted_price: Option<Currency>,
         /// **Reference**: wire key `reference`, type `computedText`; read-only.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub reference: ::std::option::Option<::std::string::String>,
+        pub reference: Option<String>,
         /// **Scheduled For**: wire key `scheduledFor`, type `date`.
-        #[serde(
-            default,
-            rename = "scheduledFor",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub scheduled_for: ::std::option::Option<::kinabase_runtime::Date>,
+        #[serde(rename = "scheduledFor")]
+        pub scheduled_for: Option<Date>,
         /// **Site**: wire key `site`, type `link`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub site: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::sites::Sites>,
-        >,
+        pub site: Option<RecordRef<super::sites::Sites>>,
         /// **Stage**: wire key `stage`, type `stage`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub stage: ::std::option::Option<Stage>,
+        pub stage: Option<Stage>,
         /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
         #[serde(
             default,
             deserialize_with = "::kinabase_runtime::lenient_number",
             rename = "travelDistanceKm",
-            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub travel_distance_km: ::std::option::Option<f64>,
+        pub travel_distance_km: Option<f64>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **Checklist**: wire key `checklist`, type `list`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub checklist: ::std::option::Option<::kinabase_runtime::Raw>,
-        /// **Completed**: wire key `completed`, type `checkbox`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub completed: ::std::option::Option<bool>,
-        /// **Customer**: wire key `customer`, type `link`; required.
-        pub customer: ::kinabase_runtime::RecordRef<super::customers::Customers>,
-        /// **Customer Signature**: wire key `customerSignature`, type `signature`.
-        ///
-        /// ```text
-        /// A field type this project does not know yet: kept as raw JSON.
-        /// ```
-        #[serde(
-            rename = "customerSignature",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub customer_signature: ::std::option::Option<::kinabase_runtime::Raw>,
-        /// **Description**: wire key `description`, type `richText`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
-        /// **Engineers**: wire key `engineers`, type `colleague`; multiple.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub engineers: ::std::option::Option<
-            ::std::vec::Vec<::kinabase_runtime::RecordRef<super::colleagues::Colleagues>>,
-        >,
-        /// **Estimated Duration**: wire key `estimatedDuration`, type `duration`.
-        #[serde(
-            rename = "estimatedDuration",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub estimated_duration: ::std::option::Option<::kinabase_runtime::Duration>,
-        /// **Job Title**: wire key `jobTitle`, type `text`; primary, required.
+        /// **Checklist** (`checklist`, `list`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub checklist: Option<Raw>,
+        /// **Completed** (`completed`, `checkbox`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub completed: Option<bool>,
+        /// **Customer** (`customer`, `link`).
+        pub customer: RecordRef<super::customers::Customers>,
+        /// **Customer Signature** (`customerSignature`, `signature`).
+        #[serde(rename = "customerSignature", skip_serializing_if = "Option::is_none")]
+        pub customer_signature: Option<Raw>,
+        /// **Description** (`description`, `richText`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
+        /// **Engineers** (`engineers`, `colleague`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub engineers: Option<Vec<RecordRef<super::colleagues::Colleagues>>>,
+        /// **Estimated Duration** (`estimatedDuration`, `duration`).
+        #[serde(rename = "estimatedDuration", skip_serializing_if = "Option::is_none")]
+        pub estimated_duration: Option<Duration>,
+        /// **Job Title** (`jobTitle`, `text`).
         #[serde(rename = "jobTitle")]
-        pub job_title: ::std::string::String,
-        /// **Photos**: wire key `photos`, type `file`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub photos: ::std::option::Option<::kinabase_runtime::Raw>,
-        /// **Priority**: wire key `priority`, type `select`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<Priority>,
-        /// **Quoted Price**: wire key `quotedPrice`, type `currency`.
-        #[serde(
-            rename = "quotedPrice",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub quoted_price: ::std::option::Option<::kinabase_runtime::Currency>,
-        /// **Scheduled For**: wire key `scheduledFor`, type `date`.
-        #[serde(
-            rename = "scheduledFor",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub scheduled_for: ::std::option::Option<::kinabase_runtime::Date>,
-        /// **Site**: wire key `site`, type `link`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub site: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::sites::Sites>,
-        >,
-        /// **Stage**: wire key `stage`, type `stage`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub stage: ::std::option::Option<Stage>,
-        /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
-        #[serde(
-            rename = "travelDistanceKm",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub travel_distance_km: ::std::option::Option<f64>,
+        pub job_title: String,
+        /// **Photos** (`photos`, `file`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub photos: Option<Raw>,
+        /// **Priority** (`priority`, `select`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub priority: Option<Priority>,
+        /// **Quoted Price** (`quotedPrice`, `currency`).
+        #[serde(rename = "quotedPrice", skip_serializing_if = "Option::is_none")]
+        pub quoted_price: Option<Currency>,
+        /// **Scheduled For** (`scheduledFor`, `date`).
+        #[serde(rename = "scheduledFor", skip_serializing_if = "Option::is_none")]
+        pub scheduled_for: Option<Date>,
+        /// **Site** (`site`, `link`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub site: Option<RecordRef<super::sites::Sites>>,
+        /// **Stage** (`stage`, `stage`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub stage: Option<Stage>,
+        /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
+        #[serde(rename = "travelDistanceKm", skip_serializing_if = "Option::is_none")]
+        pub travel_distance_km: Option<f64>,
     }
     impl Create {
-        /// A record with its required fields: Job Title, Customer.
+        /// A record with its required fields: Job Title, Customer. Set optional fields by assignment.
         pub fn new(
-            job_title: ::std::string::String,
-            customer: ::kinabase_runtime::RecordRef<super::customers::Customers>,
+            job_title: String,
+            customer: RecordRef<super::customers::Customers>,
         ) -> Self {
             Create {
-                checklist: ::std::option::Option::None,
-                completed: ::std::option::Option::None,
+                checklist: None,
+                completed: None,
                 customer,
-                customer_signature: ::std::option::Option::None,
-                description: ::std::option::Option::None,
-                engineers: ::std::option::Option::None,
-                estimated_duration: ::std::option::Option::None,
+                customer_signature: None,
+                description: None,
+                engineers: None,
+                estimated_duration: None,
                 job_title,
-                photos: ::std::option::Option::None,
-                priority: ::std::option::Option::None,
-                quoted_price: ::std::option::Option::None,
-                scheduled_for: ::std::option::Option::None,
-                site: ::std::option::Option::None,
-                stage: ::std::option::Option::None,
-                travel_distance_km: ::std::option::Option::None,
+                photos: None,
+                priority: None,
+                quoted_price: None,
+                scheduled_for: None,
+                site: None,
+                stage: None,
+                travel_distance_km: None,
             }
         }
-        /// Sets Checklist.
-        pub fn with_checklist(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.checklist = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Completed.
-        pub fn with_completed(mut self, value: bool) -> Self {
-            self.completed = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Customer Signature.
-        pub fn with_customer_signature(
-            mut self,
-            value: ::kinabase_runtime::Raw,
-        ) -> Self {
-            self.customer_signature = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Description.
-        pub fn with_description(mut self, value: ::std::string::String) -> Self {
-            self.description = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Engineers.
-        pub fn with_engineers(
-            mut self,
-            value: ::std::vec::Vec<
-                ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-            >,
-        ) -> Self {
-            self.engineers = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Estimated Duration.
-        pub fn with_estimated_duration(
-            mut self,
-            value: ::kinabase_runtime::Duration,
-        ) -> Self {
-            self.estimated_duration = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Photos.
-        pub fn with_photos(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.photos = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Priority.
-        pub fn with_priority(mut self, value: Priority) -> Self {
-            self.priority = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Quoted Price.
-        pub fn with_quoted_price(mut self, value: ::kinabase_runtime::Currency) -> Self {
-            self.quoted_price = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Scheduled For.
-        pub fn with_scheduled_for(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.scheduled_for = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Site.
-        pub fn with_site(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::sites::Sites>,
-        ) -> Self {
-            self.site = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Stage.
-        pub fn with_stage(mut self, value: Stage) -> Self {
-            self.stage = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Travel Distance \(km\).
-        pub fn with_travel_distance_km(mut self, value: f64) -> Self {
-            self.travel_distance_km = ::std::option::Option::Some(value);
-            self
-        }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Checklist**: wire key `checklist`, type `list`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub checklist: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-        /// **Completed**: wire key `completed`, type `checkbox`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub completed: ::kinabase_runtime::Patch<bool>,
-        /// **Customer**: wire key `customer`, type `link`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub customer: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::RecordRef<super::customers::Customers>,
-        >,
-        /// **Customer Signature**: wire key `customerSignature`, type `signature`.
-        ///
-        /// ```text
-        /// A field type this project does not know yet: kept as raw JSON.
-        /// ```
-        #[serde(
-            rename = "customerSignature",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub customer_signature: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-        /// **Description**: wire key `description`, type `richText`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub description: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Engineers**: wire key `engineers`, type `colleague`; multiple.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub engineers: ::kinabase_runtime::Patch<
-            ::std::vec::Vec<::kinabase_runtime::RecordRef<super::colleagues::Colleagues>>,
-        >,
-        /// **Estimated Duration**: wire key `estimatedDuration`, type `duration`.
-        #[serde(
-            rename = "estimatedDuration",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub estimated_duration: ::kinabase_runtime::Patch<::kinabase_runtime::Duration>,
-        /// **Job Title**: wire key `jobTitle`, type `text`; primary, required.
-        #[serde(
-            rename = "jobTitle",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub job_title: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Photos**: wire key `photos`, type `file`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub photos: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-        /// **Priority**: wire key `priority`, type `select`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub priority: ::kinabase_runtime::Patch<Priority>,
-        /// **Quoted Price**: wire key `quotedPrice`, type `currency`.
-        #[serde(
-            rename = "quotedPrice",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub quoted_price: ::kinabase_runtime::Patch<::kinabase_runtime::Currency>,
-        /// **Scheduled For**: wire key `scheduledFor`, type `date`.
-        #[serde(
-            rename = "scheduledFor",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub scheduled_for: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-        /// **Site**: wire key `site`, type `link`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub site: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::RecordRef<super::sites::Sites>,
-        >,
-        /// **Stage**: wire key `stage`, type `stage`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub stage: ::kinabase_runtime::Patch<Stage>,
-        /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
-        #[serde(
-            rename = "travelDistanceKm",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub travel_distance_km: ::kinabase_runtime::Patch<f64>,
-    }
-    impl Update {
-        /// Sets Checklist.
-        pub fn set_checklist(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.checklist = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Checklist (sends `null`).
-        pub fn clear_checklist(mut self) -> Self {
-            self.checklist = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Completed.
-        pub fn set_completed(mut self, value: bool) -> Self {
-            self.completed = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Completed (sends `null`).
-        pub fn clear_completed(mut self) -> Self {
-            self.completed = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Customer.
-        pub fn set_customer(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::customers::Customers>,
-        ) -> Self {
-            self.customer = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets Customer Signature.
-        pub fn set_customer_signature(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.customer_signature = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Customer Signature (sends `null`).
-        pub fn clear_customer_signature(mut self) -> Self {
-            self.customer_signature = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Description.
-        pub fn set_description(mut self, value: ::std::string::String) -> Self {
-            self.description = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Description (sends `null`).
-        pub fn clear_description(mut self) -> Self {
-            self.description = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Engineers.
-        pub fn set_engineers(
-            mut self,
-            value: ::std::vec::Vec<
-                ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-            >,
-        ) -> Self {
-            self.engineers = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Engineers (sends `null`).
-        pub fn clear_engineers(mut self) -> Self {
-            self.engineers = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Estimated Duration.
-        pub fn set_estimated_duration(
-            mut self,
-            value: ::kinabase_runtime::Duration,
-        ) -> Self {
-            self.estimated_duration = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Estimated Duration (sends `null`).
-        pub fn clear_estimated_duration(mut self) -> Self {
-            self.estimated_duration = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Job Title.
-        pub fn set_job_title(mut self, value: ::std::string::String) -> Self {
-            self.job_title = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets Photos.
-        pub fn set_photos(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.photos = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Photos (sends `null`).
-        pub fn clear_photos(mut self) -> Self {
-            self.photos = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Priority.
-        pub fn set_priority(mut self, value: Priority) -> Self {
-            self.priority = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Priority (sends `null`).
-        pub fn clear_priority(mut self) -> Self {
-            self.priority = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Quoted Price.
-        pub fn set_quoted_price(mut self, value: ::kinabase_runtime::Currency) -> Self {
-            self.quoted_price = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Quoted Price (sends `null`).
-        pub fn clear_quoted_price(mut self) -> Self {
-            self.quoted_price = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Scheduled For.
-        pub fn set_scheduled_for(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.scheduled_for = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Scheduled For (sends `null`).
-        pub fn clear_scheduled_for(mut self) -> Self {
-            self.scheduled_for = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Site.
-        pub fn set_site(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::sites::Sites>,
-        ) -> Self {
-            self.site = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Site (sends `null`).
-        pub fn clear_site(mut self) -> Self {
-            self.site = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Stage.
-        pub fn set_stage(mut self, value: Stage) -> Self {
-            self.stage = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Stage (sends `null`).
-        pub fn clear_stage(mut self) -> Self {
-            self.stage = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Travel Distance \(km\).
-        pub fn set_travel_distance_km(mut self, value: f64) -> Self {
-            self.travel_distance_km = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Travel Distance \(km\) (sends `null`).
-        pub fn clear_travel_distance_km(mut self) -> Self {
-            self.travel_distance_km = ::kinabase_runtime::Patch::Clear;
-            self
-        }
+        /// **Checklist** (`checklist`, `list`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub checklist: Patch<Raw>,
+        /// **Completed** (`completed`, `checkbox`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub completed: Patch<bool>,
+        /// **Customer** (`customer`, `link`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub customer: Assign<RecordRef<super::customers::Customers>>,
+        /// **Customer Signature** (`customerSignature`, `signature`).
+        #[serde(rename = "customerSignature", skip_serializing_if = "Patch::is_keep")]
+        pub customer_signature: Patch<Raw>,
+        /// **Description** (`description`, `richText`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub description: Patch<String>,
+        /// **Engineers** (`engineers`, `colleague`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub engineers: Patch<Vec<RecordRef<super::colleagues::Colleagues>>>,
+        /// **Estimated Duration** (`estimatedDuration`, `duration`).
+        #[serde(rename = "estimatedDuration", skip_serializing_if = "Patch::is_keep")]
+        pub estimated_duration: Patch<Duration>,
+        /// **Job Title** (`jobTitle`, `text`).
+        #[serde(rename = "jobTitle", skip_serializing_if = "Assign::is_keep")]
+        pub job_title: Assign<String>,
+        /// **Photos** (`photos`, `file`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub photos: Patch<Raw>,
+        /// **Priority** (`priority`, `select`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub priority: Patch<Priority>,
+        /// **Quoted Price** (`quotedPrice`, `currency`).
+        #[serde(rename = "quotedPrice", skip_serializing_if = "Patch::is_keep")]
+        pub quoted_price: Patch<Currency>,
+        /// **Scheduled For** (`scheduledFor`, `date`).
+        #[serde(rename = "scheduledFor", skip_serializing_if = "Patch::is_keep")]
+        pub scheduled_for: Patch<Date>,
+        /// **Site** (`site`, `link`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub site: Patch<RecordRef<super::sites::Sites>>,
+        /// **Stage** (`stage`, `stage`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub stage: Patch<Stage>,
+        /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
+        #[serde(rename = "travelDistanceKm", skip_serializing_if = "Patch::is_keep")]
+        pub travel_distance_km: Patch<f64>,
     }
     /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1416,7 +677,7 @@ pub mod jobs {
         /// `Late`
         Late,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Health {
         fn from_label(label: &str) -> Self {
@@ -1449,7 +710,7 @@ pub mod jobs {
         /// `Urgent!`
         Urgent,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Priority {
         fn from_label(label: &str) -> Self {
@@ -1488,7 +749,7 @@ pub mod jobs {
         /// `Invoiced`
         Invoiced,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Stage {
         fn from_label(label: &str) -> Self {
@@ -1524,6 +785,8 @@ pub mod purchase_orders {
     //! ```text
     //! Parts bought for jobs.
     //! ```
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Purchase Orders collection, as a type: `CollectionHandle<PurchaseOrders>` and `RecordRef<PurchaseOrders>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum PurchaseOrders {}
@@ -1537,311 +800,147 @@ pub mod purchase_orders {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::PurchaseOrders>;
         /// Wire key of Amount.
-        pub const AMOUNT: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-            "amount",
-        );
+        pub const AMOUNT: Key = Key::new("amount");
         /// Wire key of Attachment.
-        pub const ATTACHMENT: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-            "attachment",
-        );
+        pub const ATTACHMENT: Key = Key::new("attachment");
         /// Wire key of Job.
-        pub const JOB: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-            "job",
-        );
+        pub const JOB: Key = Key::new("job");
         /// Wire key of Line Items.
-        pub const LINE_ITEMS: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-            "lineItems",
-        );
+        pub const LINE_ITEMS: Key = Key::new("lineItems");
         /// Wire key of Ordered On.
-        pub const ORDERED_ON: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-            "orderedOn",
-        );
+        pub const ORDERED_ON: Key = Key::new("orderedOn");
         /// Wire key of PO Number.
-        pub const PO_NUMBER: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-            "poNumber",
-        );
+        pub const PO_NUMBER: Key = Key::new("poNumber");
         /// Wire key of Status.
-        pub const STATUS: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-            "status",
-        );
+        pub const STATUS: Key = Key::new("status");
         /// Wire key of Supplier.
-        pub const SUPPLIER: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-            "supplier",
-        );
+        pub const SUPPLIER: Key = Key::new("supplier");
         /// Wire key of Total \(£\).
-        pub const TOTAL_PS: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-            "totalGbp",
-        );
+        pub const TOTAL_PS: Key = Key::new("totalGbp");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **Amount**: wire key `amount`, type `currency`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<::kinabase_runtime::Currency>,
+        pub amount: Option<Currency>,
         /// **Attachment**: wire key `attachment`, type `file`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub attachment: ::std::option::Option<::kinabase_runtime::Raw>,
+        pub attachment: Option<Raw>,
         /// **Job**: wire key `job`, type `link`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<::kinabase_runtime::RecordRef<super::jobs::Jobs>>,
+        pub job: Option<RecordRef<super::jobs::Jobs>>,
         /// **Line Items**: wire key `lineItems`, type `list`.
-        #[serde(
-            default,
-            rename = "lineItems",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub line_items: ::std::option::Option<::kinabase_runtime::Raw>,
+        #[serde(rename = "lineItems")]
+        pub line_items: Option<Raw>,
         /// **Ordered On**: wire key `orderedOn`, type `date`.
-        #[serde(
-            default,
-            rename = "orderedOn",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub ordered_on: ::std::option::Option<::kinabase_runtime::Date>,
+        #[serde(rename = "orderedOn")]
+        pub ordered_on: Option<Date>,
         /// **PO Number**: wire key `poNumber`, type `text`; primary, required.
-        #[serde(
-            default,
-            rename = "poNumber",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub po_number: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "poNumber")]
+        pub po_number: Option<String>,
         /// **Status**: wire key `status`, type `select`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<Status>,
+        pub status: Option<Status>,
         /// **Supplier**: wire key `supplier`, type `link`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub supplier: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::suppliers::Suppliers>,
-        >,
+        pub supplier: Option<RecordRef<super::suppliers::Suppliers>>,
         /// **Total \(£\)**: wire key `totalGbp`, type `computedNumber`; read-only.
         #[serde(
             default,
             deserialize_with = "::kinabase_runtime::lenient_number",
             rename = "totalGbp",
-            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_ps: ::std::option::Option<f64>,
+        pub total_ps: Option<f64>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **Amount**: wire key `amount`, type `currency`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<::kinabase_runtime::Currency>,
-        /// **Attachment**: wire key `attachment`, type `file`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub attachment: ::std::option::Option<::kinabase_runtime::Raw>,
-        /// **Job**: wire key `job`, type `link`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<::kinabase_runtime::RecordRef<super::jobs::Jobs>>,
-        /// **Line Items**: wire key `lineItems`, type `list`.
-        #[serde(
-            rename = "lineItems",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub line_items: ::std::option::Option<::kinabase_runtime::Raw>,
-        /// **Ordered On**: wire key `orderedOn`, type `date`.
-        #[serde(
-            rename = "orderedOn",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub ordered_on: ::std::option::Option<::kinabase_runtime::Date>,
-        /// **PO Number**: wire key `poNumber`, type `text`; primary, required.
+        /// **Amount** (`amount`, `currency`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub amount: Option<Currency>,
+        /// **Attachment** (`attachment`, `file`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub attachment: Option<Raw>,
+        /// **Job** (`job`, `link`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub job: Option<RecordRef<super::jobs::Jobs>>,
+        /// **Line Items** (`lineItems`, `list`).
+        #[serde(rename = "lineItems", skip_serializing_if = "Option::is_none")]
+        pub line_items: Option<Raw>,
+        /// **Ordered On** (`orderedOn`, `date`).
+        #[serde(rename = "orderedOn", skip_serializing_if = "Option::is_none")]
+        pub ordered_on: Option<Date>,
+        /// **PO Number** (`poNumber`, `text`).
         #[serde(rename = "poNumber")]
-        pub po_number: ::std::string::String,
-        /// **Status**: wire key `status`, type `select`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<Status>,
-        /// **Supplier**: wire key `supplier`, type `link`; required.
-        pub supplier: ::kinabase_runtime::RecordRef<super::suppliers::Suppliers>,
+        pub po_number: String,
+        /// **Status** (`status`, `select`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub status: Option<Status>,
+        /// **Supplier** (`supplier`, `link`).
+        pub supplier: RecordRef<super::suppliers::Suppliers>,
     }
     impl Create {
-        /// A record with its required fields: PO Number, Supplier.
+        /// A record with its required fields: PO Number, Supplier. Set optional fields by assignment.
         pub fn new(
-            po_number: ::std::string::String,
-            supplier: ::kinabase_runtime::RecordRef<super::suppliers::Suppliers>,
+            po_number: String,
+            supplier: RecordRef<super::suppliers::Suppliers>,
         ) -> Self {
             Create {
-                amount: ::std::option::Option::None,
-                attachment: ::std::option::Option::None,
-                job: ::std::option::Option::None,
-                line_items: ::std::option::Option::None,
-                ordered_on: ::std::option::Option::None,
+                amount: None,
+                attachment: None,
+                job: None,
+                line_items: None,
+                ordered_on: None,
                 po_number,
-                status: ::std::option::Option::None,
+                status: None,
                 supplier,
             }
         }
-        /// Sets Amount.
-        pub fn with_amount(mut self, value: ::kinabase_runtime::Currency) -> Self {
-            self.amount = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Attachment.
-        pub fn with_attachment(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.attachment = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Job.
-        pub fn with_job(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::jobs::Jobs>,
-        ) -> Self {
-            self.job = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Line Items.
-        pub fn with_line_items(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.line_items = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Ordered On.
-        pub fn with_ordered_on(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.ordered_on = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Status.
-        pub fn with_status(mut self, value: Status) -> Self {
-            self.status = ::std::option::Option::Some(value);
-            self
-        }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Amount**: wire key `amount`, type `currency`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub amount: ::kinabase_runtime::Patch<::kinabase_runtime::Currency>,
-        /// **Attachment**: wire key `attachment`, type `file`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub attachment: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-        /// **Job**: wire key `job`, type `link`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub job: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::RecordRef<super::jobs::Jobs>,
-        >,
-        /// **Line Items**: wire key `lineItems`, type `list`.
-        #[serde(
-            rename = "lineItems",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub line_items: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-        /// **Ordered On**: wire key `orderedOn`, type `date`.
-        #[serde(
-            rename = "orderedOn",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub ordered_on: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-        /// **PO Number**: wire key `poNumber`, type `text`; primary, required.
-        #[serde(
-            rename = "poNumber",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub po_number: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Status**: wire key `status`, type `select`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub status: ::kinabase_runtime::Patch<Status>,
-        /// **Supplier**: wire key `supplier`, type `link`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub supplier: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::RecordRef<super::suppliers::Suppliers>,
-        >,
-    }
-    impl Update {
-        /// Sets Amount.
-        pub fn set_amount(mut self, value: ::kinabase_runtime::Currency) -> Self {
-            self.amount = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Amount (sends `null`).
-        pub fn clear_amount(mut self) -> Self {
-            self.amount = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Attachment.
-        pub fn set_attachment(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.attachment = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Attachment (sends `null`).
-        pub fn clear_attachment(mut self) -> Self {
-            self.attachment = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Job.
-        pub fn set_job(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::jobs::Jobs>,
-        ) -> Self {
-            self.job = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Job (sends `null`).
-        pub fn clear_job(mut self) -> Self {
-            self.job = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Line Items.
-        pub fn set_line_items(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.line_items = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Line Items (sends `null`).
-        pub fn clear_line_items(mut self) -> Self {
-            self.line_items = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Ordered On.
-        pub fn set_ordered_on(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.ordered_on = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Ordered On (sends `null`).
-        pub fn clear_ordered_on(mut self) -> Self {
-            self.ordered_on = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets PO Number.
-        pub fn set_po_number(mut self, value: ::std::string::String) -> Self {
-            self.po_number = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets Status.
-        pub fn set_status(mut self, value: Status) -> Self {
-            self.status = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Status (sends `null`).
-        pub fn clear_status(mut self) -> Self {
-            self.status = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Supplier.
-        pub fn set_supplier(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::suppliers::Suppliers>,
-        ) -> Self {
-            self.supplier = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
+        /// **Amount** (`amount`, `currency`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub amount: Patch<Currency>,
+        /// **Attachment** (`attachment`, `file`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub attachment: Patch<Raw>,
+        /// **Job** (`job`, `link`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub job: Patch<RecordRef<super::jobs::Jobs>>,
+        /// **Line Items** (`lineItems`, `list`).
+        #[serde(rename = "lineItems", skip_serializing_if = "Patch::is_keep")]
+        pub line_items: Patch<Raw>,
+        /// **Ordered On** (`orderedOn`, `date`).
+        #[serde(rename = "orderedOn", skip_serializing_if = "Patch::is_keep")]
+        pub ordered_on: Patch<Date>,
+        /// **PO Number** (`poNumber`, `text`).
+        #[serde(rename = "poNumber", skip_serializing_if = "Assign::is_keep")]
+        pub po_number: Assign<String>,
+        /// **Status** (`status`, `select`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub status: Patch<Status>,
+        /// **Supplier** (`supplier`, `link`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub supplier: Assign<RecordRef<super::suppliers::Suppliers>>,
     }
     /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1855,7 +954,7 @@ pub mod purchase_orders {
         /// `Cancelled`
         Cancelled,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Status {
         fn from_label(label: &str) -> Self {
@@ -1887,6 +986,8 @@ pub mod sites {
     //! ```text
     //! Addresses where jobs happen.
     //! ```
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Sites collection, as a type: `CollectionHandle<Sites>` and `RecordRef<Sites>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Sites {}
@@ -1900,37 +1001,28 @@ pub mod sites {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Sites>;
         /// Wire key of Access Notes.
-        pub const ACCESS_NOTES: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-            "accessNotes",
-        );
+        pub const ACCESS_NOTES: Key = Key::new("accessNotes");
         /// Wire key of Address.
-        pub const ADDRESS: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-            "address",
-        );
+        pub const ADDRESS: Key = Key::new("address");
         /// Wire key of Customer.
-        pub const CUSTOMER: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-            "customer",
-        );
+        pub const CUSTOMER: Key = Key::new("customer");
         /// Wire key of Customer Name.
-        pub const CUSTOMER_NAME: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-            "customerName",
-        );
+        pub const CUSTOMER_NAME: Key = Key::new("customerName");
         /// Wire key of Postcode.
-        pub const POSTCODE: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-            "postcode",
-        );
+        pub const POSTCODE: Key = Key::new("postcode");
         /// Wire key of Site Name.
-        pub const SITE_NAME: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-            "siteName",
-        );
+        pub const SITE_NAME: Key = Key::new("siteName");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
@@ -1947,194 +1039,89 @@ pub mod sites {
         /// let x = not_rust!();
         /// ```
         /// ````
-        #[serde(
-            default,
-            rename = "accessNotes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub access_notes: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "accessNotes")]
+        pub access_notes: Option<String>,
         /// **Address**: wire key `address`, type `text`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub address: ::std::option::Option<::std::string::String>,
+        pub address: Option<String>,
         /// **Customer**: wire key `customer`, type `link`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::customers::Customers>,
-        >,
+        pub customer: Option<RecordRef<super::customers::Customers>>,
         /// **Customer Name**: wire key `customerName`, type `lookup`; read-only.
-        #[serde(
-            default,
-            rename = "customerName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub customer_name: ::std::option::Option<::kinabase_runtime::Raw>,
+        #[serde(rename = "customerName")]
+        pub customer_name: Option<Raw>,
         /// **Postcode**: wire key `postcode`, type `text`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub postcode: ::std::option::Option<::std::string::String>,
+        pub postcode: Option<String>,
         /// **Site Name**: wire key `siteName`, type `text`; primary, required.
-        #[serde(
-            default,
-            rename = "siteName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub site_name: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "siteName")]
+        pub site_name: Option<String>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **Access Notes**: wire key `accessNotes`, type `richText`.
-        ///
-        /// ````text
-        /// How to get in.
-        ///
-        ///     indented text is not a doctest
-        ///
-        /// ```
-        /// let x = not_rust!();
-        /// ```
-        /// ````
-        #[serde(
-            rename = "accessNotes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub access_notes: ::std::option::Option<::std::string::String>,
-        /// **Address**: wire key `address`, type `text`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address: ::std::option::Option<::std::string::String>,
-        /// **Customer**: wire key `customer`, type `link`; required.
-        pub customer: ::kinabase_runtime::RecordRef<super::customers::Customers>,
-        /// **Postcode**: wire key `postcode`, type `text`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub postcode: ::std::option::Option<::std::string::String>,
-        /// **Site Name**: wire key `siteName`, type `text`; primary, required.
+        /// **Access Notes** (`accessNotes`, `richText`).
+        #[serde(rename = "accessNotes", skip_serializing_if = "Option::is_none")]
+        pub access_notes: Option<String>,
+        /// **Address** (`address`, `text`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub address: Option<String>,
+        /// **Customer** (`customer`, `link`).
+        pub customer: RecordRef<super::customers::Customers>,
+        /// **Postcode** (`postcode`, `text`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub postcode: Option<String>,
+        /// **Site Name** (`siteName`, `text`).
         #[serde(rename = "siteName")]
-        pub site_name: ::std::string::String,
+        pub site_name: String,
     }
     impl Create {
-        /// A record with its required fields: Site Name, Customer.
+        /// A record with its required fields: Site Name, Customer. Set optional fields by assignment.
         pub fn new(
-            site_name: ::std::string::String,
-            customer: ::kinabase_runtime::RecordRef<super::customers::Customers>,
+            site_name: String,
+            customer: RecordRef<super::customers::Customers>,
         ) -> Self {
             Create {
-                access_notes: ::std::option::Option::None,
-                address: ::std::option::Option::None,
+                access_notes: None,
+                address: None,
                 customer,
-                postcode: ::std::option::Option::None,
+                postcode: None,
                 site_name,
             }
         }
-        /// Sets Access Notes.
-        pub fn with_access_notes(mut self, value: ::std::string::String) -> Self {
-            self.access_notes = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Address.
-        pub fn with_address(mut self, value: ::std::string::String) -> Self {
-            self.address = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Postcode.
-        pub fn with_postcode(mut self, value: ::std::string::String) -> Self {
-            self.postcode = ::std::option::Option::Some(value);
-            self
-        }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Access Notes**: wire key `accessNotes`, type `richText`.
-        ///
-        /// ````text
-        /// How to get in.
-        ///
-        ///     indented text is not a doctest
-        ///
-        /// ```
-        /// let x = not_rust!();
-        /// ```
-        /// ````
-        #[serde(
-            rename = "accessNotes",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub access_notes: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Address**: wire key `address`, type `text`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub address: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Customer**: wire key `customer`, type `link`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub customer: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::RecordRef<super::customers::Customers>,
-        >,
-        /// **Postcode**: wire key `postcode`, type `text`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub postcode: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Site Name**: wire key `siteName`, type `text`; primary, required.
-        #[serde(
-            rename = "siteName",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub site_name: ::kinabase_runtime::Patch<::std::string::String>,
-    }
-    impl Update {
-        /// Sets Access Notes.
-        pub fn set_access_notes(mut self, value: ::std::string::String) -> Self {
-            self.access_notes = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Access Notes (sends `null`).
-        pub fn clear_access_notes(mut self) -> Self {
-            self.access_notes = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Address.
-        pub fn set_address(mut self, value: ::std::string::String) -> Self {
-            self.address = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Address (sends `null`).
-        pub fn clear_address(mut self) -> Self {
-            self.address = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Customer.
-        pub fn set_customer(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::customers::Customers>,
-        ) -> Self {
-            self.customer = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets Postcode.
-        pub fn set_postcode(mut self, value: ::std::string::String) -> Self {
-            self.postcode = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Postcode (sends `null`).
-        pub fn clear_postcode(mut self) -> Self {
-            self.postcode = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Site Name.
-        pub fn set_site_name(mut self, value: ::std::string::String) -> Self {
-            self.site_name = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
+        /// **Access Notes** (`accessNotes`, `richText`).
+        #[serde(rename = "accessNotes", skip_serializing_if = "Patch::is_keep")]
+        pub access_notes: Patch<String>,
+        /// **Address** (`address`, `text`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub address: Patch<String>,
+        /// **Customer** (`customer`, `link`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub customer: Assign<RecordRef<super::customers::Customers>>,
+        /// **Postcode** (`postcode`, `text`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub postcode: Patch<String>,
+        /// **Site Name** (`siteName`, `text`).
+        #[serde(rename = "siteName", skip_serializing_if = "Assign::is_keep")]
+        pub site_name: Assign<String>,
     }
 }
 /// The Suppliers collection: see [`suppliers::Suppliers`].
 #[allow(dead_code, clippy::all)]
 pub mod suppliers {
     //! **Suppliers** (slug `suppliers`, id `col_suppliers`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Suppliers collection, as a type: `CollectionHandle<Suppliers>` and `RecordRef<Suppliers>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Suppliers {}
@@ -2148,249 +1135,123 @@ pub mod suppliers {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Suppliers>;
         /// Wire key of Email.
-        pub const EMAIL: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-            "email",
-        );
+        pub const EMAIL: Key = Key::new("email");
         /// Wire key of Name.
-        pub const NAME: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-            "name",
-        );
+        pub const NAME: Key = Key::new("name");
         /// Wire key of Payment Terms.
-        pub const PAYMENT_TERMS: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-            "paymentTerms",
-        );
+        pub const PAYMENT_TERMS: Key = Key::new("paymentTerms");
         /// Wire key of Phone.
-        pub const PHONE: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-            "phone",
-        );
+        pub const PHONE: Key = Key::new("phone");
         /// Wire key of Preferred.
-        pub const PREFERRED: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-            "preferred",
-        );
+        pub const PREFERRED: Key = Key::new("preferred");
         /// Wire key of Rating.
-        pub const RATING: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-            "rating",
-        );
+        pub const RATING: Key = Key::new("rating");
         /// Wire key of Website.
-        pub const WEBSITE: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-            "website",
-        );
+        pub const WEBSITE: Key = Key::new("website");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **Email**: wire key `email`, type `email`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
+        pub email: Option<String>,
         /// **Name**: wire key `name`, type `text`; primary, required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub name: Option<String>,
         /// **Payment Terms**: wire key `paymentTerms`, type `select`.
-        #[serde(
-            default,
-            rename = "paymentTerms",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub payment_terms: ::std::option::Option<PaymentTerms>,
+        #[serde(rename = "paymentTerms")]
+        pub payment_terms: Option<PaymentTerms>,
         /// **Phone**: wire key `phone`, type `phone`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub phone: Option<String>,
         /// **Preferred**: wire key `preferred`, type `checkbox`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub preferred: ::std::option::Option<bool>,
+        pub preferred: Option<bool>,
         /// **Rating**: wire key `rating`, type `rating`.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub rating: ::std::option::Option<f64>,
+        #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
+        pub rating: Option<f64>,
         /// **Website**: wire key `website`, type `website`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub website: ::std::option::Option<::std::string::String>,
+        pub website: Option<String>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **Email**: wire key `email`, type `email`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
-        /// **Name**: wire key `name`, type `text`; primary, required.
-        pub name: ::std::string::String,
-        /// **Payment Terms**: wire key `paymentTerms`, type `select`.
-        #[serde(
-            rename = "paymentTerms",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub payment_terms: ::std::option::Option<PaymentTerms>,
-        /// **Phone**: wire key `phone`, type `phone`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
-        /// **Preferred**: wire key `preferred`, type `checkbox`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub preferred: ::std::option::Option<bool>,
-        /// **Rating**: wire key `rating`, type `rating`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub rating: ::std::option::Option<f64>,
-        /// **Website**: wire key `website`, type `website`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub website: ::std::option::Option<::std::string::String>,
+        /// **Email** (`email`, `email`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub email: Option<String>,
+        /// **Name** (`name`, `text`).
+        pub name: String,
+        /// **Payment Terms** (`paymentTerms`, `select`).
+        #[serde(rename = "paymentTerms", skip_serializing_if = "Option::is_none")]
+        pub payment_terms: Option<PaymentTerms>,
+        /// **Phone** (`phone`, `phone`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub phone: Option<String>,
+        /// **Preferred** (`preferred`, `checkbox`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub preferred: Option<bool>,
+        /// **Rating** (`rating`, `rating`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub rating: Option<f64>,
+        /// **Website** (`website`, `website`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub website: Option<String>,
     }
     impl Create {
-        /// A record with its required fields: Name.
-        pub fn new(name: ::std::string::String) -> Self {
+        /// A record with its required fields: Name. Set optional fields by assignment.
+        pub fn new(name: String) -> Self {
             Create {
-                email: ::std::option::Option::None,
+                email: None,
                 name,
-                payment_terms: ::std::option::Option::None,
-                phone: ::std::option::Option::None,
-                preferred: ::std::option::Option::None,
-                rating: ::std::option::Option::None,
-                website: ::std::option::Option::None,
+                payment_terms: None,
+                phone: None,
+                preferred: None,
+                rating: None,
+                website: None,
             }
         }
-        /// Sets Email.
-        pub fn with_email(mut self, value: ::std::string::String) -> Self {
-            self.email = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Payment Terms.
-        pub fn with_payment_terms(mut self, value: PaymentTerms) -> Self {
-            self.payment_terms = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Phone.
-        pub fn with_phone(mut self, value: ::std::string::String) -> Self {
-            self.phone = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Preferred.
-        pub fn with_preferred(mut self, value: bool) -> Self {
-            self.preferred = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Rating.
-        pub fn with_rating(mut self, value: f64) -> Self {
-            self.rating = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Website.
-        pub fn with_website(mut self, value: ::std::string::String) -> Self {
-            self.website = ::std::option::Option::Some(value);
-            self
-        }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Email**: wire key `email`, type `email`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub email: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Name**: wire key `name`, type `text`; primary, required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub name: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Payment Terms**: wire key `paymentTerms`, type `select`.
-        #[serde(
-            rename = "paymentTerms",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub payment_terms: ::kinabase_runtime::Patch<PaymentTerms>,
-        /// **Phone**: wire key `phone`, type `phone`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub phone: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Preferred**: wire key `preferred`, type `checkbox`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub preferred: ::kinabase_runtime::Patch<bool>,
-        /// **Rating**: wire key `rating`, type `rating`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub rating: ::kinabase_runtime::Patch<f64>,
-        /// **Website**: wire key `website`, type `website`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub website: ::kinabase_runtime::Patch<::std::string::String>,
-    }
-    impl Update {
-        /// Sets Email.
-        pub fn set_email(mut self, value: ::std::string::String) -> Self {
-            self.email = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Email (sends `null`).
-        pub fn clear_email(mut self) -> Self {
-            self.email = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Name.
-        pub fn set_name(mut self, value: ::std::string::String) -> Self {
-            self.name = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets Payment Terms.
-        pub fn set_payment_terms(mut self, value: PaymentTerms) -> Self {
-            self.payment_terms = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Payment Terms (sends `null`).
-        pub fn clear_payment_terms(mut self) -> Self {
-            self.payment_terms = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Phone.
-        pub fn set_phone(mut self, value: ::std::string::String) -> Self {
-            self.phone = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Phone (sends `null`).
-        pub fn clear_phone(mut self) -> Self {
-            self.phone = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Preferred.
-        pub fn set_preferred(mut self, value: bool) -> Self {
-            self.preferred = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Preferred (sends `null`).
-        pub fn clear_preferred(mut self) -> Self {
-            self.preferred = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Rating.
-        pub fn set_rating(mut self, value: f64) -> Self {
-            self.rating = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Rating (sends `null`).
-        pub fn clear_rating(mut self) -> Self {
-            self.rating = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Website.
-        pub fn set_website(mut self, value: ::std::string::String) -> Self {
-            self.website = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Website (sends `null`).
-        pub fn clear_website(mut self) -> Self {
-            self.website = ::kinabase_runtime::Patch::Clear;
-            self
-        }
+        /// **Email** (`email`, `email`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub email: Patch<String>,
+        /// **Name** (`name`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub name: Assign<String>,
+        /// **Payment Terms** (`paymentTerms`, `select`).
+        #[serde(rename = "paymentTerms", skip_serializing_if = "Patch::is_keep")]
+        pub payment_terms: Patch<PaymentTerms>,
+        /// **Phone** (`phone`, `phone`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub phone: Patch<String>,
+        /// **Preferred** (`preferred`, `checkbox`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub preferred: Patch<bool>,
+        /// **Rating** (`rating`, `rating`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub rating: Patch<f64>,
+        /// **Website** (`website`, `website`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub website: Patch<String>,
     }
     /// The options of Payment Terms. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2402,7 +1263,7 @@ pub mod suppliers {
         /// `Net 60`
         Net60,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for PaymentTerms {
         fn from_label(label: &str) -> Self {

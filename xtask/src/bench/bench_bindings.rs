@@ -5,6 +5,8 @@
 #[allow(dead_code, clippy::all)]
 pub mod collection_0 {
     //! **Collection 0** (slug `collection-0`, id `col00000`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Collection 0 collection, as a type: `CollectionHandle<Collection0>` and `RecordRef<Collection0>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Collection0 {}
@@ -18,813 +20,292 @@ pub mod collection_0 {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Collection0>;
         /// Wire key of Checkbox Field 19.
-        pub const CHECKBOX_FIELD_19: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "checkboxField19",
-        );
+        pub const CHECKBOX_FIELD_19: Key = Key::new("checkboxField19");
         /// Wire key of Checkbox Field 3.
-        pub const CHECKBOX_FIELD_3: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "checkboxField3",
-        );
+        pub const CHECKBOX_FIELD_3: Key = Key::new("checkboxField3");
         /// Wire key of ComputedText Field 13.
-        pub const COMPUTED_TEXT_FIELD_13: ::kinabase_runtime::FieldKey<
-            super::Collection0,
-        > = ::kinabase_runtime::FieldKey::new("computedTextField13");
+        pub const COMPUTED_TEXT_FIELD_13: Key = Key::new("computedTextField13");
         /// Wire key of Currency Field 6.
-        pub const CURRENCY_FIELD_6: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "currencyField6",
-        );
+        pub const CURRENCY_FIELD_6: Key = Key::new("currencyField6");
         /// Wire key of Date Field 18.
-        pub const DATE_FIELD_18: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "dateField18",
-        );
+        pub const DATE_FIELD_18: Key = Key::new("dateField18");
         /// Wire key of Date Field 2.
-        pub const DATE_FIELD_2: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "dateField2",
-        );
+        pub const DATE_FIELD_2: Key = Key::new("dateField2");
         /// Wire key of Duration Field 7.
-        pub const DURATION_FIELD_7: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "durationField7",
-        );
+        pub const DURATION_FIELD_7: Key = Key::new("durationField7");
         /// Wire key of Email Field 5.
-        pub const EMAIL_FIELD_5: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "emailField5",
-        );
+        pub const EMAIL_FIELD_5: Key = Key::new("emailField5");
         /// Wire key of File Field 15.
-        pub const FILE_FIELD_15: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "fileField15",
-        );
+        pub const FILE_FIELD_15: Key = Key::new("fileField15");
         /// Wire key of Link Field 14.
-        pub const LINK_FIELD_14: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "linkField14",
-        );
+        pub const LINK_FIELD_14: Key = Key::new("linkField14");
         /// Wire key of Name.
-        pub const NAME: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "name",
-        );
+        pub const NAME: Key = Key::new("name");
         /// Wire key of Number Field 1.
-        pub const NUMBER_FIELD_1: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "numberField1",
-        );
+        pub const NUMBER_FIELD_1: Key = Key::new("numberField1");
         /// Wire key of Number Field 17.
-        pub const NUMBER_FIELD_17: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "numberField17",
-        );
+        pub const NUMBER_FIELD_17: Key = Key::new("numberField17");
         /// Wire key of Phone Field 10.
-        pub const PHONE_FIELD_10: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "phoneField10",
-        );
+        pub const PHONE_FIELD_10: Key = Key::new("phoneField10");
         /// Wire key of Rating Field 11.
-        pub const RATING_FIELD_11: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "ratingField11",
-        );
+        pub const RATING_FIELD_11: Key = Key::new("ratingField11");
         /// Wire key of RichText Field 9.
-        pub const RICH_TEXT_FIELD_9: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "richTextField9",
-        );
+        pub const RICH_TEXT_FIELD_9: Key = Key::new("richTextField9");
         /// Wire key of Select Field 4.
-        pub const SELECT_FIELD_4: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "selectField4",
-        );
+        pub const SELECT_FIELD_4: Key = Key::new("selectField4");
         /// Wire key of Stage Field 8.
-        pub const STAGE_FIELD_8: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "stageField8",
-        );
+        pub const STAGE_FIELD_8: Key = Key::new("stageField8");
         /// Wire key of Text Field 16.
-        pub const TEXT_FIELD_16: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "textField16",
-        );
+        pub const TEXT_FIELD_16: Key = Key::new("textField16");
         /// Wire key of Website Field 12.
-        pub const WEBSITE_FIELD_12: ::kinabase_runtime::FieldKey<super::Collection0> = ::kinabase_runtime::FieldKey::new(
-            "websiteField12",
-        );
+        pub const WEBSITE_FIELD_12: Key = Key::new("websiteField12");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **Checkbox Field 19**: wire key `checkboxField19`, type `checkbox`.
-        #[serde(
-            default,
-            rename = "checkboxField19",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub checkbox_field_19: ::std::option::Option<bool>,
+        #[serde(rename = "checkboxField19")]
+        pub checkbox_field_19: Option<bool>,
         /// **Checkbox Field 3**: wire key `checkboxField3`, type `checkbox`.
-        #[serde(
-            default,
-            rename = "checkboxField3",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub checkbox_field_3: ::std::option::Option<bool>,
+        #[serde(rename = "checkboxField3")]
+        pub checkbox_field_3: Option<bool>,
         /// **ComputedText Field 13**: wire key `computedTextField13`, type `computedText`; read-only.
-        #[serde(
-            default,
-            rename = "computedTextField13",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub computed_text_field_13: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "computedTextField13")]
+        pub computed_text_field_13: Option<String>,
         /// **Currency Field 6**: wire key `currencyField6`, type `currency`.
-        #[serde(
-            default,
-            rename = "currencyField6",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub currency_field_6: ::std::option::Option<::kinabase_runtime::Currency>,
+        #[serde(rename = "currencyField6")]
+        pub currency_field_6: Option<Currency>,
         /// **Date Field 18**: wire key `dateField18`, type `date`.
-        #[serde(
-            default,
-            rename = "dateField18",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub date_field_18: ::std::option::Option<::kinabase_runtime::Date>,
+        #[serde(rename = "dateField18")]
+        pub date_field_18: Option<Date>,
         /// **Date Field 2**: wire key `dateField2`, type `date`.
-        #[serde(
-            default,
-            rename = "dateField2",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub date_field_2: ::std::option::Option<::kinabase_runtime::Date>,
+        #[serde(rename = "dateField2")]
+        pub date_field_2: Option<Date>,
         /// **Duration Field 7**: wire key `durationField7`, type `duration`.
-        #[serde(
-            default,
-            rename = "durationField7",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub duration_field_7: ::std::option::Option<::kinabase_runtime::Duration>,
+        #[serde(rename = "durationField7")]
+        pub duration_field_7: Option<Duration>,
         /// **Email Field 5**: wire key `emailField5`, type `email`.
-        #[serde(
-            default,
-            rename = "emailField5",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub email_field_5: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "emailField5")]
+        pub email_field_5: Option<String>,
         /// **File Field 15**: wire key `fileField15`, type `file`.
-        #[serde(
-            default,
-            rename = "fileField15",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub file_field_15: ::std::option::Option<::kinabase_runtime::Raw>,
+        #[serde(rename = "fileField15")]
+        pub file_field_15: Option<Raw>,
         /// **Link Field 14**: wire key `linkField14`, type `link`.
-        #[serde(
-            default,
-            rename = "linkField14",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub link_field_14: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::collection_0::Collection0>,
-        >,
+        #[serde(rename = "linkField14")]
+        pub link_field_14: Option<RecordRef<super::collection_0::Collection0>>,
         /// **Name**: wire key `name`, type `text`; primary, required.
         ///
         /// ```text
         /// The record's title.
         /// ```
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub name: Option<String>,
         /// **Number Field 1**: wire key `numberField1`, type `number`.
         #[serde(
             default,
             deserialize_with = "::kinabase_runtime::lenient_number",
             rename = "numberField1",
-            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub number_field_1: ::std::option::Option<f64>,
+        pub number_field_1: Option<f64>,
         /// **Number Field 17**: wire key `numberField17`, type `number`.
         #[serde(
             default,
             deserialize_with = "::kinabase_runtime::lenient_number",
             rename = "numberField17",
-            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub number_field_17: ::std::option::Option<f64>,
+        pub number_field_17: Option<f64>,
         /// **Phone Field 10**: wire key `phoneField10`, type `phone`.
-        #[serde(
-            default,
-            rename = "phoneField10",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub phone_field_10: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "phoneField10")]
+        pub phone_field_10: Option<String>,
         /// **Rating Field 11**: wire key `ratingField11`, type `rating`.
         #[serde(
             default,
             deserialize_with = "::kinabase_runtime::lenient_number",
             rename = "ratingField11",
-            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub rating_field_11: ::std::option::Option<f64>,
+        pub rating_field_11: Option<f64>,
         /// **RichText Field 9**: wire key `richTextField9`, type `richText`.
-        #[serde(
-            default,
-            rename = "richTextField9",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub rich_text_field_9: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "richTextField9")]
+        pub rich_text_field_9: Option<String>,
         /// **Select Field 4**: wire key `selectField4`, type `select`.
-        #[serde(
-            default,
-            rename = "selectField4",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub select_field_4: ::std::option::Option<SelectField4>,
+        #[serde(rename = "selectField4")]
+        pub select_field_4: Option<SelectField4>,
         /// **Stage Field 8**: wire key `stageField8`, type `stage`.
-        #[serde(
-            default,
-            rename = "stageField8",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub stage_field_8: ::std::option::Option<StageField8>,
+        #[serde(rename = "stageField8")]
+        pub stage_field_8: Option<StageField8>,
         /// **Text Field 16**: wire key `textField16`, type `text`.
-        #[serde(
-            default,
-            rename = "textField16",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub text_field_16: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "textField16")]
+        pub text_field_16: Option<String>,
         /// **Website Field 12**: wire key `websiteField12`, type `website`.
-        #[serde(
-            default,
-            rename = "websiteField12",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub website_field_12: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "websiteField12")]
+        pub website_field_12: Option<String>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **Checkbox Field 19**: wire key `checkboxField19`, type `checkbox`.
-        #[serde(
-            rename = "checkboxField19",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub checkbox_field_19: ::std::option::Option<bool>,
-        /// **Checkbox Field 3**: wire key `checkboxField3`, type `checkbox`.
-        #[serde(
-            rename = "checkboxField3",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub checkbox_field_3: ::std::option::Option<bool>,
-        /// **Currency Field 6**: wire key `currencyField6`, type `currency`.
-        #[serde(
-            rename = "currencyField6",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub currency_field_6: ::std::option::Option<::kinabase_runtime::Currency>,
-        /// **Date Field 18**: wire key `dateField18`, type `date`.
-        #[serde(
-            rename = "dateField18",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub date_field_18: ::std::option::Option<::kinabase_runtime::Date>,
-        /// **Date Field 2**: wire key `dateField2`, type `date`.
-        #[serde(
-            rename = "dateField2",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub date_field_2: ::std::option::Option<::kinabase_runtime::Date>,
-        /// **Duration Field 7**: wire key `durationField7`, type `duration`.
-        #[serde(
-            rename = "durationField7",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub duration_field_7: ::std::option::Option<::kinabase_runtime::Duration>,
-        /// **Email Field 5**: wire key `emailField5`, type `email`.
-        #[serde(
-            rename = "emailField5",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub email_field_5: ::std::option::Option<::std::string::String>,
-        /// **File Field 15**: wire key `fileField15`, type `file`.
-        #[serde(
-            rename = "fileField15",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub file_field_15: ::std::option::Option<::kinabase_runtime::Raw>,
-        /// **Link Field 14**: wire key `linkField14`, type `link`.
-        #[serde(
-            rename = "linkField14",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub link_field_14: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::collection_0::Collection0>,
-        >,
-        /// **Name**: wire key `name`, type `text`; primary, required.
-        ///
-        /// ```text
-        /// The record's title.
-        /// ```
-        pub name: ::std::string::String,
-        /// **Number Field 1**: wire key `numberField1`, type `number`.
-        #[serde(
-            rename = "numberField1",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub number_field_1: ::std::option::Option<f64>,
-        /// **Number Field 17**: wire key `numberField17`, type `number`.
-        #[serde(
-            rename = "numberField17",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub number_field_17: ::std::option::Option<f64>,
-        /// **Phone Field 10**: wire key `phoneField10`, type `phone`.
-        #[serde(
-            rename = "phoneField10",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub phone_field_10: ::std::option::Option<::std::string::String>,
-        /// **Rating Field 11**: wire key `ratingField11`, type `rating`.
-        #[serde(
-            rename = "ratingField11",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub rating_field_11: ::std::option::Option<f64>,
-        /// **RichText Field 9**: wire key `richTextField9`, type `richText`.
-        #[serde(
-            rename = "richTextField9",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub rich_text_field_9: ::std::option::Option<::std::string::String>,
-        /// **Select Field 4**: wire key `selectField4`, type `select`.
-        #[serde(
-            rename = "selectField4",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub select_field_4: ::std::option::Option<SelectField4>,
-        /// **Stage Field 8**: wire key `stageField8`, type `stage`.
-        #[serde(
-            rename = "stageField8",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub stage_field_8: ::std::option::Option<StageField8>,
-        /// **Text Field 16**: wire key `textField16`, type `text`.
-        #[serde(
-            rename = "textField16",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub text_field_16: ::std::option::Option<::std::string::String>,
-        /// **Website Field 12**: wire key `websiteField12`, type `website`.
-        #[serde(
-            rename = "websiteField12",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub website_field_12: ::std::option::Option<::std::string::String>,
+        /// **Checkbox Field 19** (`checkboxField19`, `checkbox`).
+        #[serde(rename = "checkboxField19", skip_serializing_if = "Option::is_none")]
+        pub checkbox_field_19: Option<bool>,
+        /// **Checkbox Field 3** (`checkboxField3`, `checkbox`).
+        #[serde(rename = "checkboxField3", skip_serializing_if = "Option::is_none")]
+        pub checkbox_field_3: Option<bool>,
+        /// **Currency Field 6** (`currencyField6`, `currency`).
+        #[serde(rename = "currencyField6", skip_serializing_if = "Option::is_none")]
+        pub currency_field_6: Option<Currency>,
+        /// **Date Field 18** (`dateField18`, `date`).
+        #[serde(rename = "dateField18", skip_serializing_if = "Option::is_none")]
+        pub date_field_18: Option<Date>,
+        /// **Date Field 2** (`dateField2`, `date`).
+        #[serde(rename = "dateField2", skip_serializing_if = "Option::is_none")]
+        pub date_field_2: Option<Date>,
+        /// **Duration Field 7** (`durationField7`, `duration`).
+        #[serde(rename = "durationField7", skip_serializing_if = "Option::is_none")]
+        pub duration_field_7: Option<Duration>,
+        /// **Email Field 5** (`emailField5`, `email`).
+        #[serde(rename = "emailField5", skip_serializing_if = "Option::is_none")]
+        pub email_field_5: Option<String>,
+        /// **File Field 15** (`fileField15`, `file`).
+        #[serde(rename = "fileField15", skip_serializing_if = "Option::is_none")]
+        pub file_field_15: Option<Raw>,
+        /// **Link Field 14** (`linkField14`, `link`).
+        #[serde(rename = "linkField14", skip_serializing_if = "Option::is_none")]
+        pub link_field_14: Option<RecordRef<super::collection_0::Collection0>>,
+        /// **Name** (`name`, `text`).
+        pub name: String,
+        /// **Number Field 1** (`numberField1`, `number`).
+        #[serde(rename = "numberField1", skip_serializing_if = "Option::is_none")]
+        pub number_field_1: Option<f64>,
+        /// **Number Field 17** (`numberField17`, `number`).
+        #[serde(rename = "numberField17", skip_serializing_if = "Option::is_none")]
+        pub number_field_17: Option<f64>,
+        /// **Phone Field 10** (`phoneField10`, `phone`).
+        #[serde(rename = "phoneField10", skip_serializing_if = "Option::is_none")]
+        pub phone_field_10: Option<String>,
+        /// **Rating Field 11** (`ratingField11`, `rating`).
+        #[serde(rename = "ratingField11", skip_serializing_if = "Option::is_none")]
+        pub rating_field_11: Option<f64>,
+        /// **RichText Field 9** (`richTextField9`, `richText`).
+        #[serde(rename = "richTextField9", skip_serializing_if = "Option::is_none")]
+        pub rich_text_field_9: Option<String>,
+        /// **Select Field 4** (`selectField4`, `select`).
+        #[serde(rename = "selectField4", skip_serializing_if = "Option::is_none")]
+        pub select_field_4: Option<SelectField4>,
+        /// **Stage Field 8** (`stageField8`, `stage`).
+        #[serde(rename = "stageField8", skip_serializing_if = "Option::is_none")]
+        pub stage_field_8: Option<StageField8>,
+        /// **Text Field 16** (`textField16`, `text`).
+        #[serde(rename = "textField16", skip_serializing_if = "Option::is_none")]
+        pub text_field_16: Option<String>,
+        /// **Website Field 12** (`websiteField12`, `website`).
+        #[serde(rename = "websiteField12", skip_serializing_if = "Option::is_none")]
+        pub website_field_12: Option<String>,
     }
     impl Create {
-        /// A record with its required fields: Name.
-        pub fn new(name: ::std::string::String) -> Self {
+        /// A record with its required fields: Name. Set optional fields by assignment.
+        pub fn new(name: String) -> Self {
             Create {
-                checkbox_field_19: ::std::option::Option::None,
-                checkbox_field_3: ::std::option::Option::None,
-                currency_field_6: ::std::option::Option::None,
-                date_field_18: ::std::option::Option::None,
-                date_field_2: ::std::option::Option::None,
-                duration_field_7: ::std::option::Option::None,
-                email_field_5: ::std::option::Option::None,
-                file_field_15: ::std::option::Option::None,
-                link_field_14: ::std::option::Option::None,
+                checkbox_field_19: None,
+                checkbox_field_3: None,
+                currency_field_6: None,
+                date_field_18: None,
+                date_field_2: None,
+                duration_field_7: None,
+                email_field_5: None,
+                file_field_15: None,
+                link_field_14: None,
                 name,
-                number_field_1: ::std::option::Option::None,
-                number_field_17: ::std::option::Option::None,
-                phone_field_10: ::std::option::Option::None,
-                rating_field_11: ::std::option::Option::None,
-                rich_text_field_9: ::std::option::Option::None,
-                select_field_4: ::std::option::Option::None,
-                stage_field_8: ::std::option::Option::None,
-                text_field_16: ::std::option::Option::None,
-                website_field_12: ::std::option::Option::None,
+                number_field_1: None,
+                number_field_17: None,
+                phone_field_10: None,
+                rating_field_11: None,
+                rich_text_field_9: None,
+                select_field_4: None,
+                stage_field_8: None,
+                text_field_16: None,
+                website_field_12: None,
             }
         }
-        /// Sets Checkbox Field 19.
-        pub fn with_checkbox_field_19(mut self, value: bool) -> Self {
-            self.checkbox_field_19 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Checkbox Field 3.
-        pub fn with_checkbox_field_3(mut self, value: bool) -> Self {
-            self.checkbox_field_3 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Currency Field 6.
-        pub fn with_currency_field_6(
-            mut self,
-            value: ::kinabase_runtime::Currency,
-        ) -> Self {
-            self.currency_field_6 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Date Field 18.
-        pub fn with_date_field_18(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.date_field_18 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Date Field 2.
-        pub fn with_date_field_2(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.date_field_2 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Duration Field 7.
-        pub fn with_duration_field_7(
-            mut self,
-            value: ::kinabase_runtime::Duration,
-        ) -> Self {
-            self.duration_field_7 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Email Field 5.
-        pub fn with_email_field_5(mut self, value: ::std::string::String) -> Self {
-            self.email_field_5 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets File Field 15.
-        pub fn with_file_field_15(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.file_field_15 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Link Field 14.
-        pub fn with_link_field_14(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::collection_0::Collection0>,
-        ) -> Self {
-            self.link_field_14 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Number Field 1.
-        pub fn with_number_field_1(mut self, value: f64) -> Self {
-            self.number_field_1 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Number Field 17.
-        pub fn with_number_field_17(mut self, value: f64) -> Self {
-            self.number_field_17 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Phone Field 10.
-        pub fn with_phone_field_10(mut self, value: ::std::string::String) -> Self {
-            self.phone_field_10 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Rating Field 11.
-        pub fn with_rating_field_11(mut self, value: f64) -> Self {
-            self.rating_field_11 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets RichText Field 9.
-        pub fn with_rich_text_field_9(mut self, value: ::std::string::String) -> Self {
-            self.rich_text_field_9 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Select Field 4.
-        pub fn with_select_field_4(mut self, value: SelectField4) -> Self {
-            self.select_field_4 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Stage Field 8.
-        pub fn with_stage_field_8(mut self, value: StageField8) -> Self {
-            self.stage_field_8 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Text Field 16.
-        pub fn with_text_field_16(mut self, value: ::std::string::String) -> Self {
-            self.text_field_16 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Website Field 12.
-        pub fn with_website_field_12(mut self, value: ::std::string::String) -> Self {
-            self.website_field_12 = ::std::option::Option::Some(value);
-            self
-        }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Checkbox Field 19**: wire key `checkboxField19`, type `checkbox`.
-        #[serde(
-            rename = "checkboxField19",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub checkbox_field_19: ::kinabase_runtime::Patch<bool>,
-        /// **Checkbox Field 3**: wire key `checkboxField3`, type `checkbox`.
-        #[serde(
-            rename = "checkboxField3",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub checkbox_field_3: ::kinabase_runtime::Patch<bool>,
-        /// **Currency Field 6**: wire key `currencyField6`, type `currency`.
-        #[serde(
-            rename = "currencyField6",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub currency_field_6: ::kinabase_runtime::Patch<::kinabase_runtime::Currency>,
-        /// **Date Field 18**: wire key `dateField18`, type `date`.
-        #[serde(
-            rename = "dateField18",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub date_field_18: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-        /// **Date Field 2**: wire key `dateField2`, type `date`.
-        #[serde(
-            rename = "dateField2",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub date_field_2: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-        /// **Duration Field 7**: wire key `durationField7`, type `duration`.
-        #[serde(
-            rename = "durationField7",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub duration_field_7: ::kinabase_runtime::Patch<::kinabase_runtime::Duration>,
-        /// **Email Field 5**: wire key `emailField5`, type `email`.
-        #[serde(
-            rename = "emailField5",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub email_field_5: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **File Field 15**: wire key `fileField15`, type `file`.
-        #[serde(
-            rename = "fileField15",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub file_field_15: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-        /// **Link Field 14**: wire key `linkField14`, type `link`.
-        #[serde(
-            rename = "linkField14",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub link_field_14: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::RecordRef<super::collection_0::Collection0>,
-        >,
-        /// **Name**: wire key `name`, type `text`; primary, required.
-        ///
-        /// ```text
-        /// The record's title.
-        /// ```
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub name: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Number Field 1**: wire key `numberField1`, type `number`.
-        #[serde(
-            rename = "numberField1",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub number_field_1: ::kinabase_runtime::Patch<f64>,
-        /// **Number Field 17**: wire key `numberField17`, type `number`.
-        #[serde(
-            rename = "numberField17",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub number_field_17: ::kinabase_runtime::Patch<f64>,
-        /// **Phone Field 10**: wire key `phoneField10`, type `phone`.
-        #[serde(
-            rename = "phoneField10",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub phone_field_10: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Rating Field 11**: wire key `ratingField11`, type `rating`.
-        #[serde(
-            rename = "ratingField11",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub rating_field_11: ::kinabase_runtime::Patch<f64>,
-        /// **RichText Field 9**: wire key `richTextField9`, type `richText`.
-        #[serde(
-            rename = "richTextField9",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub rich_text_field_9: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Select Field 4**: wire key `selectField4`, type `select`.
-        #[serde(
-            rename = "selectField4",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub select_field_4: ::kinabase_runtime::Patch<SelectField4>,
-        /// **Stage Field 8**: wire key `stageField8`, type `stage`.
-        #[serde(
-            rename = "stageField8",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub stage_field_8: ::kinabase_runtime::Patch<StageField8>,
-        /// **Text Field 16**: wire key `textField16`, type `text`.
-        #[serde(
-            rename = "textField16",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub text_field_16: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Website Field 12**: wire key `websiteField12`, type `website`.
-        #[serde(
-            rename = "websiteField12",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub website_field_12: ::kinabase_runtime::Patch<::std::string::String>,
-    }
-    impl Update {
-        /// Sets Checkbox Field 19.
-        pub fn set_checkbox_field_19(mut self, value: bool) -> Self {
-            self.checkbox_field_19 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Checkbox Field 19 (sends `null`).
-        pub fn clear_checkbox_field_19(mut self) -> Self {
-            self.checkbox_field_19 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Checkbox Field 3.
-        pub fn set_checkbox_field_3(mut self, value: bool) -> Self {
-            self.checkbox_field_3 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Checkbox Field 3 (sends `null`).
-        pub fn clear_checkbox_field_3(mut self) -> Self {
-            self.checkbox_field_3 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Currency Field 6.
-        pub fn set_currency_field_6(
-            mut self,
-            value: ::kinabase_runtime::Currency,
-        ) -> Self {
-            self.currency_field_6 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Currency Field 6 (sends `null`).
-        pub fn clear_currency_field_6(mut self) -> Self {
-            self.currency_field_6 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Date Field 18.
-        pub fn set_date_field_18(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.date_field_18 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Date Field 18 (sends `null`).
-        pub fn clear_date_field_18(mut self) -> Self {
-            self.date_field_18 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Date Field 2.
-        pub fn set_date_field_2(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.date_field_2 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Date Field 2 (sends `null`).
-        pub fn clear_date_field_2(mut self) -> Self {
-            self.date_field_2 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Duration Field 7.
-        pub fn set_duration_field_7(
-            mut self,
-            value: ::kinabase_runtime::Duration,
-        ) -> Self {
-            self.duration_field_7 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Duration Field 7 (sends `null`).
-        pub fn clear_duration_field_7(mut self) -> Self {
-            self.duration_field_7 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Email Field 5.
-        pub fn set_email_field_5(mut self, value: ::std::string::String) -> Self {
-            self.email_field_5 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Email Field 5 (sends `null`).
-        pub fn clear_email_field_5(mut self) -> Self {
-            self.email_field_5 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets File Field 15.
-        pub fn set_file_field_15(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.file_field_15 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears File Field 15 (sends `null`).
-        pub fn clear_file_field_15(mut self) -> Self {
-            self.file_field_15 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Link Field 14.
-        pub fn set_link_field_14(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::collection_0::Collection0>,
-        ) -> Self {
-            self.link_field_14 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Link Field 14 (sends `null`).
-        pub fn clear_link_field_14(mut self) -> Self {
-            self.link_field_14 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Name.
-        pub fn set_name(mut self, value: ::std::string::String) -> Self {
-            self.name = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets Number Field 1.
-        pub fn set_number_field_1(mut self, value: f64) -> Self {
-            self.number_field_1 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Number Field 1 (sends `null`).
-        pub fn clear_number_field_1(mut self) -> Self {
-            self.number_field_1 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Number Field 17.
-        pub fn set_number_field_17(mut self, value: f64) -> Self {
-            self.number_field_17 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Number Field 17 (sends `null`).
-        pub fn clear_number_field_17(mut self) -> Self {
-            self.number_field_17 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Phone Field 10.
-        pub fn set_phone_field_10(mut self, value: ::std::string::String) -> Self {
-            self.phone_field_10 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Phone Field 10 (sends `null`).
-        pub fn clear_phone_field_10(mut self) -> Self {
-            self.phone_field_10 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Rating Field 11.
-        pub fn set_rating_field_11(mut self, value: f64) -> Self {
-            self.rating_field_11 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Rating Field 11 (sends `null`).
-        pub fn clear_rating_field_11(mut self) -> Self {
-            self.rating_field_11 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets RichText Field 9.
-        pub fn set_rich_text_field_9(mut self, value: ::std::string::String) -> Self {
-            self.rich_text_field_9 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears RichText Field 9 (sends `null`).
-        pub fn clear_rich_text_field_9(mut self) -> Self {
-            self.rich_text_field_9 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Select Field 4.
-        pub fn set_select_field_4(mut self, value: SelectField4) -> Self {
-            self.select_field_4 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Select Field 4 (sends `null`).
-        pub fn clear_select_field_4(mut self) -> Self {
-            self.select_field_4 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Stage Field 8.
-        pub fn set_stage_field_8(mut self, value: StageField8) -> Self {
-            self.stage_field_8 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Stage Field 8 (sends `null`).
-        pub fn clear_stage_field_8(mut self) -> Self {
-            self.stage_field_8 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Text Field 16.
-        pub fn set_text_field_16(mut self, value: ::std::string::String) -> Self {
-            self.text_field_16 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Text Field 16 (sends `null`).
-        pub fn clear_text_field_16(mut self) -> Self {
-            self.text_field_16 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Website Field 12.
-        pub fn set_website_field_12(mut self, value: ::std::string::String) -> Self {
-            self.website_field_12 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Website Field 12 (sends `null`).
-        pub fn clear_website_field_12(mut self) -> Self {
-            self.website_field_12 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
+        /// **Checkbox Field 19** (`checkboxField19`, `checkbox`).
+        #[serde(rename = "checkboxField19", skip_serializing_if = "Patch::is_keep")]
+        pub checkbox_field_19: Patch<bool>,
+        /// **Checkbox Field 3** (`checkboxField3`, `checkbox`).
+        #[serde(rename = "checkboxField3", skip_serializing_if = "Patch::is_keep")]
+        pub checkbox_field_3: Patch<bool>,
+        /// **Currency Field 6** (`currencyField6`, `currency`).
+        #[serde(rename = "currencyField6", skip_serializing_if = "Patch::is_keep")]
+        pub currency_field_6: Patch<Currency>,
+        /// **Date Field 18** (`dateField18`, `date`).
+        #[serde(rename = "dateField18", skip_serializing_if = "Patch::is_keep")]
+        pub date_field_18: Patch<Date>,
+        /// **Date Field 2** (`dateField2`, `date`).
+        #[serde(rename = "dateField2", skip_serializing_if = "Patch::is_keep")]
+        pub date_field_2: Patch<Date>,
+        /// **Duration Field 7** (`durationField7`, `duration`).
+        #[serde(rename = "durationField7", skip_serializing_if = "Patch::is_keep")]
+        pub duration_field_7: Patch<Duration>,
+        /// **Email Field 5** (`emailField5`, `email`).
+        #[serde(rename = "emailField5", skip_serializing_if = "Patch::is_keep")]
+        pub email_field_5: Patch<String>,
+        /// **File Field 15** (`fileField15`, `file`).
+        #[serde(rename = "fileField15", skip_serializing_if = "Patch::is_keep")]
+        pub file_field_15: Patch<Raw>,
+        /// **Link Field 14** (`linkField14`, `link`).
+        #[serde(rename = "linkField14", skip_serializing_if = "Patch::is_keep")]
+        pub link_field_14: Patch<RecordRef<super::collection_0::Collection0>>,
+        /// **Name** (`name`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub name: Assign<String>,
+        /// **Number Field 1** (`numberField1`, `number`).
+        #[serde(rename = "numberField1", skip_serializing_if = "Patch::is_keep")]
+        pub number_field_1: Patch<f64>,
+        /// **Number Field 17** (`numberField17`, `number`).
+        #[serde(rename = "numberField17", skip_serializing_if = "Patch::is_keep")]
+        pub number_field_17: Patch<f64>,
+        /// **Phone Field 10** (`phoneField10`, `phone`).
+        #[serde(rename = "phoneField10", skip_serializing_if = "Patch::is_keep")]
+        pub phone_field_10: Patch<String>,
+        /// **Rating Field 11** (`ratingField11`, `rating`).
+        #[serde(rename = "ratingField11", skip_serializing_if = "Patch::is_keep")]
+        pub rating_field_11: Patch<f64>,
+        /// **RichText Field 9** (`richTextField9`, `richText`).
+        #[serde(rename = "richTextField9", skip_serializing_if = "Patch::is_keep")]
+        pub rich_text_field_9: Patch<String>,
+        /// **Select Field 4** (`selectField4`, `select`).
+        #[serde(rename = "selectField4", skip_serializing_if = "Patch::is_keep")]
+        pub select_field_4: Patch<SelectField4>,
+        /// **Stage Field 8** (`stageField8`, `stage`).
+        #[serde(rename = "stageField8", skip_serializing_if = "Patch::is_keep")]
+        pub stage_field_8: Patch<StageField8>,
+        /// **Text Field 16** (`textField16`, `text`).
+        #[serde(rename = "textField16", skip_serializing_if = "Patch::is_keep")]
+        pub text_field_16: Patch<String>,
+        /// **Website Field 12** (`websiteField12`, `website`).
+        #[serde(rename = "websiteField12", skip_serializing_if = "Patch::is_keep")]
+        pub website_field_12: Patch<String>,
     }
     /// The options of Select Field 4. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -836,7 +317,7 @@ pub mod collection_0 {
         /// `Done`
         Done,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for SelectField4 {
         fn from_label(label: &str) -> Self {
@@ -867,7 +348,7 @@ pub mod collection_0 {
         /// `Done`
         Done,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for StageField8 {
         fn from_label(label: &str) -> Self {

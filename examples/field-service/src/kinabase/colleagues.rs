@@ -6,6 +6,8 @@
 //! ```text
 //! People who use this account.
 //! ```
+#[allow(unused_imports)]
+use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
 /// The Colleagues collection, as a type: `CollectionHandle<Colleagues>` and `RecordRef<Colleagues>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Colleagues {}
@@ -19,216 +21,111 @@ impl ::kinabase_runtime::Collection for Colleagues {
 }
 /// Wire keys of the fields, as typed constants.
 pub mod keys {
+    /// A wire key of this collection.
+    pub type Key = ::kinabase_runtime::FieldKey<super::Colleagues>;
     /// Wire key of Active.
-    pub const ACTIVE: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-        "active",
-    );
+    pub const ACTIVE: Key = Key::new("active");
     /// Wire key of Email.
-    pub const EMAIL: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-        "email",
-    );
+    pub const EMAIL: Key = Key::new("email");
     /// Wire key of Name.
-    pub const NAME: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-        "name",
-    );
+    pub const NAME: Key = Key::new("name");
     /// Wire key of Phone.
-    pub const PHONE: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-        "phone",
-    );
+    pub const PHONE: Key = Key::new("phone");
     /// Wire key of Role.
-    pub const ROLE: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-        "role",
-    );
+    pub const ROLE: Key = Key::new("role");
     /// Wire key of Start Date.
-    pub const START_DATE: ::kinabase_runtime::FieldKey<super::Colleagues> = ::kinabase_runtime::FieldKey::new(
-        "startDate",
-    );
+    pub const START_DATE: Key = Key::new("startDate");
 }
-/// A record's fields as read. Every field is optional: the API does not promise presence.
+/// A record's fields as read. Every field is optional: the API does not promise
+/// presence. Serializes with `null` for absent fields.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Deserialize,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Fields {
     /// **Active**: wire key `active`, type `checkbox`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub active: ::std::option::Option<bool>,
+    pub active: Option<bool>,
     /// **Email**: wire key `email`, type `email`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: ::std::option::Option<::std::string::String>,
+    pub email: Option<String>,
     /// **Name**: wire key `name`, type `text`; primary, required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// **Phone**: wire key `phone`, type `phone`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub phone: ::std::option::Option<::std::string::String>,
+    pub phone: Option<String>,
     /// **Role**: wire key `role`, type `select`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub role: ::std::option::Option<Role>,
+    pub role: Option<Role>,
     /// **Start Date**: wire key `startDate`, type `date`.
-    #[serde(
-        default,
-        rename = "startDate",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub start_date: ::std::option::Option<::kinabase_runtime::Date>,
+    #[serde(rename = "startDate")]
+    pub start_date: Option<Date>,
 }
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Create {
-    /// **Active**: wire key `active`, type `checkbox`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub active: ::std::option::Option<bool>,
-    /// **Email**: wire key `email`, type `email`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: ::std::option::Option<::std::string::String>,
-    /// **Name**: wire key `name`, type `text`; primary, required.
-    pub name: ::std::string::String,
-    /// **Phone**: wire key `phone`, type `phone`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub phone: ::std::option::Option<::std::string::String>,
-    /// **Role**: wire key `role`, type `select`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub role: ::std::option::Option<Role>,
-    /// **Start Date**: wire key `startDate`, type `date`.
-    #[serde(
-        rename = "startDate",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub start_date: ::std::option::Option<::kinabase_runtime::Date>,
+    /// **Active** (`active`, `checkbox`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// **Email** (`email`, `email`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// **Name** (`name`, `text`).
+    pub name: String,
+    /// **Phone** (`phone`, `phone`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// **Role** (`role`, `select`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// **Start Date** (`startDate`, `date`).
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<Date>,
 }
 impl Create {
-    /// A record with its required fields: Name.
-    pub fn new(name: ::std::string::String) -> Self {
+    /// A record with its required fields: Name. Set optional fields by assignment.
+    pub fn new(name: String) -> Self {
         Create {
-            active: ::std::option::Option::None,
-            email: ::std::option::Option::None,
+            active: None,
+            email: None,
             name,
-            phone: ::std::option::Option::None,
-            role: ::std::option::Option::None,
-            start_date: ::std::option::Option::None,
+            phone: None,
+            role: None,
+            start_date: None,
         }
     }
-    /// Sets Active.
-    pub fn with_active(mut self, value: bool) -> Self {
-        self.active = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Email.
-    pub fn with_email(mut self, value: ::std::string::String) -> Self {
-        self.email = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Phone.
-    pub fn with_phone(mut self, value: ::std::string::String) -> Self {
-        self.phone = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Role.
-    pub fn with_role(mut self, value: Role) -> Self {
-        self.role = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Start Date.
-    pub fn with_start_date(mut self, value: ::kinabase_runtime::Date) -> Self {
-        self.start_date = ::std::option::Option::Some(value);
-        self
-    }
 }
-/// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+/// Changes to a record: each field is kept (not sent), set, or (when optional)
+/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Update {
-    /// **Active**: wire key `active`, type `checkbox`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub active: ::kinabase_runtime::Patch<bool>,
-    /// **Email**: wire key `email`, type `email`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub email: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Name**: wire key `name`, type `text`; primary, required.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub name: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Phone**: wire key `phone`, type `phone`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub phone: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Role**: wire key `role`, type `select`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub role: ::kinabase_runtime::Patch<Role>,
-    /// **Start Date**: wire key `startDate`, type `date`.
-    #[serde(
-        rename = "startDate",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub start_date: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-}
-impl Update {
-    /// Sets Active.
-    pub fn set_active(mut self, value: bool) -> Self {
-        self.active = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Active (sends `null`).
-    pub fn clear_active(mut self) -> Self {
-        self.active = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Email.
-    pub fn set_email(mut self, value: ::std::string::String) -> Self {
-        self.email = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Email (sends `null`).
-    pub fn clear_email(mut self) -> Self {
-        self.email = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Name.
-    pub fn set_name(mut self, value: ::std::string::String) -> Self {
-        self.name = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Sets Phone.
-    pub fn set_phone(mut self, value: ::std::string::String) -> Self {
-        self.phone = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Phone (sends `null`).
-    pub fn clear_phone(mut self) -> Self {
-        self.phone = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Role.
-    pub fn set_role(mut self, value: Role) -> Self {
-        self.role = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Role (sends `null`).
-    pub fn clear_role(mut self) -> Self {
-        self.role = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Start Date.
-    pub fn set_start_date(mut self, value: ::kinabase_runtime::Date) -> Self {
-        self.start_date = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Start Date (sends `null`).
-    pub fn clear_start_date(mut self) -> Self {
-        self.start_date = ::kinabase_runtime::Patch::Clear;
-        self
-    }
+    /// **Active** (`active`, `checkbox`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub active: Patch<bool>,
+    /// **Email** (`email`, `email`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub email: Patch<String>,
+    /// **Name** (`name`, `text`).
+    #[serde(skip_serializing_if = "Assign::is_keep")]
+    pub name: Assign<String>,
+    /// **Phone** (`phone`, `phone`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub phone: Patch<String>,
+    /// **Role** (`role`, `select`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub role: Patch<Role>,
+    /// **Start Date** (`startDate`, `date`).
+    #[serde(rename = "startDate", skip_serializing_if = "Patch::is_keep")]
+    pub start_date: Patch<Date>,
 }
 /// The options of Role. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -240,7 +137,7 @@ pub enum Role {
     /// `Manager`
     Manager,
     /// A label this version of the bindings does not know.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Role {
     fn from_label(label: &str) -> Self {

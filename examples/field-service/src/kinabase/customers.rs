@@ -6,6 +6,8 @@
 //! ```text
 //! Companies we do work for.
 //! ```
+#[allow(unused_imports)]
+use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
 /// The Customers collection, as a type: `CollectionHandle<Customers>` and `RecordRef<Customers>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Customers {}
@@ -19,466 +21,189 @@ impl ::kinabase_runtime::Collection for Customers {
 }
 /// Wire keys of the fields, as typed constants.
 pub mod keys {
+    /// A wire key of this collection.
+    pub type Key = ::kinabase_runtime::FieldKey<super::Customers>;
     /// Wire key of Account Manager.
-    pub const ACCOUNT_MANAGER: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "accountManager",
-    );
+    pub const ACCOUNT_MANAGER: Key = Key::new("accountManager");
     /// Wire key of Company Name.
-    pub const COMPANY_NAME: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "companyName",
-    );
+    pub const COMPANY_NAME: Key = Key::new("companyName");
     /// Wire key of Credit Limit.
-    pub const CREDIT_LIMIT: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "creditLimit",
-    );
+    pub const CREDIT_LIMIT: Key = Key::new("creditLimit");
     /// Wire key of Customer Since.
-    pub const CUSTOMER_SINCE: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "customerSince",
-    );
+    pub const CUSTOMER_SINCE: Key = Key::new("customerSince");
     /// Wire key of Email.
-    pub const EMAIL: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "email",
-    );
+    pub const EMAIL: Key = Key::new("email");
     /// Wire key of Notes.
-    pub const NOTES: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "notes",
-    );
+    pub const NOTES: Key = Key::new("notes");
     /// Wire key of Open Jobs.
-    pub const OPEN_JOBS: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "openJobs",
-    );
+    pub const OPEN_JOBS: Key = Key::new("openJobs");
     /// Wire key of Phone.
-    pub const PHONE: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "phone",
-    );
+    pub const PHONE: Key = Key::new("phone");
     /// Wire key of Primary Site.
-    pub const PRIMARY_SITE: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "primarySite",
-    );
+    pub const PRIMARY_SITE: Key = Key::new("primarySite");
     /// Wire key of Rating.
-    pub const RATING: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "rating",
-    );
+    pub const RATING: Key = Key::new("rating");
     /// Wire key of Status.
-    pub const STATUS: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "status",
-    );
+    pub const STATUS: Key = Key::new("status");
     /// Wire key of Website.
-    pub const WEBSITE: ::kinabase_runtime::FieldKey<super::Customers> = ::kinabase_runtime::FieldKey::new(
-        "website",
-    );
+    pub const WEBSITE: Key = Key::new("website");
 }
-/// A record's fields as read. Every field is optional: the API does not promise presence.
+/// A record's fields as read. Every field is optional: the API does not promise
+/// presence. Serializes with `null` for absent fields.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Deserialize,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Fields {
     /// **Account Manager**: wire key `accountManager`, type `colleague`.
-    #[serde(
-        default,
-        rename = "accountManager",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub account_manager: ::std::option::Option<
-        ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-    >,
-    /// **Company Name**: wire key `companyName`, type `text`; primary, required.
-    ///
-    /// ```text
-    /// Registered company name, as on invoices.
-    /// ```
-    #[serde(
-        default,
-        rename = "companyName",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub company_name: ::std::option::Option<::std::string::String>,
-    /// **Credit Limit**: wire key `creditLimit`, type `currency`.
-    #[serde(
-        default,
-        rename = "creditLimit",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub credit_limit: ::std::option::Option<::kinabase_runtime::Currency>,
-    /// **Customer Since**: wire key `customerSince`, type `date`.
-    #[serde(
-        default,
-        rename = "customerSince",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub customer_since: ::std::option::Option<::kinabase_runtime::Date>,
-    /// **Email**: wire key `email`, type `email`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: ::std::option::Option<::std::string::String>,
-    /// **Notes**: wire key `notes`, type `richText`.
-    ///
-    /// ````text
-    /// Free notes. HTML allowed: <b>bold</b>, and even */ or ``` fences must not break anything.
-    /// ````
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub notes: ::std::option::Option<::std::string::String>,
-    /// **Open Jobs**: wire key `openJobs`, type `aggregation`; read-only.
-    ///
-    /// ```text
-    /// Count of this customer's jobs that are not Done.
-    /// ```
-    #[serde(
-        default,
-        rename = "openJobs",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub open_jobs: ::std::option::Option<::kinabase_runtime::Raw>,
-    /// **Phone**: wire key `phone`, type `phone`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub phone: ::std::option::Option<::std::string::String>,
-    /// **Primary Site**: wire key `primarySite`, type `link`.
-    #[serde(
-        default,
-        rename = "primarySite",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub primary_site: ::std::option::Option<
-        ::kinabase_runtime::RecordRef<super::sites::Sites>,
-    >,
-    /// **Rating**: wire key `rating`, type `rating`.
-    #[serde(
-        default,
-        deserialize_with = "::kinabase_runtime::lenient_number",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub rating: ::std::option::Option<f64>,
-    /// **Status**: wire key `status`, type `select`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<Status>,
-    /// **Website**: wire key `website`, type `website`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub website: ::std::option::Option<::std::string::String>,
-}
-/// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
-pub struct Create {
-    /// **Account Manager**: wire key `accountManager`, type `colleague`.
-    #[serde(
-        rename = "accountManager",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub account_manager: ::std::option::Option<
-        ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-    >,
+    #[serde(rename = "accountManager")]
+    pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
     /// **Company Name**: wire key `companyName`, type `text`; primary, required.
     ///
     /// ```text
     /// Registered company name, as on invoices.
     /// ```
     #[serde(rename = "companyName")]
-    pub company_name: ::std::string::String,
+    pub company_name: Option<String>,
     /// **Credit Limit**: wire key `creditLimit`, type `currency`.
-    #[serde(
-        rename = "creditLimit",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub credit_limit: ::std::option::Option<::kinabase_runtime::Currency>,
+    #[serde(rename = "creditLimit")]
+    pub credit_limit: Option<Currency>,
     /// **Customer Since**: wire key `customerSince`, type `date`.
-    #[serde(
-        rename = "customerSince",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub customer_since: ::std::option::Option<::kinabase_runtime::Date>,
+    #[serde(rename = "customerSince")]
+    pub customer_since: Option<Date>,
     /// **Email**: wire key `email`, type `email`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: ::std::option::Option<::std::string::String>,
+    pub email: Option<String>,
     /// **Notes**: wire key `notes`, type `richText`.
     ///
     /// ````text
     /// Free notes. HTML allowed: <b>bold</b>, and even */ or ``` fences must not break anything.
     /// ````
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub notes: ::std::option::Option<::std::string::String>,
+    pub notes: Option<String>,
+    /// **Open Jobs**: wire key `openJobs`, type `aggregation`; read-only.
+    ///
+    /// ```text
+    /// Count of this customer's jobs that are not Done.
+    /// ```
+    #[serde(rename = "openJobs")]
+    pub open_jobs: Option<Raw>,
     /// **Phone**: wire key `phone`, type `phone`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub phone: ::std::option::Option<::std::string::String>,
+    pub phone: Option<String>,
     /// **Primary Site**: wire key `primarySite`, type `link`.
-    #[serde(
-        rename = "primarySite",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub primary_site: ::std::option::Option<
-        ::kinabase_runtime::RecordRef<super::sites::Sites>,
-    >,
+    #[serde(rename = "primarySite")]
+    pub primary_site: Option<RecordRef<super::sites::Sites>>,
     /// **Rating**: wire key `rating`, type `rating`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub rating: ::std::option::Option<f64>,
+    #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
+    pub rating: Option<f64>,
     /// **Status**: wire key `status`, type `select`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<Status>,
+    pub status: Option<Status>,
     /// **Website**: wire key `website`, type `website`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub website: ::std::option::Option<::std::string::String>,
+    pub website: Option<String>,
+}
+/// A new record: required fields are arguments of `new`; read-only fields do not exist.
+#[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
+#[serde(crate = "::kinabase_runtime::reexports::serde")]
+pub struct Create {
+    /// **Account Manager** (`accountManager`, `colleague`).
+    #[serde(rename = "accountManager", skip_serializing_if = "Option::is_none")]
+    pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
+    /// **Company Name** (`companyName`, `text`).
+    #[serde(rename = "companyName")]
+    pub company_name: String,
+    /// **Credit Limit** (`creditLimit`, `currency`).
+    #[serde(rename = "creditLimit", skip_serializing_if = "Option::is_none")]
+    pub credit_limit: Option<Currency>,
+    /// **Customer Since** (`customerSince`, `date`).
+    #[serde(rename = "customerSince", skip_serializing_if = "Option::is_none")]
+    pub customer_since: Option<Date>,
+    /// **Email** (`email`, `email`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// **Notes** (`notes`, `richText`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// **Phone** (`phone`, `phone`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// **Primary Site** (`primarySite`, `link`).
+    #[serde(rename = "primarySite", skip_serializing_if = "Option::is_none")]
+    pub primary_site: Option<RecordRef<super::sites::Sites>>,
+    /// **Rating** (`rating`, `rating`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<f64>,
+    /// **Status** (`status`, `select`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// **Website** (`website`, `website`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
 }
 impl Create {
-    /// A record with its required fields: Company Name.
-    pub fn new(company_name: ::std::string::String) -> Self {
+    /// A record with its required fields: Company Name. Set optional fields by assignment.
+    pub fn new(company_name: String) -> Self {
         Create {
-            account_manager: ::std::option::Option::None,
+            account_manager: None,
             company_name,
-            credit_limit: ::std::option::Option::None,
-            customer_since: ::std::option::Option::None,
-            email: ::std::option::Option::None,
-            notes: ::std::option::Option::None,
-            phone: ::std::option::Option::None,
-            primary_site: ::std::option::Option::None,
-            rating: ::std::option::Option::None,
-            status: ::std::option::Option::None,
-            website: ::std::option::Option::None,
+            credit_limit: None,
+            customer_since: None,
+            email: None,
+            notes: None,
+            phone: None,
+            primary_site: None,
+            rating: None,
+            status: None,
+            website: None,
         }
     }
-    /// Sets Account Manager.
-    pub fn with_account_manager(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-    ) -> Self {
-        self.account_manager = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Credit Limit.
-    pub fn with_credit_limit(mut self, value: ::kinabase_runtime::Currency) -> Self {
-        self.credit_limit = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Customer Since.
-    pub fn with_customer_since(mut self, value: ::kinabase_runtime::Date) -> Self {
-        self.customer_since = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Email.
-    pub fn with_email(mut self, value: ::std::string::String) -> Self {
-        self.email = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Notes.
-    pub fn with_notes(mut self, value: ::std::string::String) -> Self {
-        self.notes = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Phone.
-    pub fn with_phone(mut self, value: ::std::string::String) -> Self {
-        self.phone = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Primary Site.
-    pub fn with_primary_site(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::sites::Sites>,
-    ) -> Self {
-        self.primary_site = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Rating.
-    pub fn with_rating(mut self, value: f64) -> Self {
-        self.rating = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Status.
-    pub fn with_status(mut self, value: Status) -> Self {
-        self.status = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Website.
-    pub fn with_website(mut self, value: ::std::string::String) -> Self {
-        self.website = ::std::option::Option::Some(value);
-        self
-    }
 }
-/// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+/// Changes to a record: each field is kept (not sent), set, or (when optional)
+/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Update {
-    /// **Account Manager**: wire key `accountManager`, type `colleague`.
-    #[serde(
-        rename = "accountManager",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub account_manager: ::kinabase_runtime::Patch<
-        ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-    >,
-    /// **Company Name**: wire key `companyName`, type `text`; primary, required.
-    ///
-    /// ```text
-    /// Registered company name, as on invoices.
-    /// ```
-    #[serde(
-        rename = "companyName",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub company_name: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Credit Limit**: wire key `creditLimit`, type `currency`.
-    #[serde(
-        rename = "creditLimit",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub credit_limit: ::kinabase_runtime::Patch<::kinabase_runtime::Currency>,
-    /// **Customer Since**: wire key `customerSince`, type `date`.
-    #[serde(
-        rename = "customerSince",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub customer_since: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-    /// **Email**: wire key `email`, type `email`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub email: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Notes**: wire key `notes`, type `richText`.
-    ///
-    /// ````text
-    /// Free notes. HTML allowed: <b>bold</b>, and even */ or ``` fences must not break anything.
-    /// ````
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub notes: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Phone**: wire key `phone`, type `phone`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub phone: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Primary Site**: wire key `primarySite`, type `link`.
-    #[serde(
-        rename = "primarySite",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub primary_site: ::kinabase_runtime::Patch<
-        ::kinabase_runtime::RecordRef<super::sites::Sites>,
-    >,
-    /// **Rating**: wire key `rating`, type `rating`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub rating: ::kinabase_runtime::Patch<f64>,
-    /// **Status**: wire key `status`, type `select`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub status: ::kinabase_runtime::Patch<Status>,
-    /// **Website**: wire key `website`, type `website`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub website: ::kinabase_runtime::Patch<::std::string::String>,
-}
-impl Update {
-    /// Sets Account Manager.
-    pub fn set_account_manager(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-    ) -> Self {
-        self.account_manager = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Account Manager (sends `null`).
-    pub fn clear_account_manager(mut self) -> Self {
-        self.account_manager = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Company Name.
-    pub fn set_company_name(mut self, value: ::std::string::String) -> Self {
-        self.company_name = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Sets Credit Limit.
-    pub fn set_credit_limit(mut self, value: ::kinabase_runtime::Currency) -> Self {
-        self.credit_limit = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Credit Limit (sends `null`).
-    pub fn clear_credit_limit(mut self) -> Self {
-        self.credit_limit = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Customer Since.
-    pub fn set_customer_since(mut self, value: ::kinabase_runtime::Date) -> Self {
-        self.customer_since = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Customer Since (sends `null`).
-    pub fn clear_customer_since(mut self) -> Self {
-        self.customer_since = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Email.
-    pub fn set_email(mut self, value: ::std::string::String) -> Self {
-        self.email = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Email (sends `null`).
-    pub fn clear_email(mut self) -> Self {
-        self.email = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Notes.
-    pub fn set_notes(mut self, value: ::std::string::String) -> Self {
-        self.notes = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Notes (sends `null`).
-    pub fn clear_notes(mut self) -> Self {
-        self.notes = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Phone.
-    pub fn set_phone(mut self, value: ::std::string::String) -> Self {
-        self.phone = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Phone (sends `null`).
-    pub fn clear_phone(mut self) -> Self {
-        self.phone = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Primary Site.
-    pub fn set_primary_site(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::sites::Sites>,
-    ) -> Self {
-        self.primary_site = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Primary Site (sends `null`).
-    pub fn clear_primary_site(mut self) -> Self {
-        self.primary_site = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Rating.
-    pub fn set_rating(mut self, value: f64) -> Self {
-        self.rating = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Rating (sends `null`).
-    pub fn clear_rating(mut self) -> Self {
-        self.rating = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Status.
-    pub fn set_status(mut self, value: Status) -> Self {
-        self.status = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Status (sends `null`).
-    pub fn clear_status(mut self) -> Self {
-        self.status = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Website.
-    pub fn set_website(mut self, value: ::std::string::String) -> Self {
-        self.website = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Website (sends `null`).
-    pub fn clear_website(mut self) -> Self {
-        self.website = ::kinabase_runtime::Patch::Clear;
-        self
-    }
+    /// **Account Manager** (`accountManager`, `colleague`).
+    #[serde(rename = "accountManager", skip_serializing_if = "Patch::is_keep")]
+    pub account_manager: Patch<RecordRef<super::colleagues::Colleagues>>,
+    /// **Company Name** (`companyName`, `text`).
+    #[serde(rename = "companyName", skip_serializing_if = "Assign::is_keep")]
+    pub company_name: Assign<String>,
+    /// **Credit Limit** (`creditLimit`, `currency`).
+    #[serde(rename = "creditLimit", skip_serializing_if = "Patch::is_keep")]
+    pub credit_limit: Patch<Currency>,
+    /// **Customer Since** (`customerSince`, `date`).
+    #[serde(rename = "customerSince", skip_serializing_if = "Patch::is_keep")]
+    pub customer_since: Patch<Date>,
+    /// **Email** (`email`, `email`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub email: Patch<String>,
+    /// **Notes** (`notes`, `richText`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub notes: Patch<String>,
+    /// **Phone** (`phone`, `phone`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub phone: Patch<String>,
+    /// **Primary Site** (`primarySite`, `link`).
+    #[serde(rename = "primarySite", skip_serializing_if = "Patch::is_keep")]
+    pub primary_site: Patch<RecordRef<super::sites::Sites>>,
+    /// **Rating** (`rating`, `rating`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub rating: Patch<f64>,
+    /// **Status** (`status`, `select`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub status: Patch<Status>,
+    /// **Website** (`website`, `website`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub website: Patch<String>,
 }
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -490,7 +215,7 @@ pub enum Status {
     /// `Dormant`
     Dormant,
     /// A label this version of the bindings does not know.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Status {
     fn from_label(label: &str) -> Self {

@@ -6,6 +6,8 @@
 //! ```text
 //! Work orders, from request to invoice.
 //! ```
+#[allow(unused_imports)]
+use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
 /// The Jobs collection, as a type: `CollectionHandle<Jobs>` and `RecordRef<Jobs>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Jobs {}
@@ -19,604 +21,248 @@ impl ::kinabase_runtime::Collection for Jobs {
 }
 /// Wire keys of the fields, as typed constants.
 pub mod keys {
+    /// A wire key of this collection.
+    pub type Key = ::kinabase_runtime::FieldKey<super::Jobs>;
     /// Wire key of Checklist.
-    pub const CHECKLIST: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "checklist",
-    );
+    pub const CHECKLIST: Key = Key::new("checklist");
     /// Wire key of Completed.
-    pub const COMPLETED: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "completed",
-    );
+    pub const COMPLETED: Key = Key::new("completed");
     /// Wire key of Customer.
-    pub const CUSTOMER: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "customer",
-    );
+    pub const CUSTOMER: Key = Key::new("customer");
     /// Wire key of Customer Signature.
-    pub const CUSTOMER_SIGNATURE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "customerSignature",
-    );
+    pub const CUSTOMER_SIGNATURE: Key = Key::new("customerSignature");
     /// Wire key of Description.
-    pub const DESCRIPTION: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "description",
-    );
+    pub const DESCRIPTION: Key = Key::new("description");
     /// Wire key of Due Date.
-    pub const DUE_DATE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "dueDate",
-    );
+    pub const DUE_DATE: Key = Key::new("dueDate");
     /// Wire key of Engineers.
-    pub const ENGINEERS: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "engineers",
-    );
+    pub const ENGINEERS: Key = Key::new("engineers");
     /// Wire key of Estimated Duration.
-    pub const ESTIMATED_DURATION: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "estimatedDuration",
-    );
+    pub const ESTIMATED_DURATION: Key = Key::new("estimatedDuration");
     /// Wire key of Health.
-    pub const HEALTH: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "health",
-    );
+    pub const HEALTH: Key = Key::new("health");
     /// Wire key of Job Title.
-    pub const JOB_TITLE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "jobTitle",
-    );
+    pub const JOB_TITLE: Key = Key::new("jobTitle");
     /// Wire key of Labour Cost.
-    pub const LABOUR_COST: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "labourCost",
-    );
+    pub const LABOUR_COST: Key = Key::new("labourCost");
     /// Wire key of Photos.
-    pub const PHOTOS: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "photos",
-    );
+    pub const PHOTOS: Key = Key::new("photos");
     /// Wire key of Priority.
-    pub const PRIORITY: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "priority",
-    );
+    pub const PRIORITY: Key = Key::new("priority");
     /// Wire key of Quoted Price.
-    pub const QUOTED_PRICE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "quotedPrice",
-    );
+    pub const QUOTED_PRICE: Key = Key::new("quotedPrice");
     /// Wire key of Reference.
-    pub const REFERENCE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "reference",
-    );
+    pub const REFERENCE: Key = Key::new("reference");
     /// Wire key of Scheduled For.
-    pub const SCHEDULED_FOR: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "scheduledFor",
-    );
+    pub const SCHEDULED_FOR: Key = Key::new("scheduledFor");
     /// Wire key of Site.
-    pub const SITE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "site",
-    );
+    pub const SITE: Key = Key::new("site");
     /// Wire key of Stage.
-    pub const STAGE: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "stage",
-    );
+    pub const STAGE: Key = Key::new("stage");
     /// Wire key of Travel Distance \(km\).
-    pub const TRAVEL_DISTANCE_KM: ::kinabase_runtime::FieldKey<super::Jobs> = ::kinabase_runtime::FieldKey::new(
-        "travelDistanceKm",
-    );
+    pub const TRAVEL_DISTANCE_KM: Key = Key::new("travelDistanceKm");
 }
-/// A record's fields as read. Every field is optional: the API does not promise presence.
+/// A record's fields as read. Every field is optional: the API does not promise
+/// presence. Serializes with `null` for absent fields.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Deserialize,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Fields {
     /// **Checklist**: wire key `checklist`, type `list`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub checklist: ::std::option::Option<::kinabase_runtime::Raw>,
+    pub checklist: Option<Raw>,
     /// **Completed**: wire key `completed`, type `checkbox`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub completed: ::std::option::Option<bool>,
+    pub completed: Option<bool>,
     /// **Customer**: wire key `customer`, type `link`; required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub customer: ::std::option::Option<
-        ::kinabase_runtime::RecordRef<super::customers::Customers>,
-    >,
+    pub customer: Option<RecordRef<super::customers::Customers>>,
     /// **Customer Signature**: wire key `customerSignature`, type `signature`.
     ///
     /// ```text
     /// A field type this project does not know yet: kept as raw JSON.
     /// ```
-    #[serde(
-        default,
-        rename = "customerSignature",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub customer_signature: ::std::option::Option<::kinabase_runtime::Raw>,
+    #[serde(rename = "customerSignature")]
+    pub customer_signature: Option<Raw>,
     /// **Description**: wire key `description`, type `richText`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub description: ::std::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// **Due Date**: wire key `dueDate`, type `computedDate`; read-only.
-    #[serde(
-        default,
-        rename = "dueDate",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub due_date: ::std::option::Option<::kinabase_runtime::Date>,
+    #[serde(rename = "dueDate")]
+    pub due_date: Option<Date>,
     /// **Engineers**: wire key `engineers`, type `colleague`; multiple.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub engineers: ::std::option::Option<
-        ::std::vec::Vec<::kinabase_runtime::RecordRef<super::colleagues::Colleagues>>,
-    >,
+    pub engineers: Option<Vec<RecordRef<super::colleagues::Colleagues>>>,
     /// **Estimated Duration**: wire key `estimatedDuration`, type `duration`.
-    #[serde(
-        default,
-        rename = "estimatedDuration",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub estimated_duration: ::std::option::Option<::kinabase_runtime::Duration>,
+    #[serde(rename = "estimatedDuration")]
+    pub estimated_duration: Option<Duration>,
     /// **Health**: wire key `health`, type `computedSelect`; read-only.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub health: ::std::option::Option<Health>,
+    pub health: Option<Health>,
     /// **Job Title**: wire key `jobTitle`, type `text`; primary, required.
-    #[serde(
-        default,
-        rename = "jobTitle",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub job_title: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "jobTitle")]
+    pub job_title: Option<String>,
     /// **Labour Cost**: wire key `labourCost`, type `computedNumber`; read-only.
     #[serde(
         default,
         deserialize_with = "::kinabase_runtime::lenient_number",
         rename = "labourCost",
-        skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub labour_cost: ::std::option::Option<f64>,
+    pub labour_cost: Option<f64>,
     /// **Photos**: wire key `photos`, type `file`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub photos: ::std::option::Option<::kinabase_runtime::Raw>,
+    pub photos: Option<Raw>,
     /// **Priority**: wire key `priority`, type `select`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub priority: ::std::option::Option<Priority>,
+    pub priority: Option<Priority>,
     /// **Quoted Price**: wire key `quotedPrice`, type `currency`.
-    #[serde(
-        default,
-        rename = "quotedPrice",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub quoted_price: ::std::option::Option<::kinabase_runtime::Currency>,
+    #[serde(rename = "quotedPrice")]
+    pub quoted_price: Option<Currency>,
     /// **Reference**: wire key `reference`, type `computedText`; read-only.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reference: ::std::option::Option<::std::string::String>,
+    pub reference: Option<String>,
     /// **Scheduled For**: wire key `scheduledFor`, type `date`.
-    #[serde(
-        default,
-        rename = "scheduledFor",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub scheduled_for: ::std::option::Option<::kinabase_runtime::Date>,
+    #[serde(rename = "scheduledFor")]
+    pub scheduled_for: Option<Date>,
     /// **Site**: wire key `site`, type `link`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub site: ::std::option::Option<::kinabase_runtime::RecordRef<super::sites::Sites>>,
+    pub site: Option<RecordRef<super::sites::Sites>>,
     /// **Stage**: wire key `stage`, type `stage`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub stage: ::std::option::Option<Stage>,
+    pub stage: Option<Stage>,
     /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
     #[serde(
         default,
         deserialize_with = "::kinabase_runtime::lenient_number",
         rename = "travelDistanceKm",
-        skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub travel_distance_km: ::std::option::Option<f64>,
+    pub travel_distance_km: Option<f64>,
 }
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Create {
-    /// **Checklist**: wire key `checklist`, type `list`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub checklist: ::std::option::Option<::kinabase_runtime::Raw>,
-    /// **Completed**: wire key `completed`, type `checkbox`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub completed: ::std::option::Option<bool>,
-    /// **Customer**: wire key `customer`, type `link`; required.
-    pub customer: ::kinabase_runtime::RecordRef<super::customers::Customers>,
-    /// **Customer Signature**: wire key `customerSignature`, type `signature`.
-    ///
-    /// ```text
-    /// A field type this project does not know yet: kept as raw JSON.
-    /// ```
-    #[serde(
-        rename = "customerSignature",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub customer_signature: ::std::option::Option<::kinabase_runtime::Raw>,
-    /// **Description**: wire key `description`, type `richText`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub description: ::std::option::Option<::std::string::String>,
-    /// **Engineers**: wire key `engineers`, type `colleague`; multiple.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub engineers: ::std::option::Option<
-        ::std::vec::Vec<::kinabase_runtime::RecordRef<super::colleagues::Colleagues>>,
-    >,
-    /// **Estimated Duration**: wire key `estimatedDuration`, type `duration`.
-    #[serde(
-        rename = "estimatedDuration",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub estimated_duration: ::std::option::Option<::kinabase_runtime::Duration>,
-    /// **Job Title**: wire key `jobTitle`, type `text`; primary, required.
+    /// **Checklist** (`checklist`, `list`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checklist: Option<Raw>,
+    /// **Completed** (`completed`, `checkbox`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed: Option<bool>,
+    /// **Customer** (`customer`, `link`).
+    pub customer: RecordRef<super::customers::Customers>,
+    /// **Customer Signature** (`customerSignature`, `signature`).
+    #[serde(rename = "customerSignature", skip_serializing_if = "Option::is_none")]
+    pub customer_signature: Option<Raw>,
+    /// **Description** (`description`, `richText`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// **Engineers** (`engineers`, `colleague`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engineers: Option<Vec<RecordRef<super::colleagues::Colleagues>>>,
+    /// **Estimated Duration** (`estimatedDuration`, `duration`).
+    #[serde(rename = "estimatedDuration", skip_serializing_if = "Option::is_none")]
+    pub estimated_duration: Option<Duration>,
+    /// **Job Title** (`jobTitle`, `text`).
     #[serde(rename = "jobTitle")]
-    pub job_title: ::std::string::String,
-    /// **Photos**: wire key `photos`, type `file`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub photos: ::std::option::Option<::kinabase_runtime::Raw>,
-    /// **Priority**: wire key `priority`, type `select`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub priority: ::std::option::Option<Priority>,
-    /// **Quoted Price**: wire key `quotedPrice`, type `currency`.
-    #[serde(
-        rename = "quotedPrice",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub quoted_price: ::std::option::Option<::kinabase_runtime::Currency>,
-    /// **Scheduled For**: wire key `scheduledFor`, type `date`.
-    #[serde(
-        rename = "scheduledFor",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub scheduled_for: ::std::option::Option<::kinabase_runtime::Date>,
-    /// **Site**: wire key `site`, type `link`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub site: ::std::option::Option<::kinabase_runtime::RecordRef<super::sites::Sites>>,
-    /// **Stage**: wire key `stage`, type `stage`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub stage: ::std::option::Option<Stage>,
-    /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
-    #[serde(
-        rename = "travelDistanceKm",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub travel_distance_km: ::std::option::Option<f64>,
+    pub job_title: String,
+    /// **Photos** (`photos`, `file`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photos: Option<Raw>,
+    /// **Priority** (`priority`, `select`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// **Quoted Price** (`quotedPrice`, `currency`).
+    #[serde(rename = "quotedPrice", skip_serializing_if = "Option::is_none")]
+    pub quoted_price: Option<Currency>,
+    /// **Scheduled For** (`scheduledFor`, `date`).
+    #[serde(rename = "scheduledFor", skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<Date>,
+    /// **Site** (`site`, `link`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<RecordRef<super::sites::Sites>>,
+    /// **Stage** (`stage`, `stage`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
+    #[serde(rename = "travelDistanceKm", skip_serializing_if = "Option::is_none")]
+    pub travel_distance_km: Option<f64>,
 }
 impl Create {
-    /// A record with its required fields: Job Title, Customer.
+    /// A record with its required fields: Job Title, Customer. Set optional fields by assignment.
     pub fn new(
-        job_title: ::std::string::String,
-        customer: ::kinabase_runtime::RecordRef<super::customers::Customers>,
+        job_title: String,
+        customer: RecordRef<super::customers::Customers>,
     ) -> Self {
         Create {
-            checklist: ::std::option::Option::None,
-            completed: ::std::option::Option::None,
+            checklist: None,
+            completed: None,
             customer,
-            customer_signature: ::std::option::Option::None,
-            description: ::std::option::Option::None,
-            engineers: ::std::option::Option::None,
-            estimated_duration: ::std::option::Option::None,
+            customer_signature: None,
+            description: None,
+            engineers: None,
+            estimated_duration: None,
             job_title,
-            photos: ::std::option::Option::None,
-            priority: ::std::option::Option::None,
-            quoted_price: ::std::option::Option::None,
-            scheduled_for: ::std::option::Option::None,
-            site: ::std::option::Option::None,
-            stage: ::std::option::Option::None,
-            travel_distance_km: ::std::option::Option::None,
+            photos: None,
+            priority: None,
+            quoted_price: None,
+            scheduled_for: None,
+            site: None,
+            stage: None,
+            travel_distance_km: None,
         }
     }
-    /// Sets Checklist.
-    pub fn with_checklist(mut self, value: ::kinabase_runtime::Raw) -> Self {
-        self.checklist = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Completed.
-    pub fn with_completed(mut self, value: bool) -> Self {
-        self.completed = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Customer Signature.
-    pub fn with_customer_signature(mut self, value: ::kinabase_runtime::Raw) -> Self {
-        self.customer_signature = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Description.
-    pub fn with_description(mut self, value: ::std::string::String) -> Self {
-        self.description = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Engineers.
-    pub fn with_engineers(
-        mut self,
-        value: ::std::vec::Vec<
-            ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-        >,
-    ) -> Self {
-        self.engineers = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Estimated Duration.
-    pub fn with_estimated_duration(
-        mut self,
-        value: ::kinabase_runtime::Duration,
-    ) -> Self {
-        self.estimated_duration = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Photos.
-    pub fn with_photos(mut self, value: ::kinabase_runtime::Raw) -> Self {
-        self.photos = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Priority.
-    pub fn with_priority(mut self, value: Priority) -> Self {
-        self.priority = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Quoted Price.
-    pub fn with_quoted_price(mut self, value: ::kinabase_runtime::Currency) -> Self {
-        self.quoted_price = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Scheduled For.
-    pub fn with_scheduled_for(mut self, value: ::kinabase_runtime::Date) -> Self {
-        self.scheduled_for = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Site.
-    pub fn with_site(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::sites::Sites>,
-    ) -> Self {
-        self.site = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Stage.
-    pub fn with_stage(mut self, value: Stage) -> Self {
-        self.stage = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Travel Distance \(km\).
-    pub fn with_travel_distance_km(mut self, value: f64) -> Self {
-        self.travel_distance_km = ::std::option::Option::Some(value);
-        self
-    }
 }
-/// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+/// Changes to a record: each field is kept (not sent), set, or (when optional)
+/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Update {
-    /// **Checklist**: wire key `checklist`, type `list`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub checklist: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-    /// **Completed**: wire key `completed`, type `checkbox`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub completed: ::kinabase_runtime::Patch<bool>,
-    /// **Customer**: wire key `customer`, type `link`; required.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub customer: ::kinabase_runtime::Patch<
-        ::kinabase_runtime::RecordRef<super::customers::Customers>,
-    >,
-    /// **Customer Signature**: wire key `customerSignature`, type `signature`.
-    ///
-    /// ```text
-    /// A field type this project does not know yet: kept as raw JSON.
-    /// ```
-    #[serde(
-        rename = "customerSignature",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub customer_signature: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-    /// **Description**: wire key `description`, type `richText`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub description: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Engineers**: wire key `engineers`, type `colleague`; multiple.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub engineers: ::kinabase_runtime::Patch<
-        ::std::vec::Vec<::kinabase_runtime::RecordRef<super::colleagues::Colleagues>>,
-    >,
-    /// **Estimated Duration**: wire key `estimatedDuration`, type `duration`.
-    #[serde(
-        rename = "estimatedDuration",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub estimated_duration: ::kinabase_runtime::Patch<::kinabase_runtime::Duration>,
-    /// **Job Title**: wire key `jobTitle`, type `text`; primary, required.
-    #[serde(
-        rename = "jobTitle",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub job_title: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Photos**: wire key `photos`, type `file`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub photos: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-    /// **Priority**: wire key `priority`, type `select`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub priority: ::kinabase_runtime::Patch<Priority>,
-    /// **Quoted Price**: wire key `quotedPrice`, type `currency`.
-    #[serde(
-        rename = "quotedPrice",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub quoted_price: ::kinabase_runtime::Patch<::kinabase_runtime::Currency>,
-    /// **Scheduled For**: wire key `scheduledFor`, type `date`.
-    #[serde(
-        rename = "scheduledFor",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub scheduled_for: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-    /// **Site**: wire key `site`, type `link`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub site: ::kinabase_runtime::Patch<
-        ::kinabase_runtime::RecordRef<super::sites::Sites>,
-    >,
-    /// **Stage**: wire key `stage`, type `stage`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub stage: ::kinabase_runtime::Patch<Stage>,
-    /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
-    #[serde(
-        rename = "travelDistanceKm",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub travel_distance_km: ::kinabase_runtime::Patch<f64>,
-}
-impl Update {
-    /// Sets Checklist.
-    pub fn set_checklist(mut self, value: ::kinabase_runtime::Raw) -> Self {
-        self.checklist = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Checklist (sends `null`).
-    pub fn clear_checklist(mut self) -> Self {
-        self.checklist = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Completed.
-    pub fn set_completed(mut self, value: bool) -> Self {
-        self.completed = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Completed (sends `null`).
-    pub fn clear_completed(mut self) -> Self {
-        self.completed = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Customer.
-    pub fn set_customer(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::customers::Customers>,
-    ) -> Self {
-        self.customer = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Sets Customer Signature.
-    pub fn set_customer_signature(mut self, value: ::kinabase_runtime::Raw) -> Self {
-        self.customer_signature = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Customer Signature (sends `null`).
-    pub fn clear_customer_signature(mut self) -> Self {
-        self.customer_signature = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Description.
-    pub fn set_description(mut self, value: ::std::string::String) -> Self {
-        self.description = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Description (sends `null`).
-    pub fn clear_description(mut self) -> Self {
-        self.description = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Engineers.
-    pub fn set_engineers(
-        mut self,
-        value: ::std::vec::Vec<
-            ::kinabase_runtime::RecordRef<super::colleagues::Colleagues>,
-        >,
-    ) -> Self {
-        self.engineers = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Engineers (sends `null`).
-    pub fn clear_engineers(mut self) -> Self {
-        self.engineers = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Estimated Duration.
-    pub fn set_estimated_duration(
-        mut self,
-        value: ::kinabase_runtime::Duration,
-    ) -> Self {
-        self.estimated_duration = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Estimated Duration (sends `null`).
-    pub fn clear_estimated_duration(mut self) -> Self {
-        self.estimated_duration = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Job Title.
-    pub fn set_job_title(mut self, value: ::std::string::String) -> Self {
-        self.job_title = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Sets Photos.
-    pub fn set_photos(mut self, value: ::kinabase_runtime::Raw) -> Self {
-        self.photos = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Photos (sends `null`).
-    pub fn clear_photos(mut self) -> Self {
-        self.photos = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Priority.
-    pub fn set_priority(mut self, value: Priority) -> Self {
-        self.priority = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Priority (sends `null`).
-    pub fn clear_priority(mut self) -> Self {
-        self.priority = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Quoted Price.
-    pub fn set_quoted_price(mut self, value: ::kinabase_runtime::Currency) -> Self {
-        self.quoted_price = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Quoted Price (sends `null`).
-    pub fn clear_quoted_price(mut self) -> Self {
-        self.quoted_price = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Scheduled For.
-    pub fn set_scheduled_for(mut self, value: ::kinabase_runtime::Date) -> Self {
-        self.scheduled_for = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Scheduled For (sends `null`).
-    pub fn clear_scheduled_for(mut self) -> Self {
-        self.scheduled_for = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Site.
-    pub fn set_site(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::sites::Sites>,
-    ) -> Self {
-        self.site = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Site (sends `null`).
-    pub fn clear_site(mut self) -> Self {
-        self.site = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Stage.
-    pub fn set_stage(mut self, value: Stage) -> Self {
-        self.stage = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Stage (sends `null`).
-    pub fn clear_stage(mut self) -> Self {
-        self.stage = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Travel Distance \(km\).
-    pub fn set_travel_distance_km(mut self, value: f64) -> Self {
-        self.travel_distance_km = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Travel Distance \(km\) (sends `null`).
-    pub fn clear_travel_distance_km(mut self) -> Self {
-        self.travel_distance_km = ::kinabase_runtime::Patch::Clear;
-        self
-    }
+    /// **Checklist** (`checklist`, `list`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub checklist: Patch<Raw>,
+    /// **Completed** (`completed`, `checkbox`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub completed: Patch<bool>,
+    /// **Customer** (`customer`, `link`).
+    #[serde(skip_serializing_if = "Assign::is_keep")]
+    pub customer: Assign<RecordRef<super::customers::Customers>>,
+    /// **Customer Signature** (`customerSignature`, `signature`).
+    #[serde(rename = "customerSignature", skip_serializing_if = "Patch::is_keep")]
+    pub customer_signature: Patch<Raw>,
+    /// **Description** (`description`, `richText`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub description: Patch<String>,
+    /// **Engineers** (`engineers`, `colleague`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub engineers: Patch<Vec<RecordRef<super::colleagues::Colleagues>>>,
+    /// **Estimated Duration** (`estimatedDuration`, `duration`).
+    #[serde(rename = "estimatedDuration", skip_serializing_if = "Patch::is_keep")]
+    pub estimated_duration: Patch<Duration>,
+    /// **Job Title** (`jobTitle`, `text`).
+    #[serde(rename = "jobTitle", skip_serializing_if = "Assign::is_keep")]
+    pub job_title: Assign<String>,
+    /// **Photos** (`photos`, `file`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub photos: Patch<Raw>,
+    /// **Priority** (`priority`, `select`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub priority: Patch<Priority>,
+    /// **Quoted Price** (`quotedPrice`, `currency`).
+    #[serde(rename = "quotedPrice", skip_serializing_if = "Patch::is_keep")]
+    pub quoted_price: Patch<Currency>,
+    /// **Scheduled For** (`scheduledFor`, `date`).
+    #[serde(rename = "scheduledFor", skip_serializing_if = "Patch::is_keep")]
+    pub scheduled_for: Patch<Date>,
+    /// **Site** (`site`, `link`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub site: Patch<RecordRef<super::sites::Sites>>,
+    /// **Stage** (`stage`, `stage`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub stage: Patch<Stage>,
+    /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
+    #[serde(rename = "travelDistanceKm", skip_serializing_if = "Patch::is_keep")]
+    pub travel_distance_km: Patch<f64>,
 }
 /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -628,7 +274,7 @@ pub enum Health {
     /// `Late`
     Late,
     /// A label this version of the bindings does not know.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Health {
     fn from_label(label: &str) -> Self {
@@ -661,7 +307,7 @@ pub enum Priority {
     /// `Urgent!`
     Urgent,
     /// A label this version of the bindings does not know.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Priority {
     fn from_label(label: &str) -> Self {
@@ -700,7 +346,7 @@ pub enum Stage {
     /// `Invoiced`
     Invoiced,
     /// A label this version of the bindings does not know.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Stage {
     fn from_label(label: &str) -> Self {

@@ -6,6 +6,8 @@
 //! ```text
 //! Parts bought for jobs.
 //! ```
+#[allow(unused_imports)]
+use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
 /// The Purchase Orders collection, as a type: `CollectionHandle<PurchaseOrders>` and `RecordRef<PurchaseOrders>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PurchaseOrders {}
@@ -19,309 +21,147 @@ impl ::kinabase_runtime::Collection for PurchaseOrders {
 }
 /// Wire keys of the fields, as typed constants.
 pub mod keys {
+    /// A wire key of this collection.
+    pub type Key = ::kinabase_runtime::FieldKey<super::PurchaseOrders>;
     /// Wire key of Amount.
-    pub const AMOUNT: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-        "amount",
-    );
+    pub const AMOUNT: Key = Key::new("amount");
     /// Wire key of Attachment.
-    pub const ATTACHMENT: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-        "attachment",
-    );
+    pub const ATTACHMENT: Key = Key::new("attachment");
     /// Wire key of Job.
-    pub const JOB: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-        "job",
-    );
+    pub const JOB: Key = Key::new("job");
     /// Wire key of Line Items.
-    pub const LINE_ITEMS: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-        "lineItems",
-    );
+    pub const LINE_ITEMS: Key = Key::new("lineItems");
     /// Wire key of Ordered On.
-    pub const ORDERED_ON: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-        "orderedOn",
-    );
+    pub const ORDERED_ON: Key = Key::new("orderedOn");
     /// Wire key of PO Number.
-    pub const PO_NUMBER: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-        "poNumber",
-    );
+    pub const PO_NUMBER: Key = Key::new("poNumber");
     /// Wire key of Status.
-    pub const STATUS: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-        "status",
-    );
+    pub const STATUS: Key = Key::new("status");
     /// Wire key of Supplier.
-    pub const SUPPLIER: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-        "supplier",
-    );
+    pub const SUPPLIER: Key = Key::new("supplier");
     /// Wire key of Total \(£\).
-    pub const TOTAL_PS: ::kinabase_runtime::FieldKey<super::PurchaseOrders> = ::kinabase_runtime::FieldKey::new(
-        "totalGbp",
-    );
+    pub const TOTAL_PS: Key = Key::new("totalGbp");
 }
-/// A record's fields as read. Every field is optional: the API does not promise presence.
+/// A record's fields as read. Every field is optional: the API does not promise
+/// presence. Serializes with `null` for absent fields.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Deserialize,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Fields {
     /// **Amount**: wire key `amount`, type `currency`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub amount: ::std::option::Option<::kinabase_runtime::Currency>,
+    pub amount: Option<Currency>,
     /// **Attachment**: wire key `attachment`, type `file`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub attachment: ::std::option::Option<::kinabase_runtime::Raw>,
+    pub attachment: Option<Raw>,
     /// **Job**: wire key `job`, type `link`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub job: ::std::option::Option<::kinabase_runtime::RecordRef<super::jobs::Jobs>>,
+    pub job: Option<RecordRef<super::jobs::Jobs>>,
     /// **Line Items**: wire key `lineItems`, type `list`.
-    #[serde(
-        default,
-        rename = "lineItems",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub line_items: ::std::option::Option<::kinabase_runtime::Raw>,
+    #[serde(rename = "lineItems")]
+    pub line_items: Option<Raw>,
     /// **Ordered On**: wire key `orderedOn`, type `date`.
-    #[serde(
-        default,
-        rename = "orderedOn",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub ordered_on: ::std::option::Option<::kinabase_runtime::Date>,
+    #[serde(rename = "orderedOn")]
+    pub ordered_on: Option<Date>,
     /// **PO Number**: wire key `poNumber`, type `text`; primary, required.
-    #[serde(
-        default,
-        rename = "poNumber",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub po_number: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "poNumber")]
+    pub po_number: Option<String>,
     /// **Status**: wire key `status`, type `select`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<Status>,
+    pub status: Option<Status>,
     /// **Supplier**: wire key `supplier`, type `link`; required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub supplier: ::std::option::Option<
-        ::kinabase_runtime::RecordRef<super::suppliers::Suppliers>,
-    >,
+    pub supplier: Option<RecordRef<super::suppliers::Suppliers>>,
     /// **Total \(£\)**: wire key `totalGbp`, type `computedNumber`; read-only.
     #[serde(
         default,
         deserialize_with = "::kinabase_runtime::lenient_number",
         rename = "totalGbp",
-        skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub total_ps: ::std::option::Option<f64>,
+    pub total_ps: Option<f64>,
 }
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Create {
-    /// **Amount**: wire key `amount`, type `currency`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub amount: ::std::option::Option<::kinabase_runtime::Currency>,
-    /// **Attachment**: wire key `attachment`, type `file`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub attachment: ::std::option::Option<::kinabase_runtime::Raw>,
-    /// **Job**: wire key `job`, type `link`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub job: ::std::option::Option<::kinabase_runtime::RecordRef<super::jobs::Jobs>>,
-    /// **Line Items**: wire key `lineItems`, type `list`.
-    #[serde(
-        rename = "lineItems",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub line_items: ::std::option::Option<::kinabase_runtime::Raw>,
-    /// **Ordered On**: wire key `orderedOn`, type `date`.
-    #[serde(
-        rename = "orderedOn",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub ordered_on: ::std::option::Option<::kinabase_runtime::Date>,
-    /// **PO Number**: wire key `poNumber`, type `text`; primary, required.
+    /// **Amount** (`amount`, `currency`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Currency>,
+    /// **Attachment** (`attachment`, `file`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Raw>,
+    /// **Job** (`job`, `link`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<RecordRef<super::jobs::Jobs>>,
+    /// **Line Items** (`lineItems`, `list`).
+    #[serde(rename = "lineItems", skip_serializing_if = "Option::is_none")]
+    pub line_items: Option<Raw>,
+    /// **Ordered On** (`orderedOn`, `date`).
+    #[serde(rename = "orderedOn", skip_serializing_if = "Option::is_none")]
+    pub ordered_on: Option<Date>,
+    /// **PO Number** (`poNumber`, `text`).
     #[serde(rename = "poNumber")]
-    pub po_number: ::std::string::String,
-    /// **Status**: wire key `status`, type `select`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<Status>,
-    /// **Supplier**: wire key `supplier`, type `link`; required.
-    pub supplier: ::kinabase_runtime::RecordRef<super::suppliers::Suppliers>,
+    pub po_number: String,
+    /// **Status** (`status`, `select`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// **Supplier** (`supplier`, `link`).
+    pub supplier: RecordRef<super::suppliers::Suppliers>,
 }
 impl Create {
-    /// A record with its required fields: PO Number, Supplier.
+    /// A record with its required fields: PO Number, Supplier. Set optional fields by assignment.
     pub fn new(
-        po_number: ::std::string::String,
-        supplier: ::kinabase_runtime::RecordRef<super::suppliers::Suppliers>,
+        po_number: String,
+        supplier: RecordRef<super::suppliers::Suppliers>,
     ) -> Self {
         Create {
-            amount: ::std::option::Option::None,
-            attachment: ::std::option::Option::None,
-            job: ::std::option::Option::None,
-            line_items: ::std::option::Option::None,
-            ordered_on: ::std::option::Option::None,
+            amount: None,
+            attachment: None,
+            job: None,
+            line_items: None,
+            ordered_on: None,
             po_number,
-            status: ::std::option::Option::None,
+            status: None,
             supplier,
         }
     }
-    /// Sets Amount.
-    pub fn with_amount(mut self, value: ::kinabase_runtime::Currency) -> Self {
-        self.amount = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Attachment.
-    pub fn with_attachment(mut self, value: ::kinabase_runtime::Raw) -> Self {
-        self.attachment = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Job.
-    pub fn with_job(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::jobs::Jobs>,
-    ) -> Self {
-        self.job = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Line Items.
-    pub fn with_line_items(mut self, value: ::kinabase_runtime::Raw) -> Self {
-        self.line_items = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Ordered On.
-    pub fn with_ordered_on(mut self, value: ::kinabase_runtime::Date) -> Self {
-        self.ordered_on = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Status.
-    pub fn with_status(mut self, value: Status) -> Self {
-        self.status = ::std::option::Option::Some(value);
-        self
-    }
 }
-/// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+/// Changes to a record: each field is kept (not sent), set, or (when optional)
+/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Update {
-    /// **Amount**: wire key `amount`, type `currency`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub amount: ::kinabase_runtime::Patch<::kinabase_runtime::Currency>,
-    /// **Attachment**: wire key `attachment`, type `file`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub attachment: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-    /// **Job**: wire key `job`, type `link`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub job: ::kinabase_runtime::Patch<::kinabase_runtime::RecordRef<super::jobs::Jobs>>,
-    /// **Line Items**: wire key `lineItems`, type `list`.
-    #[serde(
-        rename = "lineItems",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub line_items: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-    /// **Ordered On**: wire key `orderedOn`, type `date`.
-    #[serde(
-        rename = "orderedOn",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub ordered_on: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-    /// **PO Number**: wire key `poNumber`, type `text`; primary, required.
-    #[serde(
-        rename = "poNumber",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub po_number: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Status**: wire key `status`, type `select`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub status: ::kinabase_runtime::Patch<Status>,
-    /// **Supplier**: wire key `supplier`, type `link`; required.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub supplier: ::kinabase_runtime::Patch<
-        ::kinabase_runtime::RecordRef<super::suppliers::Suppliers>,
-    >,
-}
-impl Update {
-    /// Sets Amount.
-    pub fn set_amount(mut self, value: ::kinabase_runtime::Currency) -> Self {
-        self.amount = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Amount (sends `null`).
-    pub fn clear_amount(mut self) -> Self {
-        self.amount = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Attachment.
-    pub fn set_attachment(mut self, value: ::kinabase_runtime::Raw) -> Self {
-        self.attachment = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Attachment (sends `null`).
-    pub fn clear_attachment(mut self) -> Self {
-        self.attachment = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Job.
-    pub fn set_job(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::jobs::Jobs>,
-    ) -> Self {
-        self.job = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Job (sends `null`).
-    pub fn clear_job(mut self) -> Self {
-        self.job = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Line Items.
-    pub fn set_line_items(mut self, value: ::kinabase_runtime::Raw) -> Self {
-        self.line_items = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Line Items (sends `null`).
-    pub fn clear_line_items(mut self) -> Self {
-        self.line_items = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Ordered On.
-    pub fn set_ordered_on(mut self, value: ::kinabase_runtime::Date) -> Self {
-        self.ordered_on = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Ordered On (sends `null`).
-    pub fn clear_ordered_on(mut self) -> Self {
-        self.ordered_on = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets PO Number.
-    pub fn set_po_number(mut self, value: ::std::string::String) -> Self {
-        self.po_number = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Sets Status.
-    pub fn set_status(mut self, value: Status) -> Self {
-        self.status = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Status (sends `null`).
-    pub fn clear_status(mut self) -> Self {
-        self.status = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Supplier.
-    pub fn set_supplier(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::suppliers::Suppliers>,
-    ) -> Self {
-        self.supplier = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
+    /// **Amount** (`amount`, `currency`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub amount: Patch<Currency>,
+    /// **Attachment** (`attachment`, `file`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub attachment: Patch<Raw>,
+    /// **Job** (`job`, `link`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub job: Patch<RecordRef<super::jobs::Jobs>>,
+    /// **Line Items** (`lineItems`, `list`).
+    #[serde(rename = "lineItems", skip_serializing_if = "Patch::is_keep")]
+    pub line_items: Patch<Raw>,
+    /// **Ordered On** (`orderedOn`, `date`).
+    #[serde(rename = "orderedOn", skip_serializing_if = "Patch::is_keep")]
+    pub ordered_on: Patch<Date>,
+    /// **PO Number** (`poNumber`, `text`).
+    #[serde(rename = "poNumber", skip_serializing_if = "Assign::is_keep")]
+    pub po_number: Assign<String>,
+    /// **Status** (`status`, `select`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub status: Patch<Status>,
+    /// **Supplier** (`supplier`, `link`).
+    #[serde(skip_serializing_if = "Assign::is_keep")]
+    pub supplier: Assign<RecordRef<super::suppliers::Suppliers>>,
 }
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -335,7 +175,7 @@ pub enum Status {
     /// `Cancelled`
     Cancelled,
     /// A label this version of the bindings does not know.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Status {
     fn from_label(label: &str) -> Self {

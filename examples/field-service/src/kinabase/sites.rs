@@ -6,6 +6,8 @@
 //! ```text
 //! Addresses where jobs happen.
 //! ```
+#[allow(unused_imports)]
+use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
 /// The Sites collection, as a type: `CollectionHandle<Sites>` and `RecordRef<Sites>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sites {}
@@ -19,37 +21,28 @@ impl ::kinabase_runtime::Collection for Sites {
 }
 /// Wire keys of the fields, as typed constants.
 pub mod keys {
+    /// A wire key of this collection.
+    pub type Key = ::kinabase_runtime::FieldKey<super::Sites>;
     /// Wire key of Access Notes.
-    pub const ACCESS_NOTES: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-        "accessNotes",
-    );
+    pub const ACCESS_NOTES: Key = Key::new("accessNotes");
     /// Wire key of Address.
-    pub const ADDRESS: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-        "address",
-    );
+    pub const ADDRESS: Key = Key::new("address");
     /// Wire key of Customer.
-    pub const CUSTOMER: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-        "customer",
-    );
+    pub const CUSTOMER: Key = Key::new("customer");
     /// Wire key of Customer Name.
-    pub const CUSTOMER_NAME: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-        "customerName",
-    );
+    pub const CUSTOMER_NAME: Key = Key::new("customerName");
     /// Wire key of Postcode.
-    pub const POSTCODE: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-        "postcode",
-    );
+    pub const POSTCODE: Key = Key::new("postcode");
     /// Wire key of Site Name.
-    pub const SITE_NAME: ::kinabase_runtime::FieldKey<super::Sites> = ::kinabase_runtime::FieldKey::new(
-        "siteName",
-    );
+    pub const SITE_NAME: Key = Key::new("siteName");
 }
-/// A record's fields as read. Every field is optional: the API does not promise presence.
+/// A record's fields as read. Every field is optional: the API does not promise
+/// presence. Serializes with `null` for absent fields.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Deserialize,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
@@ -66,186 +59,79 @@ pub struct Fields {
     /// let x = not_rust!();
     /// ```
     /// ````
-    #[serde(
-        default,
-        rename = "accessNotes",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub access_notes: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "accessNotes")]
+    pub access_notes: Option<String>,
     /// **Address**: wire key `address`, type `text`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub address: ::std::option::Option<::std::string::String>,
+    pub address: Option<String>,
     /// **Customer**: wire key `customer`, type `link`; required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub customer: ::std::option::Option<
-        ::kinabase_runtime::RecordRef<super::customers::Customers>,
-    >,
+    pub customer: Option<RecordRef<super::customers::Customers>>,
     /// **Customer Name**: wire key `customerName`, type `lookup`; read-only.
-    #[serde(
-        default,
-        rename = "customerName",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub customer_name: ::std::option::Option<::kinabase_runtime::Raw>,
+    #[serde(rename = "customerName")]
+    pub customer_name: Option<Raw>,
     /// **Postcode**: wire key `postcode`, type `text`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub postcode: ::std::option::Option<::std::string::String>,
+    pub postcode: Option<String>,
     /// **Site Name**: wire key `siteName`, type `text`; primary, required.
-    #[serde(
-        default,
-        rename = "siteName",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub site_name: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "siteName")]
+    pub site_name: Option<String>,
 }
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Create {
-    /// **Access Notes**: wire key `accessNotes`, type `richText`.
-    ///
-    /// ````text
-    /// How to get in.
-    ///
-    ///     indented text is not a doctest
-    ///
-    /// ```
-    /// let x = not_rust!();
-    /// ```
-    /// ````
-    #[serde(
-        rename = "accessNotes",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub access_notes: ::std::option::Option<::std::string::String>,
-    /// **Address**: wire key `address`, type `text`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub address: ::std::option::Option<::std::string::String>,
-    /// **Customer**: wire key `customer`, type `link`; required.
-    pub customer: ::kinabase_runtime::RecordRef<super::customers::Customers>,
-    /// **Postcode**: wire key `postcode`, type `text`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub postcode: ::std::option::Option<::std::string::String>,
-    /// **Site Name**: wire key `siteName`, type `text`; primary, required.
+    /// **Access Notes** (`accessNotes`, `richText`).
+    #[serde(rename = "accessNotes", skip_serializing_if = "Option::is_none")]
+    pub access_notes: Option<String>,
+    /// **Address** (`address`, `text`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// **Customer** (`customer`, `link`).
+    pub customer: RecordRef<super::customers::Customers>,
+    /// **Postcode** (`postcode`, `text`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postcode: Option<String>,
+    /// **Site Name** (`siteName`, `text`).
     #[serde(rename = "siteName")]
-    pub site_name: ::std::string::String,
+    pub site_name: String,
 }
 impl Create {
-    /// A record with its required fields: Site Name, Customer.
+    /// A record with its required fields: Site Name, Customer. Set optional fields by assignment.
     pub fn new(
-        site_name: ::std::string::String,
-        customer: ::kinabase_runtime::RecordRef<super::customers::Customers>,
+        site_name: String,
+        customer: RecordRef<super::customers::Customers>,
     ) -> Self {
         Create {
-            access_notes: ::std::option::Option::None,
-            address: ::std::option::Option::None,
+            access_notes: None,
+            address: None,
             customer,
-            postcode: ::std::option::Option::None,
+            postcode: None,
             site_name,
         }
     }
-    /// Sets Access Notes.
-    pub fn with_access_notes(mut self, value: ::std::string::String) -> Self {
-        self.access_notes = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Address.
-    pub fn with_address(mut self, value: ::std::string::String) -> Self {
-        self.address = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Postcode.
-    pub fn with_postcode(mut self, value: ::std::string::String) -> Self {
-        self.postcode = ::std::option::Option::Some(value);
-        self
-    }
 }
-/// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+/// Changes to a record: each field is kept (not sent), set, or (when optional)
+/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Update {
-    /// **Access Notes**: wire key `accessNotes`, type `richText`.
-    ///
-    /// ````text
-    /// How to get in.
-    ///
-    ///     indented text is not a doctest
-    ///
-    /// ```
-    /// let x = not_rust!();
-    /// ```
-    /// ````
-    #[serde(
-        rename = "accessNotes",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub access_notes: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Address**: wire key `address`, type `text`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub address: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Customer**: wire key `customer`, type `link`; required.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub customer: ::kinabase_runtime::Patch<
-        ::kinabase_runtime::RecordRef<super::customers::Customers>,
-    >,
-    /// **Postcode**: wire key `postcode`, type `text`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub postcode: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Site Name**: wire key `siteName`, type `text`; primary, required.
-    #[serde(
-        rename = "siteName",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub site_name: ::kinabase_runtime::Patch<::std::string::String>,
-}
-impl Update {
-    /// Sets Access Notes.
-    pub fn set_access_notes(mut self, value: ::std::string::String) -> Self {
-        self.access_notes = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Access Notes (sends `null`).
-    pub fn clear_access_notes(mut self) -> Self {
-        self.access_notes = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Address.
-    pub fn set_address(mut self, value: ::std::string::String) -> Self {
-        self.address = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Address (sends `null`).
-    pub fn clear_address(mut self) -> Self {
-        self.address = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Customer.
-    pub fn set_customer(
-        mut self,
-        value: ::kinabase_runtime::RecordRef<super::customers::Customers>,
-    ) -> Self {
-        self.customer = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Sets Postcode.
-    pub fn set_postcode(mut self, value: ::std::string::String) -> Self {
-        self.postcode = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Postcode (sends `null`).
-    pub fn clear_postcode(mut self) -> Self {
-        self.postcode = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Site Name.
-    pub fn set_site_name(mut self, value: ::std::string::String) -> Self {
-        self.site_name = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
+    /// **Access Notes** (`accessNotes`, `richText`).
+    #[serde(rename = "accessNotes", skip_serializing_if = "Patch::is_keep")]
+    pub access_notes: Patch<String>,
+    /// **Address** (`address`, `text`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub address: Patch<String>,
+    /// **Customer** (`customer`, `link`).
+    #[serde(skip_serializing_if = "Assign::is_keep")]
+    pub customer: Assign<RecordRef<super::customers::Customers>>,
+    /// **Postcode** (`postcode`, `text`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub postcode: Patch<String>,
+    /// **Site Name** (`siteName`, `text`).
+    #[serde(rename = "siteName", skip_serializing_if = "Assign::is_keep")]
+    pub site_name: Assign<String>,
 }

@@ -2,6 +2,8 @@
 // Do not edit by hand: change the snapshot or kinabase.toml and regenerate.
 
 //! **Suppliers** (slug `suppliers`, id `col_suppliers`).
+#[allow(unused_imports)]
+use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
 /// The Suppliers collection, as a type: `CollectionHandle<Suppliers>` and `RecordRef<Suppliers>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Suppliers {}
@@ -15,249 +17,123 @@ impl ::kinabase_runtime::Collection for Suppliers {
 }
 /// Wire keys of the fields, as typed constants.
 pub mod keys {
+    /// A wire key of this collection.
+    pub type Key = ::kinabase_runtime::FieldKey<super::Suppliers>;
     /// Wire key of Email.
-    pub const EMAIL: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-        "email",
-    );
+    pub const EMAIL: Key = Key::new("email");
     /// Wire key of Name.
-    pub const NAME: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-        "name",
-    );
+    pub const NAME: Key = Key::new("name");
     /// Wire key of Payment Terms.
-    pub const PAYMENT_TERMS: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-        "paymentTerms",
-    );
+    pub const PAYMENT_TERMS: Key = Key::new("paymentTerms");
     /// Wire key of Phone.
-    pub const PHONE: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-        "phone",
-    );
+    pub const PHONE: Key = Key::new("phone");
     /// Wire key of Preferred.
-    pub const PREFERRED: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-        "preferred",
-    );
+    pub const PREFERRED: Key = Key::new("preferred");
     /// Wire key of Rating.
-    pub const RATING: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-        "rating",
-    );
+    pub const RATING: Key = Key::new("rating");
     /// Wire key of Website.
-    pub const WEBSITE: ::kinabase_runtime::FieldKey<super::Suppliers> = ::kinabase_runtime::FieldKey::new(
-        "website",
-    );
+    pub const WEBSITE: Key = Key::new("website");
 }
-/// A record's fields as read. Every field is optional: the API does not promise presence.
+/// A record's fields as read. Every field is optional: the API does not promise
+/// presence. Serializes with `null` for absent fields.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Deserialize,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Fields {
     /// **Email**: wire key `email`, type `email`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: ::std::option::Option<::std::string::String>,
+    pub email: Option<String>,
     /// **Name**: wire key `name`, type `text`; primary, required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// **Payment Terms**: wire key `paymentTerms`, type `select`.
-    #[serde(
-        default,
-        rename = "paymentTerms",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub payment_terms: ::std::option::Option<PaymentTerms>,
+    #[serde(rename = "paymentTerms")]
+    pub payment_terms: Option<PaymentTerms>,
     /// **Phone**: wire key `phone`, type `phone`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub phone: ::std::option::Option<::std::string::String>,
+    pub phone: Option<String>,
     /// **Preferred**: wire key `preferred`, type `checkbox`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub preferred: ::std::option::Option<bool>,
+    pub preferred: Option<bool>,
     /// **Rating**: wire key `rating`, type `rating`.
-    #[serde(
-        default,
-        deserialize_with = "::kinabase_runtime::lenient_number",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub rating: ::std::option::Option<f64>,
+    #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
+    pub rating: Option<f64>,
     /// **Website**: wire key `website`, type `website`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub website: ::std::option::Option<::std::string::String>,
+    pub website: Option<String>,
 }
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Create {
-    /// **Email**: wire key `email`, type `email`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: ::std::option::Option<::std::string::String>,
-    /// **Name**: wire key `name`, type `text`; primary, required.
-    pub name: ::std::string::String,
-    /// **Payment Terms**: wire key `paymentTerms`, type `select`.
-    #[serde(
-        rename = "paymentTerms",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub payment_terms: ::std::option::Option<PaymentTerms>,
-    /// **Phone**: wire key `phone`, type `phone`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub phone: ::std::option::Option<::std::string::String>,
-    /// **Preferred**: wire key `preferred`, type `checkbox`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub preferred: ::std::option::Option<bool>,
-    /// **Rating**: wire key `rating`, type `rating`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub rating: ::std::option::Option<f64>,
-    /// **Website**: wire key `website`, type `website`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub website: ::std::option::Option<::std::string::String>,
+    /// **Email** (`email`, `email`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// **Name** (`name`, `text`).
+    pub name: String,
+    /// **Payment Terms** (`paymentTerms`, `select`).
+    #[serde(rename = "paymentTerms", skip_serializing_if = "Option::is_none")]
+    pub payment_terms: Option<PaymentTerms>,
+    /// **Phone** (`phone`, `phone`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// **Preferred** (`preferred`, `checkbox`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred: Option<bool>,
+    /// **Rating** (`rating`, `rating`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<f64>,
+    /// **Website** (`website`, `website`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
 }
 impl Create {
-    /// A record with its required fields: Name.
-    pub fn new(name: ::std::string::String) -> Self {
+    /// A record with its required fields: Name. Set optional fields by assignment.
+    pub fn new(name: String) -> Self {
         Create {
-            email: ::std::option::Option::None,
+            email: None,
             name,
-            payment_terms: ::std::option::Option::None,
-            phone: ::std::option::Option::None,
-            preferred: ::std::option::Option::None,
-            rating: ::std::option::Option::None,
-            website: ::std::option::Option::None,
+            payment_terms: None,
+            phone: None,
+            preferred: None,
+            rating: None,
+            website: None,
         }
     }
-    /// Sets Email.
-    pub fn with_email(mut self, value: ::std::string::String) -> Self {
-        self.email = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Payment Terms.
-    pub fn with_payment_terms(mut self, value: PaymentTerms) -> Self {
-        self.payment_terms = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Phone.
-    pub fn with_phone(mut self, value: ::std::string::String) -> Self {
-        self.phone = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Preferred.
-    pub fn with_preferred(mut self, value: bool) -> Self {
-        self.preferred = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Rating.
-    pub fn with_rating(mut self, value: f64) -> Self {
-        self.rating = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets Website.
-    pub fn with_website(mut self, value: ::std::string::String) -> Self {
-        self.website = ::std::option::Option::Some(value);
-        self
-    }
 }
-/// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+/// Changes to a record: each field is kept (not sent), set, or (when optional)
+/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(
     Debug,
     Clone,
     PartialEq,
-    ::std::default::Default,
+    Default,
     ::kinabase_runtime::reexports::serde::Serialize
 )]
 #[serde(crate = "::kinabase_runtime::reexports::serde")]
 pub struct Update {
-    /// **Email**: wire key `email`, type `email`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub email: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Name**: wire key `name`, type `text`; primary, required.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub name: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Payment Terms**: wire key `paymentTerms`, type `select`.
-    #[serde(
-        rename = "paymentTerms",
-        skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-    )]
-    pub payment_terms: ::kinabase_runtime::Patch<PaymentTerms>,
-    /// **Phone**: wire key `phone`, type `phone`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub phone: ::kinabase_runtime::Patch<::std::string::String>,
-    /// **Preferred**: wire key `preferred`, type `checkbox`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub preferred: ::kinabase_runtime::Patch<bool>,
-    /// **Rating**: wire key `rating`, type `rating`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub rating: ::kinabase_runtime::Patch<f64>,
-    /// **Website**: wire key `website`, type `website`.
-    #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-    pub website: ::kinabase_runtime::Patch<::std::string::String>,
-}
-impl Update {
-    /// Sets Email.
-    pub fn set_email(mut self, value: ::std::string::String) -> Self {
-        self.email = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Email (sends `null`).
-    pub fn clear_email(mut self) -> Self {
-        self.email = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Name.
-    pub fn set_name(mut self, value: ::std::string::String) -> Self {
-        self.name = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Sets Payment Terms.
-    pub fn set_payment_terms(mut self, value: PaymentTerms) -> Self {
-        self.payment_terms = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Payment Terms (sends `null`).
-    pub fn clear_payment_terms(mut self) -> Self {
-        self.payment_terms = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Phone.
-    pub fn set_phone(mut self, value: ::std::string::String) -> Self {
-        self.phone = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Phone (sends `null`).
-    pub fn clear_phone(mut self) -> Self {
-        self.phone = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Preferred.
-    pub fn set_preferred(mut self, value: bool) -> Self {
-        self.preferred = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Preferred (sends `null`).
-    pub fn clear_preferred(mut self) -> Self {
-        self.preferred = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Rating.
-    pub fn set_rating(mut self, value: f64) -> Self {
-        self.rating = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Rating (sends `null`).
-    pub fn clear_rating(mut self) -> Self {
-        self.rating = ::kinabase_runtime::Patch::Clear;
-        self
-    }
-    /// Sets Website.
-    pub fn set_website(mut self, value: ::std::string::String) -> Self {
-        self.website = ::kinabase_runtime::Patch::Set(value);
-        self
-    }
-    /// Clears Website (sends `null`).
-    pub fn clear_website(mut self) -> Self {
-        self.website = ::kinabase_runtime::Patch::Clear;
-        self
-    }
+    /// **Email** (`email`, `email`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub email: Patch<String>,
+    /// **Name** (`name`, `text`).
+    #[serde(skip_serializing_if = "Assign::is_keep")]
+    pub name: Assign<String>,
+    /// **Payment Terms** (`paymentTerms`, `select`).
+    #[serde(rename = "paymentTerms", skip_serializing_if = "Patch::is_keep")]
+    pub payment_terms: Patch<PaymentTerms>,
+    /// **Phone** (`phone`, `phone`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub phone: Patch<String>,
+    /// **Preferred** (`preferred`, `checkbox`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub preferred: Patch<bool>,
+    /// **Rating** (`rating`, `rating`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub rating: Patch<f64>,
+    /// **Website** (`website`, `website`).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub website: Patch<String>,
 }
 /// The options of Payment Terms. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -269,7 +145,7 @@ pub enum PaymentTerms {
     /// `Net 60`
     Net60,
     /// A label this version of the bindings does not know.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ::kinabase_runtime::Choice for PaymentTerms {
     fn from_label(label: &str) -> Self {

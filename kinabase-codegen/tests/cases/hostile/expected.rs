@@ -50,6 +50,8 @@ impl Kinabase {
 #[allow(dead_code, clippy::all)]
 pub mod kinabase {
     //! **Kinabase** (slug `kinabase`, id `c_kinabase`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Kinabase collection, as a type: `CollectionHandle<Kinabase>` and `RecordRef<Kinabase>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Kinabase {}
@@ -63,194 +65,134 @@ pub mod kinabase {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Kinabase>;
         /// Wire key of A.
-        pub const A: ::kinabase_runtime::FieldKey<super::Kinabase> = ::kinabase_runtime::FieldKey::new(
-            "a",
-        );
+        pub const A: Key = Key::new("a");
         /// Wire key of B.
-        pub const B: ::kinabase_runtime::FieldKey<super::Kinabase> = ::kinabase_runtime::FieldKey::new(
-            "b",
-        );
+        pub const B: Key = Key::new("b");
         /// Wire key of C.
-        pub const C: ::kinabase_runtime::FieldKey<super::Kinabase> = ::kinabase_runtime::FieldKey::new(
-            "c",
-        );
+        pub const C: Key = Key::new("c");
         /// Wire key of D.
-        pub const D: ::kinabase_runtime::FieldKey<super::Kinabase> = ::kinabase_runtime::FieldKey::new(
-            "d",
-        );
+        pub const D: Key = Key::new("d");
         /// Wire key of E.
-        pub const E: ::kinabase_runtime::FieldKey<super::Kinabase> = ::kinabase_runtime::FieldKey::new(
-            "e",
-        );
+        pub const E: Key = Key::new("e");
         /// Wire key of F.
-        pub const F: ::kinabase_runtime::FieldKey<super::Kinabase> = ::kinabase_runtime::FieldKey::new(
-            "f",
-        );
+        pub const F: Key = Key::new("f");
         /// Wire key of G.
-        pub const G: ::kinabase_runtime::FieldKey<super::Kinabase> = ::kinabase_runtime::FieldKey::new(
-            "g",
-        );
+        pub const G: Key = Key::new("g");
         /// Wire key of H.
-        pub const H: ::kinabase_runtime::FieldKey<super::Kinabase> = ::kinabase_runtime::FieldKey::new(
-            "h",
-        );
+        pub const H: Key = Key::new("h");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **A**: wire key `a`, type `text`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub a: ::std::option::Option<::std::string::String>,
+        pub a: Option<String>,
         /// **B**: wire key `b`, type `text`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub b: ::std::option::Option<::std::string::String>,
+        pub b: Option<String>,
         /// **C**: wire key `c`, type `text`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub c: ::std::option::Option<::std::string::String>,
+        pub c: Option<String>,
         /// **D**: wire key `d`, type `text`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub d: ::std::option::Option<::std::string::String>,
+        pub d: Option<String>,
         /// **E**: wire key `e`, type `text`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub e: ::std::option::Option<::std::string::String>,
+        pub e: Option<String>,
         /// **F**: wire key `f`, type `text`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub f: ::std::option::Option<::std::string::String>,
+        pub f: Option<String>,
         /// **G**: wire key `g`, type `text`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub g: ::std::option::Option<::std::string::String>,
+        pub g: Option<String>,
         /// **H**: wire key `h`, type `text`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub h: ::std::option::Option<::std::string::String>,
+        pub h: Option<String>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **A**: wire key `a`, type `text`; required.
-        pub a: ::std::string::String,
-        /// **B**: wire key `b`, type `text`; required.
-        pub b: ::std::string::String,
-        /// **C**: wire key `c`, type `text`; required.
-        pub c: ::std::string::String,
-        /// **D**: wire key `d`, type `text`; required.
-        pub d: ::std::string::String,
-        /// **E**: wire key `e`, type `text`; required.
-        pub e: ::std::string::String,
-        /// **F**: wire key `f`, type `text`; required.
-        pub f: ::std::string::String,
-        /// **G**: wire key `g`, type `text`; required.
-        pub g: ::std::string::String,
-        /// **H**: wire key `h`, type `text`; required.
-        pub h: ::std::string::String,
+        /// **A** (`a`, `text`).
+        pub a: String,
+        /// **B** (`b`, `text`).
+        pub b: String,
+        /// **C** (`c`, `text`).
+        pub c: String,
+        /// **D** (`d`, `text`).
+        pub d: String,
+        /// **E** (`e`, `text`).
+        pub e: String,
+        /// **F** (`f`, `text`).
+        pub f: String,
+        /// **G** (`g`, `text`).
+        pub g: String,
+        /// **H** (`h`, `text`).
+        pub h: String,
     }
     impl Create {
-        /// A record with its required fields: A, B, C, D, E, F, G, H.
+        /// A record with its required fields: A, B, C, D, E, F, G, H. Set optional fields by assignment.
         #[allow(clippy::too_many_arguments)]
         pub fn new(
-            a: ::std::string::String,
-            b: ::std::string::String,
-            c: ::std::string::String,
-            d: ::std::string::String,
-            e: ::std::string::String,
-            f: ::std::string::String,
-            g: ::std::string::String,
-            h: ::std::string::String,
+            a: String,
+            b: String,
+            c: String,
+            d: String,
+            e: String,
+            f: String,
+            g: String,
+            h: String,
         ) -> Self {
             Create { a, b, c, d, e, f, g, h }
         }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **A**: wire key `a`, type `text`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub a: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **B**: wire key `b`, type `text`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub b: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **C**: wire key `c`, type `text`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub c: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **D**: wire key `d`, type `text`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub d: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **E**: wire key `e`, type `text`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub e: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **F**: wire key `f`, type `text`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub f: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **G**: wire key `g`, type `text`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub g: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **H**: wire key `h`, type `text`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub h: ::kinabase_runtime::Patch<::std::string::String>,
-    }
-    impl Update {
-        /// Sets A.
-        pub fn set_a(mut self, value: ::std::string::String) -> Self {
-            self.a = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets B.
-        pub fn set_b(mut self, value: ::std::string::String) -> Self {
-            self.b = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets C.
-        pub fn set_c(mut self, value: ::std::string::String) -> Self {
-            self.c = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets D.
-        pub fn set_d(mut self, value: ::std::string::String) -> Self {
-            self.d = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets E.
-        pub fn set_e(mut self, value: ::std::string::String) -> Self {
-            self.e = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets F.
-        pub fn set_f(mut self, value: ::std::string::String) -> Self {
-            self.f = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets G.
-        pub fn set_g(mut self, value: ::std::string::String) -> Self {
-            self.g = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets H.
-        pub fn set_h(mut self, value: ::std::string::String) -> Self {
-            self.h = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
+        /// **A** (`a`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub a: Assign<String>,
+        /// **B** (`b`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub b: Assign<String>,
+        /// **C** (`c`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub c: Assign<String>,
+        /// **D** (`d`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub d: Assign<String>,
+        /// **E** (`e`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub e: Assign<String>,
+        /// **F** (`f`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub f: Assign<String>,
+        /// **G** (`g`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub g: Assign<String>,
+        /// **H** (`h`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub h: Assign<String>,
     }
 }
 /// The new collection: see [`new_2::New`].
 #[allow(dead_code, clippy::all)]
 pub mod new_2 {
     //! **new** (slug `new-things`, id `c_new`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The new collection, as a type: `CollectionHandle<New>` and `RecordRef<New>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum New {}
@@ -263,13 +205,17 @@ pub mod new_2 {
         type Update = Update;
     }
     /// Wire keys of the fields, as typed constants.
-    pub mod keys {}
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::New>;
+    }
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
@@ -280,28 +226,28 @@ pub mod new_2 {
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {}
     impl Create {
-        /// A record with no field set.
+        /// A record with no field set; set optional fields by assignment.
         pub fn new() -> Self {
             Create {}
         }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {}
-    impl Update {}
 }
 /// The Option collection: see [`option::Option`].
 #[allow(dead_code, clippy::all)]
@@ -318,6 +264,8 @@ pub mod option {
     //!
     //! <script>alert(1)</script> */ /* [link](x) `tick`
     //! ````
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Option collection, as a type: `CollectionHandle<Option>` and `RecordRef<Option>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Option {}
@@ -331,384 +279,256 @@ pub mod option {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Option>;
         /// Wire key of 2nd Visit.
-        pub const N2ND_VISIT: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "2ndVisit",
-        );
+        pub const N2ND_VISIT: Key = Key::new("2ndVisit");
         /// Wire key of Self.
-        pub const SELF: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "Self",
-        );
+        pub const SELF: Key = Key::new("Self");
         /// Wire key of \_.
-        pub const F12: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "_",
-        );
+        pub const F12: Key = Key::new("_");
         /// Wire key of Café Crème.
-        pub const CAFE_CREME: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "cafe",
-        );
+        pub const CAFE_CREME: Key = Key::new("cafe");
         /// Wire key of Computed.
-        pub const COMPUTED: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "computed",
-        );
+        pub const COMPUTED: Key = Key::new("computed");
         /// Wire key of crate.
-        pub const CRATE: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "crate",
-        );
+        pub const CRATE: Key = Key::new("crate");
         /// Wire key of Create.
-        pub const CREATE: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "create",
-        );
+        pub const CREATE: Key = Key::new("create");
         /// Wire key of Due Date.
-        pub const DUE_DATE: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "dueDate",
-        );
+        pub const DUE_DATE: Key = Key::new("dueDate");
         /// Wire key of Due\-Date.
-        pub const DUE_DATE_2: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "dueDate2",
-        );
+        pub const DUE_DATE_2: Key = Key::new("dueDate2");
         /// Wire key of 🚀🔥.
-        pub const ROCKET_FIRE: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "emoji",
-        );
+        pub const ROCKET_FIRE: Key = Key::new("emoji");
         /// Wire key of Fields.
-        pub const FIELDS: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "fields",
-        );
+        pub const FIELDS: Key = Key::new("fields");
         /// Wire key of أ mark.
-        pub const MARK: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "hamza",
-        );
+        pub const MARK: Key = Key::new("hamza");
         /// Wire key of \#.
-        pub const HASH: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "hash",
-        );
+        pub const HASH: Key = Key::new("hash");
         /// Wire key of N/A.
-        pub const N_A: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "nA",
-        );
+        pub const N_A: Key = Key::new("nA");
         /// Wire key of NA.
-        pub const NA: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "na",
-        );
+        pub const NA: Key = Key::new("na");
         /// Wire key of new.
-        pub const NEW: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "new",
-        );
+        pub const NEW: Key = Key::new("new");
         /// Wire key of Orphan Link.
-        pub const ORPHAN_LINK: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "orphan",
-        );
+        pub const ORPHAN_LINK: Key = Key::new("orphan");
         /// Wire key of People.
-        pub const PEOPLE: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "people",
-        );
+        pub const PEOPLE: Key = Key::new("people");
         /// Wire key of self.
-        pub const SELF_2: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "self",
-        );
+        pub const SELF_2: Key = Key::new("self");
         /// Wire key of Status.
-        pub const STATUS: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "status",
-        );
+        pub const STATUS: Key = Key::new("status");
         /// Wire key of Total \(£\).
-        pub const TOTAL_PS: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "totalGbp",
-        );
+        pub const TOTAL_PS: Key = Key::new("totalGbp");
         /// Wire key of Total \(%\).
-        pub const TOTAL: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "totalPct",
-        );
+        pub const TOTAL: Key = Key::new("totalPct");
         /// Wire key of type.
-        pub const TYPE: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "type",
-        );
+        pub const TYPE: Key = Key::new("type");
         /// Wire key of value.
-        pub const VALUE: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "value",
-        );
+        pub const VALUE: Key = Key::new("value");
         /// Wire key of Weird.
-        pub const WEIRD: ::kinabase_runtime::FieldKey<super::Option> = ::kinabase_runtime::FieldKey::new(
-            "weird",
-        );
+        pub const WEIRD: Key = Key::new("weird");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **2nd Visit**: wire key `2ndVisit`, type `date`.
-        #[serde(
-            default,
-            rename = "2ndVisit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub n2nd_visit: ::std::option::Option<::kinabase_runtime::Date>,
+        #[serde(rename = "2ndVisit")]
+        pub n2nd_visit: ::std::option::Option<Date>,
         /// **Self**: wire key `Self`, type `number`.
         #[serde(
             default,
             deserialize_with = "::kinabase_runtime::lenient_number",
             rename = "Self",
-            skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub self_: ::std::option::Option<f64>,
         /// **\_**: wire key `_`, type `text`.
-        #[serde(
-            default,
-            rename = "_",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub f12: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "_")]
+        pub f12: ::std::option::Option<String>,
         /// **Café Crème**: wire key `cafe`, type `text`.
-        #[serde(
-            default,
-            rename = "cafe",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub cafe_creme: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "cafe")]
+        pub cafe_creme: ::std::option::Option<String>,
         /// **Computed**: wire key `computed`, type `computedNumber`; read-only.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
+        #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
         pub computed: ::std::option::Option<f64>,
         /// **crate**: wire key `crate`, type `link`; required.
-        #[serde(
-            default,
-            rename = "crate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub crate_: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<super::result::Result>,
-        >,
+        #[serde(rename = "crate")]
+        pub crate_: ::std::option::Option<RecordRef<super::result::Result>>,
         /// **Create**: wire key `create`, type `select`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub create: ::std::option::Option<Create2>,
         /// **Due Date**: wire key `dueDate`, type `date`.
-        #[serde(
-            default,
-            rename = "dueDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub due_date: ::std::option::Option<::kinabase_runtime::Date>,
+        #[serde(rename = "dueDate")]
+        pub due_date: ::std::option::Option<Date>,
         /// **Due\-Date**: wire key `dueDate2`, type `date`.
-        #[serde(
-            default,
-            rename = "dueDate2",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub due_date_2: ::std::option::Option<::kinabase_runtime::Date>,
+        #[serde(rename = "dueDate2")]
+        pub due_date_2: ::std::option::Option<Date>,
         /// **🚀🔥**: wire key `emoji`, type `text`.
-        #[serde(
-            default,
-            rename = "emoji",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub rocket_fire: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "emoji")]
+        pub rocket_fire: ::std::option::Option<String>,
         /// **Fields**: wire key `fields`, type `stage`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<Fields2>,
         /// **أ mark**: wire key `hamza`, type `text`.
-        #[serde(
-            default,
-            rename = "hamza",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub mark: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "hamza")]
+        pub mark: ::std::option::Option<String>,
         /// **\#**: wire key `hash`, type `text`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub hash: ::std::option::Option<::std::string::String>,
+        pub hash: ::std::option::Option<String>,
         /// **N/A**: wire key `nA`, type `checkbox`.
-        #[serde(
-            default,
-            rename = "nA",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
+        #[serde(rename = "nA")]
         pub n_a: ::std::option::Option<bool>,
         /// **NA**: wire key `na`, type `checkbox`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub na: ::std::option::Option<bool>,
         /// **new**: wire key `new`, type `text`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub new: ::std::option::Option<::std::string::String>,
+        pub new: ::std::option::Option<String>,
         /// **Orphan Link**: wire key `orphan`, type `link`.
-        #[serde(
-            default,
-            rename = "orphan",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub orphan_link: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<::kinabase_runtime::Untyped>,
-        >,
+        #[serde(rename = "orphan")]
+        pub orphan_link: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
         /// **People**: wire key `people`, type `colleague`; multiple.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub people: ::std::option::Option<
-            ::std::vec::Vec<
-                ::kinabase_runtime::RecordRef<::kinabase_runtime::Colleagues>,
-            >,
+            Vec<RecordRef<::kinabase_runtime::Colleagues>>,
         >,
         /// **self**: wire key `self`, type `text`.
-        #[serde(
-            default,
-            rename = "self",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub self_2: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "self")]
+        pub self_2: ::std::option::Option<String>,
         /// **Status**: wire key `status`, type `select`.
         ///
         /// ```text
         /// Options that collide after conversion.
         /// ```
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<Status>,
         /// **Total \(£\)**: wire key `totalGbp`, type `currency`.
-        #[serde(
-            default,
-            rename = "totalGbp",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub total_ps: ::std::option::Option<::kinabase_runtime::Currency>,
+        #[serde(rename = "totalGbp")]
+        pub total_ps: ::std::option::Option<Currency>,
         /// **Total \(%\)**: wire key `totalPct`, type `number`.
         #[serde(
             default,
             deserialize_with = "::kinabase_runtime::lenient_number",
             rename = "totalPct",
-            skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub total: ::std::option::Option<f64>,
         /// **type**: wire key `type`, type `text`; primary, required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub r#type: ::std::option::Option<::std::string::String>,
+        pub r#type: ::std::option::Option<String>,
         /// **value**: wire key `value`, type `duration`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<::kinabase_runtime::Duration>,
+        pub value: ::std::option::Option<Duration>,
         /// **Weird**: wire key `weird`, type `hologram`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub weird: ::std::option::Option<::kinabase_runtime::Raw>,
+        pub weird: ::std::option::Option<Raw>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **2nd Visit**: wire key `2ndVisit`, type `date`.
+        /// **2nd Visit** (`2ndVisit`, `date`).
         #[serde(
             rename = "2ndVisit",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub n2nd_visit: ::std::option::Option<::kinabase_runtime::Date>,
-        /// **Self**: wire key `Self`, type `number`.
+        pub n2nd_visit: ::std::option::Option<Date>,
+        /// **Self** (`Self`, `number`).
         #[serde(rename = "Self", skip_serializing_if = "::std::option::Option::is_none")]
         pub self_: ::std::option::Option<f64>,
-        /// **\_**: wire key `_`, type `text`.
+        /// **\_** (`_`, `text`).
         #[serde(rename = "_", skip_serializing_if = "::std::option::Option::is_none")]
-        pub f12: ::std::option::Option<::std::string::String>,
-        /// **Café Crème**: wire key `cafe`, type `text`.
+        pub f12: ::std::option::Option<String>,
+        /// **Café Crème** (`cafe`, `text`).
         #[serde(rename = "cafe", skip_serializing_if = "::std::option::Option::is_none")]
-        pub cafe_creme: ::std::option::Option<::std::string::String>,
-        /// **crate**: wire key `crate`, type `link`; required.
+        pub cafe_creme: ::std::option::Option<String>,
+        /// **crate** (`crate`, `link`).
         #[serde(rename = "crate")]
-        pub crate_: ::kinabase_runtime::RecordRef<super::result::Result>,
-        /// **Create**: wire key `create`, type `select`.
+        pub crate_: RecordRef<super::result::Result>,
+        /// **Create** (`create`, `select`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub create: ::std::option::Option<Create2>,
-        /// **Due Date**: wire key `dueDate`, type `date`.
+        /// **Due Date** (`dueDate`, `date`).
         #[serde(
             rename = "dueDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub due_date: ::std::option::Option<::kinabase_runtime::Date>,
-        /// **Due\-Date**: wire key `dueDate2`, type `date`.
+        pub due_date: ::std::option::Option<Date>,
+        /// **Due\-Date** (`dueDate2`, `date`).
         #[serde(
             rename = "dueDate2",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub due_date_2: ::std::option::Option<::kinabase_runtime::Date>,
-        /// **🚀🔥**: wire key `emoji`, type `text`.
+        pub due_date_2: ::std::option::Option<Date>,
+        /// **🚀🔥** (`emoji`, `text`).
         #[serde(
             rename = "emoji",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub rocket_fire: ::std::option::Option<::std::string::String>,
-        /// **Fields**: wire key `fields`, type `stage`.
+        pub rocket_fire: ::std::option::Option<String>,
+        /// **Fields** (`fields`, `stage`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<Fields2>,
-        /// **أ mark**: wire key `hamza`, type `text`.
+        /// **أ mark** (`hamza`, `text`).
         #[serde(
             rename = "hamza",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub mark: ::std::option::Option<::std::string::String>,
-        /// **\#**: wire key `hash`, type `text`.
+        pub mark: ::std::option::Option<String>,
+        /// **\#** (`hash`, `text`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub hash: ::std::option::Option<::std::string::String>,
-        /// **N/A**: wire key `nA`, type `checkbox`.
+        pub hash: ::std::option::Option<String>,
+        /// **N/A** (`nA`, `checkbox`).
         #[serde(rename = "nA", skip_serializing_if = "::std::option::Option::is_none")]
         pub n_a: ::std::option::Option<bool>,
-        /// **NA**: wire key `na`, type `checkbox`.
+        /// **NA** (`na`, `checkbox`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub na: ::std::option::Option<bool>,
-        /// **new**: wire key `new`, type `text`.
+        /// **new** (`new`, `text`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub new: ::std::option::Option<::std::string::String>,
-        /// **Orphan Link**: wire key `orphan`, type `link`.
+        pub new: ::std::option::Option<String>,
+        /// **Orphan Link** (`orphan`, `link`).
         #[serde(
             rename = "orphan",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub orphan_link: ::std::option::Option<
-            ::kinabase_runtime::RecordRef<::kinabase_runtime::Untyped>,
-        >,
-        /// **People**: wire key `people`, type `colleague`; multiple.
+        pub orphan_link: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
+        /// **People** (`people`, `colleague`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub people: ::std::option::Option<
-            ::std::vec::Vec<
-                ::kinabase_runtime::RecordRef<::kinabase_runtime::Colleagues>,
-            >,
+            Vec<RecordRef<::kinabase_runtime::Colleagues>>,
         >,
-        /// **self**: wire key `self`, type `text`.
+        /// **self** (`self`, `text`).
         #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
-        pub self_2: ::std::option::Option<::std::string::String>,
-        /// **Status**: wire key `status`, type `select`.
-        ///
-        /// ```text
-        /// Options that collide after conversion.
-        /// ```
+        pub self_2: ::std::option::Option<String>,
+        /// **Status** (`status`, `select`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<Status>,
-        /// **Total \(£\)**: wire key `totalGbp`, type `currency`.
+        /// **Total \(£\)** (`totalGbp`, `currency`).
         #[serde(
             rename = "totalGbp",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_ps: ::std::option::Option<::kinabase_runtime::Currency>,
-        /// **Total \(%\)**: wire key `totalPct`, type `number`.
+        pub total_ps: ::std::option::Option<Currency>,
+        /// **Total \(%\)** (`totalPct`, `number`).
         #[serde(
             rename = "totalPct",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub total: ::std::option::Option<f64>,
-        /// **type**: wire key `type`, type `text`; primary, required.
-        pub r#type: ::std::string::String,
-        /// **value**: wire key `value`, type `duration`.
+        /// **type** (`type`, `text`).
+        pub r#type: String,
+        /// **value** (`value`, `duration`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<::kinabase_runtime::Duration>,
-        /// **Weird**: wire key `weird`, type `hologram`.
+        pub value: ::std::option::Option<Duration>,
+        /// **Weird** (`weird`, `hologram`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub weird: ::std::option::Option<::kinabase_runtime::Raw>,
+        pub weird: ::std::option::Option<Raw>,
     }
     impl Create {
-        /// A record with its required fields: type, crate.
-        pub fn new(
-            r#type: ::std::string::String,
-            crate_: ::kinabase_runtime::RecordRef<super::result::Result>,
-        ) -> Self {
+        /// A record with its required fields: type, crate. Set optional fields by assignment.
+        pub fn new(r#type: String, crate_: RecordRef<super::result::Result>) -> Self {
             Create {
                 n2nd_visit: ::std::option::Option::None,
                 self_: ::std::option::Option::None,
@@ -736,504 +556,90 @@ pub mod option {
                 weird: ::std::option::Option::None,
             }
         }
-        /// Sets 2nd Visit.
-        pub fn with_n2nd_visit(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.n2nd_visit = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Self.
-        pub fn with_self(mut self, value: f64) -> Self {
-            self.self_ = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets \_.
-        pub fn with_f12(mut self, value: ::std::string::String) -> Self {
-            self.f12 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Café Crème.
-        pub fn with_cafe_creme(mut self, value: ::std::string::String) -> Self {
-            self.cafe_creme = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Create.
-        pub fn with_create(mut self, value: Create2) -> Self {
-            self.create = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Due Date.
-        pub fn with_due_date(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.due_date = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Due\-Date.
-        pub fn with_due_date_2(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.due_date_2 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets 🚀🔥.
-        pub fn with_rocket_fire(mut self, value: ::std::string::String) -> Self {
-            self.rocket_fire = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Fields.
-        pub fn with_fields(mut self, value: Fields2) -> Self {
-            self.fields = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets أ mark.
-        pub fn with_mark(mut self, value: ::std::string::String) -> Self {
-            self.mark = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets \#.
-        pub fn with_hash(mut self, value: ::std::string::String) -> Self {
-            self.hash = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets N/A.
-        pub fn with_n_a(mut self, value: bool) -> Self {
-            self.n_a = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets NA.
-        pub fn with_na(mut self, value: bool) -> Self {
-            self.na = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets new.
-        pub fn with_new(mut self, value: ::std::string::String) -> Self {
-            self.new = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Orphan Link.
-        pub fn with_orphan_link(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<::kinabase_runtime::Untyped>,
-        ) -> Self {
-            self.orphan_link = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets People.
-        pub fn with_people(
-            mut self,
-            value: ::std::vec::Vec<
-                ::kinabase_runtime::RecordRef<::kinabase_runtime::Colleagues>,
-            >,
-        ) -> Self {
-            self.people = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets self.
-        pub fn with_self_2(mut self, value: ::std::string::String) -> Self {
-            self.self_2 = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Status.
-        pub fn with_status(mut self, value: Status) -> Self {
-            self.status = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Total \(£\).
-        pub fn with_total_ps(mut self, value: ::kinabase_runtime::Currency) -> Self {
-            self.total_ps = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Total \(%\).
-        pub fn with_total(mut self, value: f64) -> Self {
-            self.total = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets value.
-        pub fn with_value(mut self, value: ::kinabase_runtime::Duration) -> Self {
-            self.value = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Weird.
-        pub fn with_weird(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.weird = ::std::option::Option::Some(value);
-            self
-        }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **2nd Visit**: wire key `2ndVisit`, type `date`.
-        #[serde(
-            rename = "2ndVisit",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub n2nd_visit: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-        /// **Self**: wire key `Self`, type `number`.
-        #[serde(
-            rename = "Self",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub self_: ::kinabase_runtime::Patch<f64>,
-        /// **\_**: wire key `_`, type `text`.
-        #[serde(
-            rename = "_",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub f12: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Café Crème**: wire key `cafe`, type `text`.
-        #[serde(
-            rename = "cafe",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub cafe_creme: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **crate**: wire key `crate`, type `link`; required.
-        #[serde(
-            rename = "crate",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub crate_: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::RecordRef<super::result::Result>,
-        >,
-        /// **Create**: wire key `create`, type `select`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub create: ::kinabase_runtime::Patch<Create2>,
-        /// **Due Date**: wire key `dueDate`, type `date`.
-        #[serde(
-            rename = "dueDate",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub due_date: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-        /// **Due\-Date**: wire key `dueDate2`, type `date`.
-        #[serde(
-            rename = "dueDate2",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub due_date_2: ::kinabase_runtime::Patch<::kinabase_runtime::Date>,
-        /// **🚀🔥**: wire key `emoji`, type `text`.
-        #[serde(
-            rename = "emoji",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub rocket_fire: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Fields**: wire key `fields`, type `stage`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub fields: ::kinabase_runtime::Patch<Fields2>,
-        /// **أ mark**: wire key `hamza`, type `text`.
-        #[serde(
-            rename = "hamza",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub mark: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **\#**: wire key `hash`, type `text`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub hash: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **N/A**: wire key `nA`, type `checkbox`.
-        #[serde(
-            rename = "nA",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub n_a: ::kinabase_runtime::Patch<bool>,
-        /// **NA**: wire key `na`, type `checkbox`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub na: ::kinabase_runtime::Patch<bool>,
-        /// **new**: wire key `new`, type `text`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub new: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Orphan Link**: wire key `orphan`, type `link`.
-        #[serde(
-            rename = "orphan",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub orphan_link: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::RecordRef<::kinabase_runtime::Untyped>,
-        >,
-        /// **People**: wire key `people`, type `colleague`; multiple.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub people: ::kinabase_runtime::Patch<
-            ::std::vec::Vec<
-                ::kinabase_runtime::RecordRef<::kinabase_runtime::Colleagues>,
-            >,
-        >,
-        /// **self**: wire key `self`, type `text`.
-        #[serde(
-            rename = "self",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub self_2: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Status**: wire key `status`, type `select`.
-        ///
-        /// ```text
-        /// Options that collide after conversion.
-        /// ```
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub status: ::kinabase_runtime::Patch<Status>,
-        /// **Total \(£\)**: wire key `totalGbp`, type `currency`.
-        #[serde(
-            rename = "totalGbp",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub total_ps: ::kinabase_runtime::Patch<::kinabase_runtime::Currency>,
-        /// **Total \(%\)**: wire key `totalPct`, type `number`.
-        #[serde(
-            rename = "totalPct",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub total: ::kinabase_runtime::Patch<f64>,
-        /// **type**: wire key `type`, type `text`; primary, required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub r#type: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **value**: wire key `value`, type `duration`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub value: ::kinabase_runtime::Patch<::kinabase_runtime::Duration>,
-        /// **Weird**: wire key `weird`, type `hologram`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub weird: ::kinabase_runtime::Patch<::kinabase_runtime::Raw>,
-    }
-    impl Update {
-        /// Sets 2nd Visit.
-        pub fn set_n2nd_visit(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.n2nd_visit = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears 2nd Visit (sends `null`).
-        pub fn clear_n2nd_visit(mut self) -> Self {
-            self.n2nd_visit = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Self.
-        pub fn set_self(mut self, value: f64) -> Self {
-            self.self_ = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Self (sends `null`).
-        pub fn clear_self(mut self) -> Self {
-            self.self_ = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets \_.
-        pub fn set_f12(mut self, value: ::std::string::String) -> Self {
-            self.f12 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears \_ (sends `null`).
-        pub fn clear_f12(mut self) -> Self {
-            self.f12 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Café Crème.
-        pub fn set_cafe_creme(mut self, value: ::std::string::String) -> Self {
-            self.cafe_creme = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Café Crème (sends `null`).
-        pub fn clear_cafe_creme(mut self) -> Self {
-            self.cafe_creme = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets crate.
-        pub fn set_crate(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<super::result::Result>,
-        ) -> Self {
-            self.crate_ = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets Create.
-        pub fn set_create(mut self, value: Create2) -> Self {
-            self.create = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Create (sends `null`).
-        pub fn clear_create(mut self) -> Self {
-            self.create = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Due Date.
-        pub fn set_due_date(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.due_date = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Due Date (sends `null`).
-        pub fn clear_due_date(mut self) -> Self {
-            self.due_date = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Due\-Date.
-        pub fn set_due_date_2(mut self, value: ::kinabase_runtime::Date) -> Self {
-            self.due_date_2 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Due\-Date (sends `null`).
-        pub fn clear_due_date_2(mut self) -> Self {
-            self.due_date_2 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets 🚀🔥.
-        pub fn set_rocket_fire(mut self, value: ::std::string::String) -> Self {
-            self.rocket_fire = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears 🚀🔥 (sends `null`).
-        pub fn clear_rocket_fire(mut self) -> Self {
-            self.rocket_fire = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Fields.
-        pub fn set_fields(mut self, value: Fields2) -> Self {
-            self.fields = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Fields (sends `null`).
-        pub fn clear_fields(mut self) -> Self {
-            self.fields = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets أ mark.
-        pub fn set_mark(mut self, value: ::std::string::String) -> Self {
-            self.mark = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears أ mark (sends `null`).
-        pub fn clear_mark(mut self) -> Self {
-            self.mark = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets \#.
-        pub fn set_hash(mut self, value: ::std::string::String) -> Self {
-            self.hash = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears \# (sends `null`).
-        pub fn clear_hash(mut self) -> Self {
-            self.hash = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets N/A.
-        pub fn set_n_a(mut self, value: bool) -> Self {
-            self.n_a = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears N/A (sends `null`).
-        pub fn clear_n_a(mut self) -> Self {
-            self.n_a = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets NA.
-        pub fn set_na(mut self, value: bool) -> Self {
-            self.na = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears NA (sends `null`).
-        pub fn clear_na(mut self) -> Self {
-            self.na = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets new.
-        pub fn set_new(mut self, value: ::std::string::String) -> Self {
-            self.new = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears new (sends `null`).
-        pub fn clear_new(mut self) -> Self {
-            self.new = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Orphan Link.
-        pub fn set_orphan_link(
-            mut self,
-            value: ::kinabase_runtime::RecordRef<::kinabase_runtime::Untyped>,
-        ) -> Self {
-            self.orphan_link = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Orphan Link (sends `null`).
-        pub fn clear_orphan_link(mut self) -> Self {
-            self.orphan_link = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets People.
-        pub fn set_people(
-            mut self,
-            value: ::std::vec::Vec<
-                ::kinabase_runtime::RecordRef<::kinabase_runtime::Colleagues>,
-            >,
-        ) -> Self {
-            self.people = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears People (sends `null`).
-        pub fn clear_people(mut self) -> Self {
-            self.people = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets self.
-        pub fn set_self_2(mut self, value: ::std::string::String) -> Self {
-            self.self_2 = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears self (sends `null`).
-        pub fn clear_self_2(mut self) -> Self {
-            self.self_2 = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Status.
-        pub fn set_status(mut self, value: Status) -> Self {
-            self.status = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Status (sends `null`).
-        pub fn clear_status(mut self) -> Self {
-            self.status = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Total \(£\).
-        pub fn set_total_ps(mut self, value: ::kinabase_runtime::Currency) -> Self {
-            self.total_ps = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Total \(£\) (sends `null`).
-        pub fn clear_total_ps(mut self) -> Self {
-            self.total_ps = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Total \(%\).
-        pub fn set_total(mut self, value: f64) -> Self {
-            self.total = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Total \(%\) (sends `null`).
-        pub fn clear_total(mut self) -> Self {
-            self.total = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets type.
-        pub fn set_type(mut self, value: ::std::string::String) -> Self {
-            self.r#type = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets value.
-        pub fn set_value(mut self, value: ::kinabase_runtime::Duration) -> Self {
-            self.value = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears value (sends `null`).
-        pub fn clear_value(mut self) -> Self {
-            self.value = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Weird.
-        pub fn set_weird(mut self, value: ::kinabase_runtime::Raw) -> Self {
-            self.weird = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Weird (sends `null`).
-        pub fn clear_weird(mut self) -> Self {
-            self.weird = ::kinabase_runtime::Patch::Clear;
-            self
-        }
+        /// **2nd Visit** (`2ndVisit`, `date`).
+        #[serde(rename = "2ndVisit", skip_serializing_if = "Patch::is_keep")]
+        pub n2nd_visit: Patch<Date>,
+        /// **Self** (`Self`, `number`).
+        #[serde(rename = "Self", skip_serializing_if = "Patch::is_keep")]
+        pub self_: Patch<f64>,
+        /// **\_** (`_`, `text`).
+        #[serde(rename = "_", skip_serializing_if = "Patch::is_keep")]
+        pub f12: Patch<String>,
+        /// **Café Crème** (`cafe`, `text`).
+        #[serde(rename = "cafe", skip_serializing_if = "Patch::is_keep")]
+        pub cafe_creme: Patch<String>,
+        /// **crate** (`crate`, `link`).
+        #[serde(rename = "crate", skip_serializing_if = "Assign::is_keep")]
+        pub crate_: Assign<RecordRef<super::result::Result>>,
+        /// **Create** (`create`, `select`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub create: Patch<Create2>,
+        /// **Due Date** (`dueDate`, `date`).
+        #[serde(rename = "dueDate", skip_serializing_if = "Patch::is_keep")]
+        pub due_date: Patch<Date>,
+        /// **Due\-Date** (`dueDate2`, `date`).
+        #[serde(rename = "dueDate2", skip_serializing_if = "Patch::is_keep")]
+        pub due_date_2: Patch<Date>,
+        /// **🚀🔥** (`emoji`, `text`).
+        #[serde(rename = "emoji", skip_serializing_if = "Patch::is_keep")]
+        pub rocket_fire: Patch<String>,
+        /// **Fields** (`fields`, `stage`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub fields: Patch<Fields2>,
+        /// **أ mark** (`hamza`, `text`).
+        #[serde(rename = "hamza", skip_serializing_if = "Patch::is_keep")]
+        pub mark: Patch<String>,
+        /// **\#** (`hash`, `text`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub hash: Patch<String>,
+        /// **N/A** (`nA`, `checkbox`).
+        #[serde(rename = "nA", skip_serializing_if = "Patch::is_keep")]
+        pub n_a: Patch<bool>,
+        /// **NA** (`na`, `checkbox`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub na: Patch<bool>,
+        /// **new** (`new`, `text`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub new: Patch<String>,
+        /// **Orphan Link** (`orphan`, `link`).
+        #[serde(rename = "orphan", skip_serializing_if = "Patch::is_keep")]
+        pub orphan_link: Patch<RecordRef<::kinabase_runtime::Untyped>>,
+        /// **People** (`people`, `colleague`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub people: Patch<Vec<RecordRef<::kinabase_runtime::Colleagues>>>,
+        /// **self** (`self`, `text`).
+        #[serde(rename = "self", skip_serializing_if = "Patch::is_keep")]
+        pub self_2: Patch<String>,
+        /// **Status** (`status`, `select`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub status: Patch<Status>,
+        /// **Total \(£\)** (`totalGbp`, `currency`).
+        #[serde(rename = "totalGbp", skip_serializing_if = "Patch::is_keep")]
+        pub total_ps: Patch<Currency>,
+        /// **Total \(%\)** (`totalPct`, `number`).
+        #[serde(rename = "totalPct", skip_serializing_if = "Patch::is_keep")]
+        pub total: Patch<f64>,
+        /// **type** (`type`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub r#type: Assign<String>,
+        /// **value** (`value`, `duration`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub value: Patch<Duration>,
+        /// **Weird** (`weird`, `hologram`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub weird: Patch<Raw>,
     }
     /// The options of Create. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1241,7 +647,7 @@ pub mod option {
         /// `x`
         X,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Create2 {
         fn from_label(label: &str) -> Self {
@@ -1264,7 +670,7 @@ pub mod option {
         /// `A`
         A,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Fields2 {
         fn from_label(label: &str) -> Self {
@@ -1301,7 +707,7 @@ pub mod option {
         /// `✓`
         Ok,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Status {
         fn from_label(label: &str) -> Self {
@@ -1337,6 +743,8 @@ pub mod option {
 #[allow(dead_code, clippy::all)]
 pub mod result {
     //! **Result** (slug `result`, id `c_result`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Result collection, as a type: `CollectionHandle<Result>` and `RecordRef<Result>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Result {}
@@ -1350,108 +758,71 @@ pub mod result {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Result>;
         /// Wire key of Back.
-        pub const BACK: ::kinabase_runtime::FieldKey<super::Result> = ::kinabase_runtime::FieldKey::new(
-            "back",
-        );
+        pub const BACK: Key = Key::new("back");
         /// Wire key of Name.
-        pub const NAME: ::kinabase_runtime::FieldKey<super::Result> = ::kinabase_runtime::FieldKey::new(
-            "name",
-        );
+        pub const NAME: Key = Key::new("name");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **Back**: wire key `back`, type `link`; multiple.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub back: ::std::option::Option<
-            ::std::vec::Vec<::kinabase_runtime::RecordRef<super::option::Option>>,
-        >,
+        pub back: Option<Vec<RecordRef<super::option::Option>>>,
         /// **Name**: wire key `name`, type `text`; required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub name: Option<String>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **Back**: wire key `back`, type `link`; multiple.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub back: ::std::option::Option<
-            ::std::vec::Vec<::kinabase_runtime::RecordRef<super::option::Option>>,
-        >,
-        /// **Name**: wire key `name`, type `text`; required.
-        pub name: ::std::string::String,
+        /// **Back** (`back`, `link`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub back: Option<Vec<RecordRef<super::option::Option>>>,
+        /// **Name** (`name`, `text`).
+        pub name: String,
     }
     impl Create {
-        /// A record with its required fields: Name.
-        pub fn new(name: ::std::string::String) -> Self {
-            Create {
-                back: ::std::option::Option::None,
-                name,
-            }
-        }
-        /// Sets Back.
-        pub fn with_back(
-            mut self,
-            value: ::std::vec::Vec<::kinabase_runtime::RecordRef<super::option::Option>>,
-        ) -> Self {
-            self.back = ::std::option::Option::Some(value);
-            self
+        /// A record with its required fields: Name. Set optional fields by assignment.
+        pub fn new(name: String) -> Self {
+            Create { back: None, name }
         }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Back**: wire key `back`, type `link`; multiple.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub back: ::kinabase_runtime::Patch<
-            ::std::vec::Vec<::kinabase_runtime::RecordRef<super::option::Option>>,
-        >,
-        /// **Name**: wire key `name`, type `text`; required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub name: ::kinabase_runtime::Patch<::std::string::String>,
-    }
-    impl Update {
-        /// Sets Back.
-        pub fn set_back(
-            mut self,
-            value: ::std::vec::Vec<::kinabase_runtime::RecordRef<super::option::Option>>,
-        ) -> Self {
-            self.back = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Back (sends `null`).
-        pub fn clear_back(mut self) -> Self {
-            self.back = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Name.
-        pub fn set_name(mut self, value: ::std::string::String) -> Self {
-            self.name = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
+        /// **Back** (`back`, `link`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub back: Patch<Vec<RecordRef<super::option::Option>>>,
+        /// **Name** (`name`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub name: Assign<String>,
     }
 }
 /// The Self collection: see [`self_::Self_`].
 #[allow(dead_code, clippy::all)]
 pub mod self_ {
     //! **Self** (slug `self`, id `c_self`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Self collection, as a type: `CollectionHandle<Self_>` and `RecordRef<Self_>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Self_ {}
@@ -1465,24 +836,24 @@ pub mod self_ {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Self_>;
         /// Wire key of Option.
-        pub const OPTION: ::kinabase_runtime::FieldKey<super::Self_> = ::kinabase_runtime::FieldKey::new(
-            "option",
-        );
+        pub const OPTION: Key = Key::new("option");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **Option**: wire key `option`, type `select`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub option: ::std::option::Option<Option>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
@@ -1490,53 +861,37 @@ pub mod self_ {
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **Option**: wire key `option`, type `select`.
+        /// **Option** (`option`, `select`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub option: ::std::option::Option<Option>,
     }
     impl Create {
-        /// A record with no field set.
+        /// A record with no field set; set optional fields by assignment.
         pub fn new() -> Self {
             Create {
                 option: ::std::option::Option::None,
             }
         }
-        /// Sets Option.
-        pub fn with_option(mut self, value: Option) -> Self {
-            self.option = ::std::option::Option::Some(value);
-            self
-        }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Option**: wire key `option`, type `select`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub option: ::kinabase_runtime::Patch<Option>,
-    }
-    impl Update {
-        /// Sets Option.
-        pub fn set_option(mut self, value: Option) -> Self {
-            self.option = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Option (sends `null`).
-        pub fn clear_option(mut self) -> Self {
-            self.option = ::kinabase_runtime::Patch::Clear;
-            self
-        }
+        /// **Option** (`option`, `select`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub option: Patch<Option>,
     }
     /// The options of Option. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1546,7 +901,7 @@ pub mod self_ {
         /// `None`
         None,
         /// A label this version of the bindings does not know.
-        Unknown(::std::string::String),
+        Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Option {
         fn from_label(label: &str) -> Self {
@@ -1570,6 +925,8 @@ pub mod self_ {
 #[allow(dead_code, clippy::all)]
 pub mod string {
     //! **String** (slug `string`, id `c_string`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The String collection, as a type: `CollectionHandle<String>` and `RecordRef<String>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum String {}
@@ -1583,84 +940,68 @@ pub mod string {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::String>;
         /// Wire key of Vec.
-        pub const VEC: ::kinabase_runtime::FieldKey<super::String> = ::kinabase_runtime::FieldKey::new(
-            "vec",
-        );
+        pub const VEC: Key = Key::new("vec");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **Vec**: wire key `vec`, type `text`.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub vec: ::std::option::Option<::std::string::String>,
+        pub vec: Option<::std::string::String>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **Vec**: wire key `vec`, type `text`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub vec: ::std::option::Option<::std::string::String>,
+        /// **Vec** (`vec`, `text`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub vec: Option<::std::string::String>,
     }
     impl Create {
-        /// A record with no field set.
+        /// A record with no field set; set optional fields by assignment.
         pub fn new() -> Self {
-            Create {
-                vec: ::std::option::Option::None,
-            }
-        }
-        /// Sets Vec.
-        pub fn with_vec(mut self, value: ::std::string::String) -> Self {
-            self.vec = ::std::option::Option::Some(value);
-            self
+            Create { vec: None }
         }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Vec**: wire key `vec`, type `text`.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub vec: ::kinabase_runtime::Patch<::std::string::String>,
-    }
-    impl Update {
-        /// Sets Vec.
-        pub fn set_vec(mut self, value: ::std::string::String) -> Self {
-            self.vec = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Vec (sends `null`).
-        pub fn clear_vec(mut self) -> Self {
-            self.vec = ::kinabase_runtime::Patch::Clear;
-            self
-        }
+        /// **Vec** (`vec`, `text`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub vec: Patch<::std::string::String>,
     }
 }
 /// The Vec collection: see [`vec::Vec`].
 #[allow(dead_code, clippy::all)]
 pub mod vec {
     //! **Vec** (slug `vec`, id `c_vec`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Vec collection, as a type: `CollectionHandle<Vec>` and `RecordRef<Vec>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Vec {}
@@ -1673,13 +1014,17 @@ pub mod vec {
         type Update = Update;
     }
     /// Wire keys of the fields, as typed constants.
-    pub mod keys {}
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Vec>;
+    }
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
@@ -1690,26 +1035,26 @@ pub mod vec {
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {}
     impl Create {
-        /// A record with no field set.
+        /// A record with no field set; set optional fields by assignment.
         pub fn new() -> Self {
             Create {}
         }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {}
-    impl Update {}
 }

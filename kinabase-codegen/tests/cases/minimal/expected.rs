@@ -32,6 +32,8 @@ impl Kinabase {
 #[allow(dead_code, clippy::all)]
 pub mod empty {
     //! **Empty** (slug `empty`, id `empty`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Empty collection, as a type: `CollectionHandle<Empty>` and `RecordRef<Empty>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Empty {}
@@ -44,13 +46,17 @@ pub mod empty {
         type Update = Update;
     }
     /// Wire keys of the fields, as typed constants.
-    pub mod keys {}
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Empty>;
+    }
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
@@ -61,33 +67,35 @@ pub mod empty {
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {}
     impl Create {
-        /// A record with no field set.
+        /// A record with no field set; set optional fields by assignment.
         pub fn new() -> Self {
             Create {}
         }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {}
-    impl Update {}
 }
 /// The Read Only collection: see [`read_only::ReadOnly`].
 #[allow(dead_code, clippy::all)]
 pub mod read_only {
     //! **Read Only** (slug `read-only`, id `ro`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Read Only collection, as a type: `CollectionHandle<ReadOnly>` and `RecordRef<ReadOnly>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum ReadOnly {}
@@ -101,95 +109,68 @@ pub mod read_only {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::ReadOnly>;
         /// Wire key of guess.
-        pub const GUESS: ::kinabase_runtime::FieldKey<super::ReadOnly> = ::kinabase_runtime::FieldKey::new(
-            "guess",
-        );
+        pub const GUESS: Key = Key::new("guess");
         /// Wire key of Label.
-        pub const LABEL: ::kinabase_runtime::FieldKey<super::ReadOnly> = ::kinabase_runtime::FieldKey::new(
-            "label",
-        );
+        pub const LABEL: Key = Key::new("label");
         /// Wire key of Total.
-        pub const TOTAL: ::kinabase_runtime::FieldKey<super::ReadOnly> = ::kinabase_runtime::FieldKey::new(
-            "total",
-        );
+        pub const TOTAL: Key = Key::new("total");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **guess**: wire key `guess`, type `number`; inferred from 120 sampled record(s), present in 80.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub guess: ::std::option::Option<f64>,
+        #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
+        pub guess: Option<f64>,
         /// **Label**: wire key `label`, type `computedText`; read-only.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub label: ::std::option::Option<::std::string::String>,
+        pub label: Option<String>,
         /// **Total**: wire key `total`, type `aggregation`; read-only.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub total: ::std::option::Option<::kinabase_runtime::Raw>,
+        pub total: Option<Raw>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **guess**: wire key `guess`, type `number`; inferred from 120 sampled record(s), present in 80.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub guess: ::std::option::Option<f64>,
+        /// **guess** (`guess`, `number`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub guess: Option<f64>,
     }
     impl Create {
-        /// A record with no field set.
+        /// A record with no field set; set optional fields by assignment.
         pub fn new() -> Self {
-            Create {
-                guess: ::std::option::Option::None,
-            }
-        }
-        /// Sets guess.
-        pub fn with_guess(mut self, value: f64) -> Self {
-            self.guess = ::std::option::Option::Some(value);
-            self
+            Create { guess: None }
         }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **guess**: wire key `guess`, type `number`; inferred from 120 sampled record(s), present in 80.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub guess: ::kinabase_runtime::Patch<f64>,
-    }
-    impl Update {
-        /// Sets guess.
-        pub fn set_guess(mut self, value: f64) -> Self {
-            self.guess = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears guess (sends `null`).
-        pub fn clear_guess(mut self) -> Self {
-            self.guess = ::kinabase_runtime::Patch::Clear;
-            self
-        }
+        /// **guess** (`guess`, `number`).
+        #[serde(skip_serializing_if = "Patch::is_keep")]
+        pub guess: Patch<f64>,
     }
 }

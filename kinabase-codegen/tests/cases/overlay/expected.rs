@@ -26,6 +26,8 @@ impl Kinabase {
 #[allow(dead_code, clippy::all)]
 pub mod bill {
     //! **Invoices** (slug `invoices`, id `c1`).
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
     /// The Invoices collection, as a type: `CollectionHandle<Bill>` and `RecordRef<Bill>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Bill {}
@@ -39,25 +41,22 @@ pub mod bill {
     }
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
+        /// A wire key of this collection.
+        pub type Key = ::kinabase_runtime::FieldKey<super::Bill>;
         /// Wire key of Amount.
-        pub const TOTAL: ::kinabase_runtime::FieldKey<super::Bill> = ::kinabase_runtime::FieldKey::new(
-            "amount",
-        );
+        pub const TOTAL: Key = Key::new("amount");
         /// Wire key of Number.
-        pub const NUMBER: ::kinabase_runtime::FieldKey<super::Bill> = ::kinabase_runtime::FieldKey::new(
-            "number",
-        );
+        pub const NUMBER: Key = Key::new("number");
         /// Wire key of Reference.
-        pub const EXTERNAL_REFERENCE: ::kinabase_runtime::FieldKey<super::Bill> = ::kinabase_runtime::FieldKey::new(
-            "ref",
-        );
+        pub const EXTERNAL_REFERENCE: Key = Key::new("ref");
     }
-    /// A record's fields as read. Every field is optional: the API does not promise presence.
+    /// A record's fields as read. Every field is optional: the API does not promise
+    /// presence. Serializes with `null` for absent fields.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Deserialize,
         ::kinabase_runtime::reexports::serde::Serialize,
         ::std::cmp::PartialOrd
@@ -65,122 +64,56 @@ pub mod bill {
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Fields {
         /// **Amount**: wire key `amount`, type `currency`.
-        #[serde(
-            default,
-            rename = "amount",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub total: ::std::option::Option<
-            ::kinabase_runtime::reexports::rust_decimal::Decimal,
-        >,
+        #[serde(rename = "amount")]
+        pub total: Option<::kinabase_runtime::reexports::rust_decimal::Decimal>,
         /// **Number**: wire key `number`, type `text`; primary, required.
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub number: ::std::option::Option<::std::string::String>,
+        pub number: Option<String>,
         /// **Reference**: wire key `ref`, type `text`.
-        #[serde(
-            default,
-            rename = "ref",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub external_reference: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "ref")]
+        pub external_reference: Option<String>,
     }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Create {
-        /// **Amount**: wire key `amount`, type `currency`.
-        #[serde(
-            rename = "amount",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub total: ::std::option::Option<
-            ::kinabase_runtime::reexports::rust_decimal::Decimal,
-        >,
-        /// **Number**: wire key `number`, type `text`; primary, required.
-        pub number: ::std::string::String,
-        /// **Reference**: wire key `ref`, type `text`.
-        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
-        pub external_reference: ::std::option::Option<::std::string::String>,
+        /// **Amount** (`amount`, `currency`).
+        #[serde(rename = "amount", skip_serializing_if = "Option::is_none")]
+        pub total: Option<::kinabase_runtime::reexports::rust_decimal::Decimal>,
+        /// **Number** (`number`, `text`).
+        pub number: String,
+        /// **Reference** (`ref`, `text`).
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        pub external_reference: Option<String>,
     }
     impl Create {
-        /// A record with its required fields: Number.
-        pub fn new(number: ::std::string::String) -> Self {
+        /// A record with its required fields: Number. Set optional fields by assignment.
+        pub fn new(number: String) -> Self {
             Create {
-                total: ::std::option::Option::None,
+                total: None,
                 number,
-                external_reference: ::std::option::Option::None,
+                external_reference: None,
             }
         }
-        /// Sets Amount.
-        pub fn with_total(
-            mut self,
-            value: ::kinabase_runtime::reexports::rust_decimal::Decimal,
-        ) -> Self {
-            self.total = ::std::option::Option::Some(value);
-            self
-        }
-        /// Sets Reference.
-        pub fn with_external_reference(mut self, value: ::std::string::String) -> Self {
-            self.external_reference = ::std::option::Option::Some(value);
-            self
-        }
     }
-    /// Changes to a record: each field is kept, cleared or set; only changed fields are sent.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional)
+    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(
         Debug,
         Clone,
         PartialEq,
-        ::std::default::Default,
+        Default,
         ::kinabase_runtime::reexports::serde::Serialize
     )]
     #[serde(crate = "::kinabase_runtime::reexports::serde")]
     pub struct Update {
-        /// **Amount**: wire key `amount`, type `currency`.
-        #[serde(
-            rename = "amount",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub total: ::kinabase_runtime::Patch<
-            ::kinabase_runtime::reexports::rust_decimal::Decimal,
-        >,
-        /// **Number**: wire key `number`, type `text`; primary, required.
-        #[serde(skip_serializing_if = "::kinabase_runtime::Patch::is_keep")]
-        pub number: ::kinabase_runtime::Patch<::std::string::String>,
-        /// **Reference**: wire key `ref`, type `text`.
-        #[serde(
-            rename = "ref",
-            skip_serializing_if = "::kinabase_runtime::Patch::is_keep"
-        )]
-        pub external_reference: ::kinabase_runtime::Patch<::std::string::String>,
-    }
-    impl Update {
-        /// Sets Amount.
-        pub fn set_total(
-            mut self,
-            value: ::kinabase_runtime::reexports::rust_decimal::Decimal,
-        ) -> Self {
-            self.total = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Amount (sends `null`).
-        pub fn clear_total(mut self) -> Self {
-            self.total = ::kinabase_runtime::Patch::Clear;
-            self
-        }
-        /// Sets Number.
-        pub fn set_number(mut self, value: ::std::string::String) -> Self {
-            self.number = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Sets Reference.
-        pub fn set_external_reference(mut self, value: ::std::string::String) -> Self {
-            self.external_reference = ::kinabase_runtime::Patch::Set(value);
-            self
-        }
-        /// Clears Reference (sends `null`).
-        pub fn clear_external_reference(mut self) -> Self {
-            self.external_reference = ::kinabase_runtime::Patch::Clear;
-            self
-        }
+        /// **Amount** (`amount`, `currency`).
+        #[serde(rename = "amount", skip_serializing_if = "Patch::is_keep")]
+        pub total: Patch<::kinabase_runtime::reexports::rust_decimal::Decimal>,
+        /// **Number** (`number`, `text`).
+        #[serde(skip_serializing_if = "Assign::is_keep")]
+        pub number: Assign<String>,
+        /// **Reference** (`ref`, `text`).
+        #[serde(rename = "ref", skip_serializing_if = "Patch::is_keep")]
+        pub external_reference: Patch<String>,
     }
 }

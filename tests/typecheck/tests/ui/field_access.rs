@@ -1,11 +1,15 @@
-// Reading a misspelt field, writing a value of the wrong type, writing a read-only field.
+// Reading a misspelt field, writing a value of the wrong type, writing a read-only field,
+// clearing a required field.
 use kinabase_typecheck::jobs;
 
 fn main() {
     let fields = jobs::Fields::default();
     let _title = fields.job_titel;
 
-    let _update = jobs::Update::default().set_quoted_price("free");
+    let mut update = jobs::Update::default();
+    update.quoted_price.set("free");
 
-    let _computed = jobs::Update::default().set_reference("JOB-1".to_string());
+    update.reference.set("JOB-1".to_string());
+
+    update.job_title.clear();
 }
