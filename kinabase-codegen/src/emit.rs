@@ -163,15 +163,23 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         let name = f.name.ident();
         let ty = field_type(f, &std);
         let doc = doc_attrs(&field_doc(f));
-        // Missing keys are `None` by serde's rule for `Option`; `default` is only needed
-        // next to `deserialize_with`.
-        let attr = match (f.ty == ValueType::Number && !f.multiple, rename_attr(f)) {
-            (true, rename) => Some(quote! { #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number", #rename)] }),
-            (false, Some(rename)) => Some(quote! { #[serde(#rename)] }),
-            (false, None) => None,
-        };
         let option = &std.option;
-        quote! { #doc #attr pub #name: #option<#ty>, }
+        quote! { #doc pub #name: #option<#ty>, }
+    });
+    // One match arm per field: the visitor itself lives once in the runtime.
+    let read_arms = c.fields.iter().map(|f| {
+        let name = f.name.ident();
+        let key = &f.key;
+        if f.ty == ValueType::Number && !f.multiple {
+            quote! { #key => self.#name = map.next_value::<::kinabase_runtime::LenientNumber>()?.0, }
+        } else {
+            quote! { #key => self.#name = map.next_value()?, }
+        }
+    });
+    let write_read = c.fields.iter().map(|f| {
+        let name = f.name.ident();
+        let key = &f.key;
+        quote! { ::kinabase_runtime::fields::write_optional(&self.#name, #key, map)?; }
     });
     let extra: Vec<syn::Path> = c
         .extra_derives
@@ -187,17 +195,20 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         let name = f.name.ident();
         let ty = field_type(f, &std);
         let doc = doc_attrs(&short_doc(f));
-        let rename = rename_attr(f);
+        let option = &std.option;
         if f.required {
-            let attr = rename.map(|r| quote! { #[serde(#r)] });
-            quote! { #doc #attr pub #name: #ty, }
+            quote! { #doc pub #name: #ty, }
         } else {
-            let (option, is_none) = (&std.option, std.is_none.as_str());
-            quote! {
-                #doc
-                #[serde(#rename skip_serializing_if = #is_none)]
-                pub #name: #option<#ty>,
-            }
+            quote! { #doc pub #name: #option<#ty>, }
+        }
+    });
+    let write_create = writable.iter().map(|f| {
+        let name = f.name.ident();
+        let key = &f.key;
+        if f.required {
+            quote! { ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(map, #key, &self.#name)?; }
+        } else {
+            quote! { ::kinabase_runtime::fields::write_optional(&self.#name, #key, map)?; }
         }
     });
     let new_params = required.iter().map(|f| {
@@ -234,21 +245,33 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         let name = f.name.ident();
         let ty = field_type(f, &std);
         let doc = doc_attrs(&short_doc(f));
-        let rename = rename_attr(f);
-        let (wrapper, skip) = if f.required {
-            (std.assign.clone(), std.assign_is_keep.as_str())
-        } else {
-            (std.patch.clone(), std.patch_is_keep.as_str())
-        };
-        quote! {
-            #doc
-            #[serde(#rename skip_serializing_if = #skip)]
-            pub #name: #wrapper<#ty>,
-        }
+        let wrapper = if f.required { &std.assign } else { &std.patch };
+        quote! { #doc pub #name: #wrapper<#ty>, }
+    });
+    let write_update = writable.iter().map(|f| {
+        let name = f.name.ident();
+        let key = &f.key;
+        quote! { self.#name.write_entry(#key, map)?; }
     });
     let choices = c.choices.iter().map(|ch| choice(ch, &std));
     let imports = &std.imports;
     let many_args = (required.len() > 6).then(|| quote! { #[allow(clippy::too_many_arguments)] });
+    let map_access = quote! { ::kinabase_runtime::reexports::serde::de::MapAccess };
+    // A struct without fields must still use its parameters, or the output warns.
+    let read_body = if c.fields.is_empty() {
+        quote! { let _ = (key, map); ::std::result::Result::Ok(false) }
+    } else {
+        quote! {
+            match key {
+                #(#read_arms)*
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    };
+    let unused = |empty: bool| empty.then(|| quote! { let _ = map; });
+    let (no_read, no_write) = (unused(c.fields.is_empty()), unused(writable.is_empty()));
+    let serialize_map = quote! { ::kinabase_runtime::reexports::serde::ser::SerializeMap };
 
     quote! {
         #module_doc
@@ -276,16 +299,28 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         }
 
         /// A record's fields as read. Every field is optional: the API does not promise
-        /// presence. Serializes with `null` for absent fields.
-        #[derive(Debug, Clone, PartialEq, #default, ::kinabase_runtime::reexports::serde::Deserialize, ::kinabase_runtime::reexports::serde::Serialize #(, #extra)*)]
-        #[serde(crate = "::kinabase_runtime::reexports::serde")]
+        /// presence. Unknown keys are ignored; absent fields are not written back.
+        #[derive(Debug, Clone, PartialEq, #default #(, #extra)*)]
         pub struct Fields {
             #(#read_fields)*
         }
 
+        impl ::kinabase_runtime::ReadFields for Fields {
+            fn read_field<'de, A: #map_access<'de>>(&mut self, key: &str, map: &mut A) -> ::std::result::Result<bool, A::Error> {
+                #read_body
+            }
+        }
+
+        impl ::kinabase_runtime::WriteFields for Fields {
+            fn write_fields<M: #serialize_map>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
+                #no_read
+                #(#write_read)*
+                ::std::result::Result::Ok(())
+            }
+        }
+
         /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-        #[derive(Debug, Clone, PartialEq, #create_default ::kinabase_runtime::reexports::serde::Serialize)]
-        #[serde(crate = "::kinabase_runtime::reexports::serde")]
+        #[derive(Debug, Clone, PartialEq, #create_default)]
         pub struct Create {
             #(#create_fields)*
         }
@@ -298,13 +333,31 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
             }
         }
 
+        impl ::kinabase_runtime::WriteFields for Create {
+            fn write_fields<M: #serialize_map>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
+                #no_write
+                #(#write_create)*
+                ::std::result::Result::Ok(())
+            }
+        }
+
         /// Changes to a record: each field is kept (not sent), set, or (when optional)
         /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-        #[derive(Debug, Clone, PartialEq, #default, ::kinabase_runtime::reexports::serde::Serialize)]
-        #[serde(crate = "::kinabase_runtime::reexports::serde")]
+        #[derive(Debug, Clone, PartialEq, #default)]
         pub struct Update {
             #(#update_fields)*
         }
+
+        impl ::kinabase_runtime::WriteFields for Update {
+            fn write_fields<M: #serialize_map>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
+                #no_write
+                #(#write_update)*
+                ::std::result::Result::Ok(())
+            }
+        }
+
+        ::kinabase_runtime::impl_deserialize!(Fields);
+        ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 
         #(#choices)*
     }
@@ -410,7 +463,6 @@ fn field_type(f: &FieldModel, std: &Std) -> TokenStream {
 struct Std {
     option: TokenStream,
     none: TokenStream,
-    is_none: String,
     string: TokenStream,
     vec: TokenStream,
     default: TokenStream,
@@ -421,8 +473,6 @@ struct Std {
     duration: TokenStream,
     raw: TokenStream,
     record_ref: TokenStream,
-    assign_is_keep: String,
-    patch_is_keep: String,
     /// `use ::kinabase_runtime::{...};` for the runtime names used short.
     imports: TokenStream,
 }
@@ -459,11 +509,6 @@ impl Std {
             } else {
                 quote! { ::std::option::Option::None }
             },
-            is_none: if short("Option") {
-                "Option::is_none".into()
-            } else {
-                "::std::option::Option::is_none".into()
-            },
             string: pick("String", quote! { ::std::string::String }),
             vec: pick("Vec", quote! { ::std::vec::Vec }),
             default: pick("Default", quote! { ::std::default::Default }),
@@ -474,16 +519,6 @@ impl Std {
             duration: pick("Duration", quote! { ::kinabase_runtime::Duration }),
             raw: pick("Raw", quote! { ::kinabase_runtime::Raw }),
             record_ref: pick("RecordRef", quote! { ::kinabase_runtime::RecordRef }),
-            assign_is_keep: if short("Assign") {
-                "Assign::is_keep".into()
-            } else {
-                "::kinabase_runtime::Assign::is_keep".into()
-            },
-            patch_is_keep: if short("Patch") {
-                "Patch::is_keep".into()
-            } else {
-                "::kinabase_runtime::Patch::is_keep".into()
-            },
             imports: if imported.is_empty() {
                 quote! {}
             } else {
@@ -491,11 +526,6 @@ impl Std {
             },
         }
     }
-}
-
-fn rename_attr(f: &FieldModel) -> Option<TokenStream> {
-    let key = &f.key;
-    (f.name.text != *key).then(|| quote! { rename = #key, })
 }
 
 /// The one-line doc of a field in the create and update types.

@@ -46,6 +46,7 @@
 #[cfg(feature = "http")]
 mod client;
 pub mod error;
+pub mod fields;
 #[cfg(feature = "http")]
 mod handle;
 pub mod record;
@@ -54,6 +55,7 @@ pub mod value;
 #[cfg(feature = "http")]
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, RateBudget, RetryPolicy, Secret, Stats};
 pub use error::{Error, Result};
+pub use fields::{LenientNumber, ReadFields, WriteFields};
 #[cfg(feature = "http")]
 pub use handle::{
     BulkChunk, BulkError, BulkReport, CollectionHandle, ListOptions, MAX_BATCH, RecordIter,

@@ -39,6 +39,9 @@ pub struct BenchArgs {
     /// CI-sized run: smaller N, no 1,000 × 50 compile.
     #[arg(long)]
     quick: bool,
+    /// Run only these sections (scan, decode, rate, generate, compile); default all.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
     /// Internal: run one measurement in this process (used by the parent run).
     #[arg(long, hide = true, value_enum)]
     worker: Option<Worker>,
@@ -82,6 +85,9 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         ]);
         if args.quick {
             cmd.arg("--quick");
+        }
+        if !args.only.is_empty() {
+            cmd.arg("--only").arg(args.only.join(","));
         }
         let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
         return if status.success() {

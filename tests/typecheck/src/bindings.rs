@@ -40,16 +40,8 @@ pub mod colleagues {
         pub const START_DATE: Key = Key::new("startDate");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Active**: wire key `active`, type `checkbox`.
         pub active: Option<bool>,
@@ -62,29 +54,58 @@ pub mod colleagues {
         /// **Role**: wire key `role`, type `select`.
         pub role: Option<Role>,
         /// **Start Date**: wire key `startDate`, type `date`.
-        #[serde(rename = "startDate")]
         pub start_date: Option<Date>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "active" => self.active = map.next_value()?,
+                "email" => self.email = map.next_value()?,
+                "name" => self.name = map.next_value()?,
+                "phone" => self.phone = map.next_value()?,
+                "role" => self.role = map.next_value()?,
+                "startDate" => self.start_date = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.active, "active", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.role, "role", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.start_date,
+                "startDate",
+                map,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **Active** (`active`, `checkbox`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub active: Option<bool>,
         /// **Email** (`email`, `email`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub email: Option<String>,
         /// **Name** (`name`, `text`).
         pub name: String,
         /// **Phone** (`phone`, `phone`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub phone: Option<String>,
         /// **Role** (`role`, `select`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub role: Option<Role>,
         /// **Start Date** (`startDate`, `date`).
-        #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
         pub start_date: Option<Date>,
     }
     impl Create {
@@ -100,36 +121,61 @@ pub mod colleagues {
             }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.active, "active", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "name",
+                &self.name,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.role, "role", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.start_date,
+                "startDate",
+                map,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Active** (`active`, `checkbox`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub active: Patch<bool>,
         /// **Email** (`email`, `email`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub email: Patch<String>,
         /// **Name** (`name`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub name: Assign<String>,
         /// **Phone** (`phone`, `phone`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub phone: Patch<String>,
         /// **Role** (`role`, `select`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub role: Patch<Role>,
         /// **Start Date** (`startDate`, `date`).
-        #[serde(rename = "startDate", skip_serializing_if = "Patch::is_keep")]
         pub start_date: Patch<Date>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.active.write_entry("active", map)?;
+            self.email.write_entry("email", map)?;
+            self.name.write_entry("name", map)?;
+            self.phone.write_entry("phone", map)?;
+            self.role.write_entry("role", map)?;
+            self.start_date.write_entry("startDate", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
     /// The options of Role. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Role {
@@ -213,32 +259,20 @@ pub mod customers {
         pub const WEBSITE: Key = Key::new("website");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Account Manager**: wire key `accountManager`, type `colleague`.
-        #[serde(rename = "accountManager")]
         pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
         /// **Company Name**: wire key `companyName`, type `text`; primary, required.
         ///
         /// ```text
         /// Registered company name, as on invoices.
         /// ```
-        #[serde(rename = "companyName")]
         pub company_name: Option<String>,
         /// **Credit Limit**: wire key `creditLimit`, type `currency`.
-        #[serde(rename = "creditLimit")]
         pub credit_limit: Option<Currency>,
         /// **Customer Since**: wire key `customerSince`, type `date`.
-        #[serde(rename = "customerSince")]
         pub customer_since: Option<Date>,
         /// **Email**: wire key `email`, type `email`.
         pub email: Option<String>,
@@ -253,57 +287,114 @@ pub mod customers {
         /// ```text
         /// Count of this customer's jobs that are not Done.
         /// ```
-        #[serde(rename = "openJobs")]
         pub open_jobs: Option<Raw>,
         /// **Phone**: wire key `phone`, type `phone`.
         pub phone: Option<String>,
         /// **Primary Site**: wire key `primarySite`, type `link`.
-        #[serde(rename = "primarySite")]
         pub primary_site: Option<RecordRef<super::sites::Sites>>,
         /// **Rating**: wire key `rating`, type `rating`.
-        #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
         pub rating: Option<f64>,
         /// **Status**: wire key `status`, type `select`.
         pub status: Option<Status>,
         /// **Website**: wire key `website`, type `website`.
         pub website: Option<String>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "accountManager" => self.account_manager = map.next_value()?,
+                "companyName" => self.company_name = map.next_value()?,
+                "creditLimit" => self.credit_limit = map.next_value()?,
+                "customerSince" => self.customer_since = map.next_value()?,
+                "email" => self.email = map.next_value()?,
+                "notes" => self.notes = map.next_value()?,
+                "openJobs" => self.open_jobs = map.next_value()?,
+                "phone" => self.phone = map.next_value()?,
+                "primarySite" => self.primary_site = map.next_value()?,
+                "rating" => {
+                    self.rating = map
+                        .next_value::<::kinabase_runtime::LenientNumber>()?
+                        .0;
+                }
+                "status" => self.status = map.next_value()?,
+                "website" => self.website = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(
+                &self.account_manager,
+                "accountManager",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.company_name,
+                "companyName",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.credit_limit,
+                "creditLimit",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.customer_since,
+                "customerSince",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.notes, "notes", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.open_jobs,
+                "openJobs",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.primary_site,
+                "primarySite",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **Account Manager** (`accountManager`, `colleague`).
-        #[serde(rename = "accountManager", skip_serializing_if = "Option::is_none")]
         pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
         /// **Company Name** (`companyName`, `text`).
-        #[serde(rename = "companyName")]
         pub company_name: String,
         /// **Credit Limit** (`creditLimit`, `currency`).
-        #[serde(rename = "creditLimit", skip_serializing_if = "Option::is_none")]
         pub credit_limit: Option<Currency>,
         /// **Customer Since** (`customerSince`, `date`).
-        #[serde(rename = "customerSince", skip_serializing_if = "Option::is_none")]
         pub customer_since: Option<Date>,
         /// **Email** (`email`, `email`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub email: Option<String>,
         /// **Notes** (`notes`, `richText`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub notes: Option<String>,
         /// **Phone** (`phone`, `phone`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub phone: Option<String>,
         /// **Primary Site** (`primarySite`, `link`).
-        #[serde(rename = "primarySite", skip_serializing_if = "Option::is_none")]
         pub primary_site: Option<RecordRef<super::sites::Sites>>,
         /// **Rating** (`rating`, `rating`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub rating: Option<f64>,
         /// **Status** (`status`, `select`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub status: Option<Status>,
         /// **Website** (`website`, `website`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub website: Option<String>,
     }
     impl Create {
@@ -324,51 +415,93 @@ pub mod customers {
             }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(
+                &self.account_manager,
+                "accountManager",
+                map,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "companyName",
+                &self.company_name,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.credit_limit,
+                "creditLimit",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.customer_since,
+                "customerSince",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.notes, "notes", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.primary_site,
+                "primarySite",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Account Manager** (`accountManager`, `colleague`).
-        #[serde(rename = "accountManager", skip_serializing_if = "Patch::is_keep")]
         pub account_manager: Patch<RecordRef<super::colleagues::Colleagues>>,
         /// **Company Name** (`companyName`, `text`).
-        #[serde(rename = "companyName", skip_serializing_if = "Assign::is_keep")]
         pub company_name: Assign<String>,
         /// **Credit Limit** (`creditLimit`, `currency`).
-        #[serde(rename = "creditLimit", skip_serializing_if = "Patch::is_keep")]
         pub credit_limit: Patch<Currency>,
         /// **Customer Since** (`customerSince`, `date`).
-        #[serde(rename = "customerSince", skip_serializing_if = "Patch::is_keep")]
         pub customer_since: Patch<Date>,
         /// **Email** (`email`, `email`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub email: Patch<String>,
         /// **Notes** (`notes`, `richText`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub notes: Patch<String>,
         /// **Phone** (`phone`, `phone`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub phone: Patch<String>,
         /// **Primary Site** (`primarySite`, `link`).
-        #[serde(rename = "primarySite", skip_serializing_if = "Patch::is_keep")]
         pub primary_site: Patch<RecordRef<super::sites::Sites>>,
         /// **Rating** (`rating`, `rating`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub rating: Patch<f64>,
         /// **Status** (`status`, `select`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub status: Patch<Status>,
         /// **Website** (`website`, `website`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub website: Patch<String>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.account_manager.write_entry("accountManager", map)?;
+            self.company_name.write_entry("companyName", map)?;
+            self.credit_limit.write_entry("creditLimit", map)?;
+            self.customer_since.write_entry("customerSince", map)?;
+            self.email.write_entry("email", map)?;
+            self.notes.write_entry("notes", map)?;
+            self.phone.write_entry("phone", map)?;
+            self.primary_site.write_entry("primarySite", map)?;
+            self.rating.write_entry("rating", map)?;
+            self.status.write_entry("status", map)?;
+            self.website.write_entry("website", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
     /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Status {
@@ -466,16 +599,8 @@ pub mod jobs {
         pub const TRAVEL_DISTANCE_KM: Key = Key::new("travelDistanceKm");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Checklist**: wire key `checklist`, type `list`.
         pub checklist: Option<Raw>,
@@ -488,101 +613,184 @@ pub mod jobs {
         /// ```text
         /// A field type this project does not know yet: kept as raw JSON.
         /// ```
-        #[serde(rename = "customerSignature")]
         pub customer_signature: Option<Raw>,
         /// **Description**: wire key `description`, type `richText`.
         pub description: Option<String>,
         /// **Due Date**: wire key `dueDate`, type `computedDate`; read-only.
-        #[serde(rename = "dueDate")]
         pub due_date: Option<Date>,
         /// **Engineers**: wire key `engineers`, type `colleague`; multiple.
         pub engineers: Option<Vec<RecordRef<super::colleagues::Colleagues>>>,
         /// **Estimated Duration**: wire key `estimatedDuration`, type `duration`.
-        #[serde(rename = "estimatedDuration")]
         pub estimated_duration: Option<Duration>,
         /// **Health**: wire key `health`, type `computedSelect`; read-only.
         pub health: Option<Health>,
         /// **Job Title**: wire key `jobTitle`, type `text`; primary, required.
-        #[serde(rename = "jobTitle")]
         pub job_title: Option<String>,
         /// **Labour Cost**: wire key `labourCost`, type `computedNumber`; read-only.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            rename = "labourCost",
-        )]
         pub labour_cost: Option<f64>,
         /// **Photos**: wire key `photos`, type `file`.
         pub photos: Option<Raw>,
         /// **Priority**: wire key `priority`, type `select`.
         pub priority: Option<Priority>,
         /// **Quoted Price**: wire key `quotedPrice`, type `currency`.
-        #[serde(rename = "quotedPrice")]
         pub quoted_price: Option<Currency>,
         /// **Reference**: wire key `reference`, type `computedText`; read-only.
         pub reference: Option<String>,
         /// **Scheduled For**: wire key `scheduledFor`, type `date`.
-        #[serde(rename = "scheduledFor")]
         pub scheduled_for: Option<Date>,
         /// **Site**: wire key `site`, type `link`.
         pub site: Option<RecordRef<super::sites::Sites>>,
         /// **Stage**: wire key `stage`, type `stage`.
         pub stage: Option<Stage>,
         /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            rename = "travelDistanceKm",
-        )]
         pub travel_distance_km: Option<f64>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "checklist" => self.checklist = map.next_value()?,
+                "completed" => self.completed = map.next_value()?,
+                "customer" => self.customer = map.next_value()?,
+                "customerSignature" => self.customer_signature = map.next_value()?,
+                "description" => self.description = map.next_value()?,
+                "dueDate" => self.due_date = map.next_value()?,
+                "engineers" => self.engineers = map.next_value()?,
+                "estimatedDuration" => self.estimated_duration = map.next_value()?,
+                "health" => self.health = map.next_value()?,
+                "jobTitle" => self.job_title = map.next_value()?,
+                "labourCost" => {
+                    self.labour_cost = map
+                        .next_value::<::kinabase_runtime::LenientNumber>()?
+                        .0;
+                }
+                "photos" => self.photos = map.next_value()?,
+                "priority" => self.priority = map.next_value()?,
+                "quotedPrice" => self.quoted_price = map.next_value()?,
+                "reference" => self.reference = map.next_value()?,
+                "scheduledFor" => self.scheduled_for = map.next_value()?,
+                "site" => self.site = map.next_value()?,
+                "stage" => self.stage = map.next_value()?,
+                "travelDistanceKm" => {
+                    self.travel_distance_km = map
+                        .next_value::<::kinabase_runtime::LenientNumber>()?
+                        .0;
+                }
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(
+                &self.checklist,
+                "checklist",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.completed,
+                "completed",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.customer, "customer", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.customer_signature,
+                "customerSignature",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.description,
+                "description",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.due_date, "dueDate", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.engineers,
+                "engineers",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.estimated_duration,
+                "estimatedDuration",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.health, "health", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.job_title,
+                "jobTitle",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.labour_cost,
+                "labourCost",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.photos, "photos", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.priority, "priority", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.quoted_price,
+                "quotedPrice",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.reference,
+                "reference",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.scheduled_for,
+                "scheduledFor",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.site, "site", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.stage, "stage", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.travel_distance_km,
+                "travelDistanceKm",
+                map,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **Checklist** (`checklist`, `list`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub checklist: Option<Raw>,
         /// **Completed** (`completed`, `checkbox`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub completed: Option<bool>,
         /// **Customer** (`customer`, `link`).
         pub customer: RecordRef<super::customers::Customers>,
         /// **Customer Signature** (`customerSignature`, `signature`).
-        #[serde(rename = "customerSignature", skip_serializing_if = "Option::is_none")]
         pub customer_signature: Option<Raw>,
         /// **Description** (`description`, `richText`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub description: Option<String>,
         /// **Engineers** (`engineers`, `colleague`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub engineers: Option<Vec<RecordRef<super::colleagues::Colleagues>>>,
         /// **Estimated Duration** (`estimatedDuration`, `duration`).
-        #[serde(rename = "estimatedDuration", skip_serializing_if = "Option::is_none")]
         pub estimated_duration: Option<Duration>,
         /// **Job Title** (`jobTitle`, `text`).
-        #[serde(rename = "jobTitle")]
         pub job_title: String,
         /// **Photos** (`photos`, `file`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub photos: Option<Raw>,
         /// **Priority** (`priority`, `select`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub priority: Option<Priority>,
         /// **Quoted Price** (`quotedPrice`, `currency`).
-        #[serde(rename = "quotedPrice", skip_serializing_if = "Option::is_none")]
         pub quoted_price: Option<Currency>,
         /// **Scheduled For** (`scheduledFor`, `date`).
-        #[serde(rename = "scheduledFor", skip_serializing_if = "Option::is_none")]
         pub scheduled_for: Option<Date>,
         /// **Site** (`site`, `link`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub site: Option<RecordRef<super::sites::Sites>>,
         /// **Stage** (`stage`, `stage`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub stage: Option<Stage>,
         /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
-        #[serde(rename = "travelDistanceKm", skip_serializing_if = "Option::is_none")]
         pub travel_distance_km: Option<f64>,
     }
     impl Create {
@@ -610,63 +818,133 @@ pub mod jobs {
             }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(
+                &self.checklist,
+                "checklist",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.completed,
+                "completed",
+                map,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "customer",
+                &self.customer,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.customer_signature,
+                "customerSignature",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.description,
+                "description",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.engineers,
+                "engineers",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.estimated_duration,
+                "estimatedDuration",
+                map,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "jobTitle",
+                &self.job_title,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.photos, "photos", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.priority, "priority", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.quoted_price,
+                "quotedPrice",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.scheduled_for,
+                "scheduledFor",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.site, "site", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.stage, "stage", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.travel_distance_km,
+                "travelDistanceKm",
+                map,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Checklist** (`checklist`, `list`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub checklist: Patch<Raw>,
         /// **Completed** (`completed`, `checkbox`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub completed: Patch<bool>,
         /// **Customer** (`customer`, `link`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub customer: Assign<RecordRef<super::customers::Customers>>,
         /// **Customer Signature** (`customerSignature`, `signature`).
-        #[serde(rename = "customerSignature", skip_serializing_if = "Patch::is_keep")]
         pub customer_signature: Patch<Raw>,
         /// **Description** (`description`, `richText`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub description: Patch<String>,
         /// **Engineers** (`engineers`, `colleague`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub engineers: Patch<Vec<RecordRef<super::colleagues::Colleagues>>>,
         /// **Estimated Duration** (`estimatedDuration`, `duration`).
-        #[serde(rename = "estimatedDuration", skip_serializing_if = "Patch::is_keep")]
         pub estimated_duration: Patch<Duration>,
         /// **Job Title** (`jobTitle`, `text`).
-        #[serde(rename = "jobTitle", skip_serializing_if = "Assign::is_keep")]
         pub job_title: Assign<String>,
         /// **Photos** (`photos`, `file`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub photos: Patch<Raw>,
         /// **Priority** (`priority`, `select`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub priority: Patch<Priority>,
         /// **Quoted Price** (`quotedPrice`, `currency`).
-        #[serde(rename = "quotedPrice", skip_serializing_if = "Patch::is_keep")]
         pub quoted_price: Patch<Currency>,
         /// **Scheduled For** (`scheduledFor`, `date`).
-        #[serde(rename = "scheduledFor", skip_serializing_if = "Patch::is_keep")]
         pub scheduled_for: Patch<Date>,
         /// **Site** (`site`, `link`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub site: Patch<RecordRef<super::sites::Sites>>,
         /// **Stage** (`stage`, `stage`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub stage: Patch<Stage>,
         /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
-        #[serde(rename = "travelDistanceKm", skip_serializing_if = "Patch::is_keep")]
         pub travel_distance_km: Patch<f64>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.checklist.write_entry("checklist", map)?;
+            self.completed.write_entry("completed", map)?;
+            self.customer.write_entry("customer", map)?;
+            self.customer_signature.write_entry("customerSignature", map)?;
+            self.description.write_entry("description", map)?;
+            self.engineers.write_entry("engineers", map)?;
+            self.estimated_duration.write_entry("estimatedDuration", map)?;
+            self.job_title.write_entry("jobTitle", map)?;
+            self.photos.write_entry("photos", map)?;
+            self.priority.write_entry("priority", map)?;
+            self.quoted_price.write_entry("quotedPrice", map)?;
+            self.scheduled_for.write_entry("scheduledFor", map)?;
+            self.site.write_entry("site", map)?;
+            self.stage.write_entry("stage", map)?;
+            self.travel_distance_km.write_entry("travelDistanceKm", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
     /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Health {
@@ -822,16 +1100,8 @@ pub mod purchase_orders {
         pub const TOTAL_PS: Key = Key::new("totalGbp");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Amount**: wire key `amount`, type `currency`.
         pub amount: Option<Currency>,
@@ -840,50 +1110,92 @@ pub mod purchase_orders {
         /// **Job**: wire key `job`, type `link`.
         pub job: Option<RecordRef<super::jobs::Jobs>>,
         /// **Line Items**: wire key `lineItems`, type `list`.
-        #[serde(rename = "lineItems")]
         pub line_items: Option<Raw>,
         /// **Ordered On**: wire key `orderedOn`, type `date`.
-        #[serde(rename = "orderedOn")]
         pub ordered_on: Option<Date>,
         /// **PO Number**: wire key `poNumber`, type `text`; primary, required.
-        #[serde(rename = "poNumber")]
         pub po_number: Option<String>,
         /// **Status**: wire key `status`, type `select`.
         pub status: Option<Status>,
         /// **Supplier**: wire key `supplier`, type `link`; required.
         pub supplier: Option<RecordRef<super::suppliers::Suppliers>>,
         /// **Total \(£\)**: wire key `totalGbp`, type `computedNumber`; read-only.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            rename = "totalGbp",
-        )]
         pub total_ps: Option<f64>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "amount" => self.amount = map.next_value()?,
+                "attachment" => self.attachment = map.next_value()?,
+                "job" => self.job = map.next_value()?,
+                "lineItems" => self.line_items = map.next_value()?,
+                "orderedOn" => self.ordered_on = map.next_value()?,
+                "poNumber" => self.po_number = map.next_value()?,
+                "status" => self.status = map.next_value()?,
+                "supplier" => self.supplier = map.next_value()?,
+                "totalGbp" => {
+                    self.total_ps = map
+                        .next_value::<::kinabase_runtime::LenientNumber>()?
+                        .0;
+                }
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.amount, "amount", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.attachment,
+                "attachment",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.job, "job", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.line_items,
+                "lineItems",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.ordered_on,
+                "orderedOn",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.po_number,
+                "poNumber",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.supplier, "supplier", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.total_ps, "totalGbp", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **Amount** (`amount`, `currency`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub amount: Option<Currency>,
         /// **Attachment** (`attachment`, `file`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub attachment: Option<Raw>,
         /// **Job** (`job`, `link`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub job: Option<RecordRef<super::jobs::Jobs>>,
         /// **Line Items** (`lineItems`, `list`).
-        #[serde(rename = "lineItems", skip_serializing_if = "Option::is_none")]
         pub line_items: Option<Raw>,
         /// **Ordered On** (`orderedOn`, `date`).
-        #[serde(rename = "orderedOn", skip_serializing_if = "Option::is_none")]
         pub ordered_on: Option<Date>,
         /// **PO Number** (`poNumber`, `text`).
-        #[serde(rename = "poNumber")]
         pub po_number: String,
         /// **Status** (`status`, `select`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub status: Option<Status>,
         /// **Supplier** (`supplier`, `link`).
         pub supplier: RecordRef<super::suppliers::Suppliers>,
@@ -906,42 +1218,81 @@ pub mod purchase_orders {
             }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.amount, "amount", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.attachment,
+                "attachment",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.job, "job", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.line_items,
+                "lineItems",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.ordered_on,
+                "orderedOn",
+                map,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "poNumber",
+                &self.po_number,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "supplier",
+                &self.supplier,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Amount** (`amount`, `currency`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub amount: Patch<Currency>,
         /// **Attachment** (`attachment`, `file`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub attachment: Patch<Raw>,
         /// **Job** (`job`, `link`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub job: Patch<RecordRef<super::jobs::Jobs>>,
         /// **Line Items** (`lineItems`, `list`).
-        #[serde(rename = "lineItems", skip_serializing_if = "Patch::is_keep")]
         pub line_items: Patch<Raw>,
         /// **Ordered On** (`orderedOn`, `date`).
-        #[serde(rename = "orderedOn", skip_serializing_if = "Patch::is_keep")]
         pub ordered_on: Patch<Date>,
         /// **PO Number** (`poNumber`, `text`).
-        #[serde(rename = "poNumber", skip_serializing_if = "Assign::is_keep")]
         pub po_number: Assign<String>,
         /// **Status** (`status`, `select`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub status: Patch<Status>,
         /// **Supplier** (`supplier`, `link`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub supplier: Assign<RecordRef<super::suppliers::Suppliers>>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.amount.write_entry("amount", map)?;
+            self.attachment.write_entry("attachment", map)?;
+            self.job.write_entry("job", map)?;
+            self.line_items.write_entry("lineItems", map)?;
+            self.ordered_on.write_entry("orderedOn", map)?;
+            self.po_number.write_entry("poNumber", map)?;
+            self.status.write_entry("status", map)?;
+            self.supplier.write_entry("supplier", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
     /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Status {
@@ -1017,16 +1368,8 @@ pub mod sites {
         pub const SITE_NAME: Key = Key::new("siteName");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Access Notes**: wire key `accessNotes`, type `richText`.
         ///
@@ -1039,38 +1382,74 @@ pub mod sites {
         /// let x = not_rust!();
         /// ```
         /// ````
-        #[serde(rename = "accessNotes")]
         pub access_notes: Option<String>,
         /// **Address**: wire key `address`, type `text`.
         pub address: Option<String>,
         /// **Customer**: wire key `customer`, type `link`; required.
         pub customer: Option<RecordRef<super::customers::Customers>>,
         /// **Customer Name**: wire key `customerName`, type `lookup`; read-only.
-        #[serde(rename = "customerName")]
         pub customer_name: Option<Raw>,
         /// **Postcode**: wire key `postcode`, type `text`.
         pub postcode: Option<String>,
         /// **Site Name**: wire key `siteName`, type `text`; primary, required.
-        #[serde(rename = "siteName")]
         pub site_name: Option<String>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "accessNotes" => self.access_notes = map.next_value()?,
+                "address" => self.address = map.next_value()?,
+                "customer" => self.customer = map.next_value()?,
+                "customerName" => self.customer_name = map.next_value()?,
+                "postcode" => self.postcode = map.next_value()?,
+                "siteName" => self.site_name = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(
+                &self.access_notes,
+                "accessNotes",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.address, "address", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.customer, "customer", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.customer_name,
+                "customerName",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.postcode, "postcode", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.site_name,
+                "siteName",
+                map,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **Access Notes** (`accessNotes`, `richText`).
-        #[serde(rename = "accessNotes", skip_serializing_if = "Option::is_none")]
         pub access_notes: Option<String>,
         /// **Address** (`address`, `text`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub address: Option<String>,
         /// **Customer** (`customer`, `link`).
         pub customer: RecordRef<super::customers::Customers>,
         /// **Postcode** (`postcode`, `text`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub postcode: Option<String>,
         /// **Site Name** (`siteName`, `text`).
-        #[serde(rename = "siteName")]
         pub site_name: String,
     }
     impl Create {
@@ -1088,33 +1467,61 @@ pub mod sites {
             }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(
+                &self.access_notes,
+                "accessNotes",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.address, "address", map)?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "customer",
+                &self.customer,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.postcode, "postcode", map)?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "siteName",
+                &self.site_name,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Access Notes** (`accessNotes`, `richText`).
-        #[serde(rename = "accessNotes", skip_serializing_if = "Patch::is_keep")]
         pub access_notes: Patch<String>,
         /// **Address** (`address`, `text`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub address: Patch<String>,
         /// **Customer** (`customer`, `link`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub customer: Assign<RecordRef<super::customers::Customers>>,
         /// **Postcode** (`postcode`, `text`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub postcode: Patch<String>,
         /// **Site Name** (`siteName`, `text`).
-        #[serde(rename = "siteName", skip_serializing_if = "Assign::is_keep")]
         pub site_name: Assign<String>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.access_notes.write_entry("accessNotes", map)?;
+            self.address.write_entry("address", map)?;
+            self.customer.write_entry("customer", map)?;
+            self.postcode.write_entry("postcode", map)?;
+            self.site_name.write_entry("siteName", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 }
 /// The Suppliers collection: see [`suppliers::Suppliers`].
 #[allow(dead_code, clippy::all)]
@@ -1153,57 +1560,86 @@ pub mod suppliers {
         pub const WEBSITE: Key = Key::new("website");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Email**: wire key `email`, type `email`.
         pub email: Option<String>,
         /// **Name**: wire key `name`, type `text`; primary, required.
         pub name: Option<String>,
         /// **Payment Terms**: wire key `paymentTerms`, type `select`.
-        #[serde(rename = "paymentTerms")]
         pub payment_terms: Option<PaymentTerms>,
         /// **Phone**: wire key `phone`, type `phone`.
         pub phone: Option<String>,
         /// **Preferred**: wire key `preferred`, type `checkbox`.
         pub preferred: Option<bool>,
         /// **Rating**: wire key `rating`, type `rating`.
-        #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
         pub rating: Option<f64>,
         /// **Website**: wire key `website`, type `website`.
         pub website: Option<String>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "email" => self.email = map.next_value()?,
+                "name" => self.name = map.next_value()?,
+                "paymentTerms" => self.payment_terms = map.next_value()?,
+                "phone" => self.phone = map.next_value()?,
+                "preferred" => self.preferred = map.next_value()?,
+                "rating" => {
+                    self.rating = map
+                        .next_value::<::kinabase_runtime::LenientNumber>()?
+                        .0;
+                }
+                "website" => self.website = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.payment_terms,
+                "paymentTerms",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.preferred,
+                "preferred",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **Email** (`email`, `email`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub email: Option<String>,
         /// **Name** (`name`, `text`).
         pub name: String,
         /// **Payment Terms** (`paymentTerms`, `select`).
-        #[serde(rename = "paymentTerms", skip_serializing_if = "Option::is_none")]
         pub payment_terms: Option<PaymentTerms>,
         /// **Phone** (`phone`, `phone`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub phone: Option<String>,
         /// **Preferred** (`preferred`, `checkbox`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub preferred: Option<bool>,
         /// **Rating** (`rating`, `rating`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub rating: Option<f64>,
         /// **Website** (`website`, `website`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub website: Option<String>,
     }
     impl Create {
@@ -1220,39 +1656,69 @@ pub mod suppliers {
             }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "name",
+                &self.name,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.payment_terms,
+                "paymentTerms",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.preferred,
+                "preferred",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Email** (`email`, `email`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub email: Patch<String>,
         /// **Name** (`name`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub name: Assign<String>,
         /// **Payment Terms** (`paymentTerms`, `select`).
-        #[serde(rename = "paymentTerms", skip_serializing_if = "Patch::is_keep")]
         pub payment_terms: Patch<PaymentTerms>,
         /// **Phone** (`phone`, `phone`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub phone: Patch<String>,
         /// **Preferred** (`preferred`, `checkbox`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub preferred: Patch<bool>,
         /// **Rating** (`rating`, `rating`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub rating: Patch<f64>,
         /// **Website** (`website`, `website`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub website: Patch<String>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.email.write_entry("email", map)?;
+            self.name.write_entry("name", map)?;
+            self.payment_terms.write_entry("paymentTerms", map)?;
+            self.phone.write_entry("phone", map)?;
+            self.preferred.write_entry("preferred", map)?;
+            self.rating.write_entry("rating", map)?;
+            self.website.write_entry("website", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
     /// The options of Payment Terms. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum PaymentTerms {

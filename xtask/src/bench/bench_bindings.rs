@@ -64,46 +64,28 @@ pub mod collection_0 {
         pub const WEBSITE_FIELD_12: Key = Key::new("websiteField12");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Checkbox Field 19**: wire key `checkboxField19`, type `checkbox`.
-        #[serde(rename = "checkboxField19")]
         pub checkbox_field_19: Option<bool>,
         /// **Checkbox Field 3**: wire key `checkboxField3`, type `checkbox`.
-        #[serde(rename = "checkboxField3")]
         pub checkbox_field_3: Option<bool>,
         /// **ComputedText Field 13**: wire key `computedTextField13`, type `computedText`; read-only.
-        #[serde(rename = "computedTextField13")]
         pub computed_text_field_13: Option<String>,
         /// **Currency Field 6**: wire key `currencyField6`, type `currency`.
-        #[serde(rename = "currencyField6")]
         pub currency_field_6: Option<Currency>,
         /// **Date Field 18**: wire key `dateField18`, type `date`.
-        #[serde(rename = "dateField18")]
         pub date_field_18: Option<Date>,
         /// **Date Field 2**: wire key `dateField2`, type `date`.
-        #[serde(rename = "dateField2")]
         pub date_field_2: Option<Date>,
         /// **Duration Field 7**: wire key `durationField7`, type `duration`.
-        #[serde(rename = "durationField7")]
         pub duration_field_7: Option<Duration>,
         /// **Email Field 5**: wire key `emailField5`, type `email`.
-        #[serde(rename = "emailField5")]
         pub email_field_5: Option<String>,
         /// **File Field 15**: wire key `fileField15`, type `file`.
-        #[serde(rename = "fileField15")]
         pub file_field_15: Option<Raw>,
         /// **Link Field 14**: wire key `linkField14`, type `link`.
-        #[serde(rename = "linkField14")]
         pub link_field_14: Option<RecordRef<super::collection_0::Collection0>>,
         /// **Name**: wire key `name`, type `text`; primary, required.
         ///
@@ -112,104 +94,212 @@ pub mod collection_0 {
         /// ```
         pub name: Option<String>,
         /// **Number Field 1**: wire key `numberField1`, type `number`.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            rename = "numberField1",
-        )]
         pub number_field_1: Option<f64>,
         /// **Number Field 17**: wire key `numberField17`, type `number`.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            rename = "numberField17",
-        )]
         pub number_field_17: Option<f64>,
         /// **Phone Field 10**: wire key `phoneField10`, type `phone`.
-        #[serde(rename = "phoneField10")]
         pub phone_field_10: Option<String>,
         /// **Rating Field 11**: wire key `ratingField11`, type `rating`.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            rename = "ratingField11",
-        )]
         pub rating_field_11: Option<f64>,
         /// **RichText Field 9**: wire key `richTextField9`, type `richText`.
-        #[serde(rename = "richTextField9")]
         pub rich_text_field_9: Option<String>,
         /// **Select Field 4**: wire key `selectField4`, type `select`.
-        #[serde(rename = "selectField4")]
         pub select_field_4: Option<SelectField4>,
         /// **Stage Field 8**: wire key `stageField8`, type `stage`.
-        #[serde(rename = "stageField8")]
         pub stage_field_8: Option<StageField8>,
         /// **Text Field 16**: wire key `textField16`, type `text`.
-        #[serde(rename = "textField16")]
         pub text_field_16: Option<String>,
         /// **Website Field 12**: wire key `websiteField12`, type `website`.
-        #[serde(rename = "websiteField12")]
         pub website_field_12: Option<String>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "checkboxField19" => self.checkbox_field_19 = map.next_value()?,
+                "checkboxField3" => self.checkbox_field_3 = map.next_value()?,
+                "computedTextField13" => self.computed_text_field_13 = map.next_value()?,
+                "currencyField6" => self.currency_field_6 = map.next_value()?,
+                "dateField18" => self.date_field_18 = map.next_value()?,
+                "dateField2" => self.date_field_2 = map.next_value()?,
+                "durationField7" => self.duration_field_7 = map.next_value()?,
+                "emailField5" => self.email_field_5 = map.next_value()?,
+                "fileField15" => self.file_field_15 = map.next_value()?,
+                "linkField14" => self.link_field_14 = map.next_value()?,
+                "name" => self.name = map.next_value()?,
+                "numberField1" => {
+                    self.number_field_1 = map
+                        .next_value::<::kinabase_runtime::LenientNumber>()?
+                        .0;
+                }
+                "numberField17" => {
+                    self.number_field_17 = map
+                        .next_value::<::kinabase_runtime::LenientNumber>()?
+                        .0;
+                }
+                "phoneField10" => self.phone_field_10 = map.next_value()?,
+                "ratingField11" => {
+                    self.rating_field_11 = map
+                        .next_value::<::kinabase_runtime::LenientNumber>()?
+                        .0;
+                }
+                "richTextField9" => self.rich_text_field_9 = map.next_value()?,
+                "selectField4" => self.select_field_4 = map.next_value()?,
+                "stageField8" => self.stage_field_8 = map.next_value()?,
+                "textField16" => self.text_field_16 = map.next_value()?,
+                "websiteField12" => self.website_field_12 = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(
+                &self.checkbox_field_19,
+                "checkboxField19",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.checkbox_field_3,
+                "checkboxField3",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.computed_text_field_13,
+                "computedTextField13",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.currency_field_6,
+                "currencyField6",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.date_field_18,
+                "dateField18",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.date_field_2,
+                "dateField2",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.duration_field_7,
+                "durationField7",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.email_field_5,
+                "emailField5",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.file_field_15,
+                "fileField15",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.link_field_14,
+                "linkField14",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.number_field_1,
+                "numberField1",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.number_field_17,
+                "numberField17",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.phone_field_10,
+                "phoneField10",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.rating_field_11,
+                "ratingField11",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.rich_text_field_9,
+                "richTextField9",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.select_field_4,
+                "selectField4",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.stage_field_8,
+                "stageField8",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.text_field_16,
+                "textField16",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.website_field_12,
+                "websiteField12",
+                map,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **Checkbox Field 19** (`checkboxField19`, `checkbox`).
-        #[serde(rename = "checkboxField19", skip_serializing_if = "Option::is_none")]
         pub checkbox_field_19: Option<bool>,
         /// **Checkbox Field 3** (`checkboxField3`, `checkbox`).
-        #[serde(rename = "checkboxField3", skip_serializing_if = "Option::is_none")]
         pub checkbox_field_3: Option<bool>,
         /// **Currency Field 6** (`currencyField6`, `currency`).
-        #[serde(rename = "currencyField6", skip_serializing_if = "Option::is_none")]
         pub currency_field_6: Option<Currency>,
         /// **Date Field 18** (`dateField18`, `date`).
-        #[serde(rename = "dateField18", skip_serializing_if = "Option::is_none")]
         pub date_field_18: Option<Date>,
         /// **Date Field 2** (`dateField2`, `date`).
-        #[serde(rename = "dateField2", skip_serializing_if = "Option::is_none")]
         pub date_field_2: Option<Date>,
         /// **Duration Field 7** (`durationField7`, `duration`).
-        #[serde(rename = "durationField7", skip_serializing_if = "Option::is_none")]
         pub duration_field_7: Option<Duration>,
         /// **Email Field 5** (`emailField5`, `email`).
-        #[serde(rename = "emailField5", skip_serializing_if = "Option::is_none")]
         pub email_field_5: Option<String>,
         /// **File Field 15** (`fileField15`, `file`).
-        #[serde(rename = "fileField15", skip_serializing_if = "Option::is_none")]
         pub file_field_15: Option<Raw>,
         /// **Link Field 14** (`linkField14`, `link`).
-        #[serde(rename = "linkField14", skip_serializing_if = "Option::is_none")]
         pub link_field_14: Option<RecordRef<super::collection_0::Collection0>>,
         /// **Name** (`name`, `text`).
         pub name: String,
         /// **Number Field 1** (`numberField1`, `number`).
-        #[serde(rename = "numberField1", skip_serializing_if = "Option::is_none")]
         pub number_field_1: Option<f64>,
         /// **Number Field 17** (`numberField17`, `number`).
-        #[serde(rename = "numberField17", skip_serializing_if = "Option::is_none")]
         pub number_field_17: Option<f64>,
         /// **Phone Field 10** (`phoneField10`, `phone`).
-        #[serde(rename = "phoneField10", skip_serializing_if = "Option::is_none")]
         pub phone_field_10: Option<String>,
         /// **Rating Field 11** (`ratingField11`, `rating`).
-        #[serde(rename = "ratingField11", skip_serializing_if = "Option::is_none")]
         pub rating_field_11: Option<f64>,
         /// **RichText Field 9** (`richTextField9`, `richText`).
-        #[serde(rename = "richTextField9", skip_serializing_if = "Option::is_none")]
         pub rich_text_field_9: Option<String>,
         /// **Select Field 4** (`selectField4`, `select`).
-        #[serde(rename = "selectField4", skip_serializing_if = "Option::is_none")]
         pub select_field_4: Option<SelectField4>,
         /// **Stage Field 8** (`stageField8`, `stage`).
-        #[serde(rename = "stageField8", skip_serializing_if = "Option::is_none")]
         pub stage_field_8: Option<StageField8>,
         /// **Text Field 16** (`textField16`, `text`).
-        #[serde(rename = "textField16", skip_serializing_if = "Option::is_none")]
         pub text_field_16: Option<String>,
         /// **Website Field 12** (`websiteField12`, `website`).
-        #[serde(rename = "websiteField12", skip_serializing_if = "Option::is_none")]
         pub website_field_12: Option<String>,
     }
     impl Create {
@@ -238,75 +328,181 @@ pub mod collection_0 {
             }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(
+                &self.checkbox_field_19,
+                "checkboxField19",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.checkbox_field_3,
+                "checkboxField3",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.currency_field_6,
+                "currencyField6",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.date_field_18,
+                "dateField18",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.date_field_2,
+                "dateField2",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.duration_field_7,
+                "durationField7",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.email_field_5,
+                "emailField5",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.file_field_15,
+                "fileField15",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.link_field_14,
+                "linkField14",
+                map,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "name",
+                &self.name,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.number_field_1,
+                "numberField1",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.number_field_17,
+                "numberField17",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.phone_field_10,
+                "phoneField10",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.rating_field_11,
+                "ratingField11",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.rich_text_field_9,
+                "richTextField9",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.select_field_4,
+                "selectField4",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.stage_field_8,
+                "stageField8",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.text_field_16,
+                "textField16",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.website_field_12,
+                "websiteField12",
+                map,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Checkbox Field 19** (`checkboxField19`, `checkbox`).
-        #[serde(rename = "checkboxField19", skip_serializing_if = "Patch::is_keep")]
         pub checkbox_field_19: Patch<bool>,
         /// **Checkbox Field 3** (`checkboxField3`, `checkbox`).
-        #[serde(rename = "checkboxField3", skip_serializing_if = "Patch::is_keep")]
         pub checkbox_field_3: Patch<bool>,
         /// **Currency Field 6** (`currencyField6`, `currency`).
-        #[serde(rename = "currencyField6", skip_serializing_if = "Patch::is_keep")]
         pub currency_field_6: Patch<Currency>,
         /// **Date Field 18** (`dateField18`, `date`).
-        #[serde(rename = "dateField18", skip_serializing_if = "Patch::is_keep")]
         pub date_field_18: Patch<Date>,
         /// **Date Field 2** (`dateField2`, `date`).
-        #[serde(rename = "dateField2", skip_serializing_if = "Patch::is_keep")]
         pub date_field_2: Patch<Date>,
         /// **Duration Field 7** (`durationField7`, `duration`).
-        #[serde(rename = "durationField7", skip_serializing_if = "Patch::is_keep")]
         pub duration_field_7: Patch<Duration>,
         /// **Email Field 5** (`emailField5`, `email`).
-        #[serde(rename = "emailField5", skip_serializing_if = "Patch::is_keep")]
         pub email_field_5: Patch<String>,
         /// **File Field 15** (`fileField15`, `file`).
-        #[serde(rename = "fileField15", skip_serializing_if = "Patch::is_keep")]
         pub file_field_15: Patch<Raw>,
         /// **Link Field 14** (`linkField14`, `link`).
-        #[serde(rename = "linkField14", skip_serializing_if = "Patch::is_keep")]
         pub link_field_14: Patch<RecordRef<super::collection_0::Collection0>>,
         /// **Name** (`name`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub name: Assign<String>,
         /// **Number Field 1** (`numberField1`, `number`).
-        #[serde(rename = "numberField1", skip_serializing_if = "Patch::is_keep")]
         pub number_field_1: Patch<f64>,
         /// **Number Field 17** (`numberField17`, `number`).
-        #[serde(rename = "numberField17", skip_serializing_if = "Patch::is_keep")]
         pub number_field_17: Patch<f64>,
         /// **Phone Field 10** (`phoneField10`, `phone`).
-        #[serde(rename = "phoneField10", skip_serializing_if = "Patch::is_keep")]
         pub phone_field_10: Patch<String>,
         /// **Rating Field 11** (`ratingField11`, `rating`).
-        #[serde(rename = "ratingField11", skip_serializing_if = "Patch::is_keep")]
         pub rating_field_11: Patch<f64>,
         /// **RichText Field 9** (`richTextField9`, `richText`).
-        #[serde(rename = "richTextField9", skip_serializing_if = "Patch::is_keep")]
         pub rich_text_field_9: Patch<String>,
         /// **Select Field 4** (`selectField4`, `select`).
-        #[serde(rename = "selectField4", skip_serializing_if = "Patch::is_keep")]
         pub select_field_4: Patch<SelectField4>,
         /// **Stage Field 8** (`stageField8`, `stage`).
-        #[serde(rename = "stageField8", skip_serializing_if = "Patch::is_keep")]
         pub stage_field_8: Patch<StageField8>,
         /// **Text Field 16** (`textField16`, `text`).
-        #[serde(rename = "textField16", skip_serializing_if = "Patch::is_keep")]
         pub text_field_16: Patch<String>,
         /// **Website Field 12** (`websiteField12`, `website`).
-        #[serde(rename = "websiteField12", skip_serializing_if = "Patch::is_keep")]
         pub website_field_12: Patch<String>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.checkbox_field_19.write_entry("checkboxField19", map)?;
+            self.checkbox_field_3.write_entry("checkboxField3", map)?;
+            self.currency_field_6.write_entry("currencyField6", map)?;
+            self.date_field_18.write_entry("dateField18", map)?;
+            self.date_field_2.write_entry("dateField2", map)?;
+            self.duration_field_7.write_entry("durationField7", map)?;
+            self.email_field_5.write_entry("emailField5", map)?;
+            self.file_field_15.write_entry("fileField15", map)?;
+            self.link_field_14.write_entry("linkField14", map)?;
+            self.name.write_entry("name", map)?;
+            self.number_field_1.write_entry("numberField1", map)?;
+            self.number_field_17.write_entry("numberField17", map)?;
+            self.phone_field_10.write_entry("phoneField10", map)?;
+            self.rating_field_11.write_entry("ratingField11", map)?;
+            self.rich_text_field_9.write_entry("richTextField9", map)?;
+            self.select_field_4.write_entry("selectField4", map)?;
+            self.stage_field_8.write_entry("stageField8", map)?;
+            self.text_field_16.write_entry("textField16", map)?;
+            self.website_field_12.write_entry("websiteField12", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
     /// The options of Select Field 4. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum SelectField4 {

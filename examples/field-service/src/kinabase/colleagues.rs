@@ -37,16 +37,8 @@ pub mod keys {
     pub const START_DATE: Key = Key::new("startDate");
 }
 /// A record's fields as read. Every field is optional: the API does not promise
-/// presence. Serializes with `null` for absent fields.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Deserialize,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+/// presence. Unknown keys are ignored; absent fields are not written back.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Active**: wire key `active`, type `checkbox`.
     pub active: Option<bool>,
@@ -59,29 +51,54 @@ pub struct Fields {
     /// **Role**: wire key `role`, type `select`.
     pub role: Option<Role>,
     /// **Start Date**: wire key `startDate`, type `date`.
-    #[serde(rename = "startDate")]
     pub start_date: Option<Date>,
 }
+impl ::kinabase_runtime::ReadFields for Fields {
+    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> ::std::result::Result<bool, A::Error> {
+        match key {
+            "active" => self.active = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "role" => self.role = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            _ => return ::std::result::Result::Ok(false),
+        }
+        ::std::result::Result::Ok(true)
+    }
+}
+impl ::kinabase_runtime::WriteFields for Fields {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(&self.active, "active", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.role, "role", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.start_date, "startDate", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Create {
     /// **Active** (`active`, `checkbox`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// **Email** (`email`, `email`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// **Name** (`name`, `text`).
     pub name: String,
     /// **Phone** (`phone`, `phone`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// **Role** (`role`, `select`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// **Start Date** (`startDate`, `date`).
-    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<Date>,
 }
 impl Create {
@@ -97,36 +114,57 @@ impl Create {
         }
     }
 }
+impl ::kinabase_runtime::WriteFields for Create {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(&self.active, "active", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+            map,
+            "name",
+            &self.name,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.role, "role", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.start_date, "startDate", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Update {
     /// **Active** (`active`, `checkbox`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub active: Patch<bool>,
     /// **Email** (`email`, `email`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub email: Patch<String>,
     /// **Name** (`name`, `text`).
-    #[serde(skip_serializing_if = "Assign::is_keep")]
     pub name: Assign<String>,
     /// **Phone** (`phone`, `phone`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub phone: Patch<String>,
     /// **Role** (`role`, `select`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub role: Patch<Role>,
     /// **Start Date** (`startDate`, `date`).
-    #[serde(rename = "startDate", skip_serializing_if = "Patch::is_keep")]
     pub start_date: Patch<Date>,
 }
+impl ::kinabase_runtime::WriteFields for Update {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        self.active.write_entry("active", map)?;
+        self.email.write_entry("email", map)?;
+        self.name.write_entry("name", map)?;
+        self.phone.write_entry("phone", map)?;
+        self.role.write_entry("role", map)?;
+        self.start_date.write_entry("startDate", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
+::kinabase_runtime::impl_deserialize!(Fields);
+::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 /// The options of Role. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Role {

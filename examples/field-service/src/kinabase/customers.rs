@@ -49,32 +49,20 @@ pub mod keys {
     pub const WEBSITE: Key = Key::new("website");
 }
 /// A record's fields as read. Every field is optional: the API does not promise
-/// presence. Serializes with `null` for absent fields.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Deserialize,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+/// presence. Unknown keys are ignored; absent fields are not written back.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Account Manager**: wire key `accountManager`, type `colleague`.
-    #[serde(rename = "accountManager")]
     pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
     /// **Company Name**: wire key `companyName`, type `text`; primary, required.
     ///
     /// ```text
     /// Registered company name, as on invoices.
     /// ```
-    #[serde(rename = "companyName")]
     pub company_name: Option<String>,
     /// **Credit Limit**: wire key `creditLimit`, type `currency`.
-    #[serde(rename = "creditLimit")]
     pub credit_limit: Option<Currency>,
     /// **Customer Since**: wire key `customerSince`, type `date`.
-    #[serde(rename = "customerSince")]
     pub customer_since: Option<Date>,
     /// **Email**: wire key `email`, type `email`.
     pub email: Option<String>,
@@ -89,57 +77,108 @@ pub struct Fields {
     /// ```text
     /// Count of this customer's jobs that are not Done.
     /// ```
-    #[serde(rename = "openJobs")]
     pub open_jobs: Option<Raw>,
     /// **Phone**: wire key `phone`, type `phone`.
     pub phone: Option<String>,
     /// **Primary Site**: wire key `primarySite`, type `link`.
-    #[serde(rename = "primarySite")]
     pub primary_site: Option<RecordRef<super::sites::Sites>>,
     /// **Rating**: wire key `rating`, type `rating`.
-    #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
     pub rating: Option<f64>,
     /// **Status**: wire key `status`, type `select`.
     pub status: Option<Status>,
     /// **Website**: wire key `website`, type `website`.
     pub website: Option<String>,
 }
+impl ::kinabase_runtime::ReadFields for Fields {
+    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> ::std::result::Result<bool, A::Error> {
+        match key {
+            "accountManager" => self.account_manager = map.next_value()?,
+            "companyName" => self.company_name = map.next_value()?,
+            "creditLimit" => self.credit_limit = map.next_value()?,
+            "customerSince" => self.customer_since = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "openJobs" => self.open_jobs = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "primarySite" => self.primary_site = map.next_value()?,
+            "rating" => {
+                self.rating = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            "website" => self.website = map.next_value()?,
+            _ => return ::std::result::Result::Ok(false),
+        }
+        ::std::result::Result::Ok(true)
+    }
+}
+impl ::kinabase_runtime::WriteFields for Fields {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(
+            &self.account_manager,
+            "accountManager",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.company_name,
+            "companyName",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.credit_limit,
+            "creditLimit",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.customer_since,
+            "customerSince",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.notes, "notes", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.open_jobs, "openJobs", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.primary_site,
+            "primarySite",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Create {
     /// **Account Manager** (`accountManager`, `colleague`).
-    #[serde(rename = "accountManager", skip_serializing_if = "Option::is_none")]
     pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
     /// **Company Name** (`companyName`, `text`).
-    #[serde(rename = "companyName")]
     pub company_name: String,
     /// **Credit Limit** (`creditLimit`, `currency`).
-    #[serde(rename = "creditLimit", skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<Currency>,
     /// **Customer Since** (`customerSince`, `date`).
-    #[serde(rename = "customerSince", skip_serializing_if = "Option::is_none")]
     pub customer_since: Option<Date>,
     /// **Email** (`email`, `email`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// **Notes** (`notes`, `richText`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// **Phone** (`phone`, `phone`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// **Primary Site** (`primarySite`, `link`).
-    #[serde(rename = "primarySite", skip_serializing_if = "Option::is_none")]
     pub primary_site: Option<RecordRef<super::sites::Sites>>,
     /// **Rating** (`rating`, `rating`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<f64>,
     /// **Status** (`status`, `select`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// **Website** (`website`, `website`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 impl Create {
@@ -160,51 +199,93 @@ impl Create {
         }
     }
 }
+impl ::kinabase_runtime::WriteFields for Create {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(
+            &self.account_manager,
+            "accountManager",
+            map,
+        )?;
+        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+            map,
+            "companyName",
+            &self.company_name,
+        )?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.credit_limit,
+            "creditLimit",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.customer_since,
+            "customerSince",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.notes, "notes", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.primary_site,
+            "primarySite",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Update {
     /// **Account Manager** (`accountManager`, `colleague`).
-    #[serde(rename = "accountManager", skip_serializing_if = "Patch::is_keep")]
     pub account_manager: Patch<RecordRef<super::colleagues::Colleagues>>,
     /// **Company Name** (`companyName`, `text`).
-    #[serde(rename = "companyName", skip_serializing_if = "Assign::is_keep")]
     pub company_name: Assign<String>,
     /// **Credit Limit** (`creditLimit`, `currency`).
-    #[serde(rename = "creditLimit", skip_serializing_if = "Patch::is_keep")]
     pub credit_limit: Patch<Currency>,
     /// **Customer Since** (`customerSince`, `date`).
-    #[serde(rename = "customerSince", skip_serializing_if = "Patch::is_keep")]
     pub customer_since: Patch<Date>,
     /// **Email** (`email`, `email`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub email: Patch<String>,
     /// **Notes** (`notes`, `richText`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub notes: Patch<String>,
     /// **Phone** (`phone`, `phone`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub phone: Patch<String>,
     /// **Primary Site** (`primarySite`, `link`).
-    #[serde(rename = "primarySite", skip_serializing_if = "Patch::is_keep")]
     pub primary_site: Patch<RecordRef<super::sites::Sites>>,
     /// **Rating** (`rating`, `rating`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub rating: Patch<f64>,
     /// **Status** (`status`, `select`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub status: Patch<Status>,
     /// **Website** (`website`, `website`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub website: Patch<String>,
 }
+impl ::kinabase_runtime::WriteFields for Update {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        self.account_manager.write_entry("accountManager", map)?;
+        self.company_name.write_entry("companyName", map)?;
+        self.credit_limit.write_entry("creditLimit", map)?;
+        self.customer_since.write_entry("customerSince", map)?;
+        self.email.write_entry("email", map)?;
+        self.notes.write_entry("notes", map)?;
+        self.phone.write_entry("phone", map)?;
+        self.primary_site.write_entry("primarySite", map)?;
+        self.rating.write_entry("rating", map)?;
+        self.status.write_entry("status", map)?;
+        self.website.write_entry("website", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
+::kinabase_runtime::impl_deserialize!(Fields);
+::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Status {

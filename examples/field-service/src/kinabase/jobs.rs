@@ -63,16 +63,8 @@ pub mod keys {
     pub const TRAVEL_DISTANCE_KM: Key = Key::new("travelDistanceKm");
 }
 /// A record's fields as read. Every field is optional: the API does not promise
-/// presence. Serializes with `null` for absent fields.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Deserialize,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+/// presence. Unknown keys are ignored; absent fields are not written back.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Checklist**: wire key `checklist`, type `list`.
     pub checklist: Option<Raw>,
@@ -85,101 +77,164 @@ pub struct Fields {
     /// ```text
     /// A field type this project does not know yet: kept as raw JSON.
     /// ```
-    #[serde(rename = "customerSignature")]
     pub customer_signature: Option<Raw>,
     /// **Description**: wire key `description`, type `richText`.
     pub description: Option<String>,
     /// **Due Date**: wire key `dueDate`, type `computedDate`; read-only.
-    #[serde(rename = "dueDate")]
     pub due_date: Option<Date>,
     /// **Engineers**: wire key `engineers`, type `colleague`; multiple.
     pub engineers: Option<Vec<RecordRef<super::colleagues::Colleagues>>>,
     /// **Estimated Duration**: wire key `estimatedDuration`, type `duration`.
-    #[serde(rename = "estimatedDuration")]
     pub estimated_duration: Option<Duration>,
     /// **Health**: wire key `health`, type `computedSelect`; read-only.
     pub health: Option<Health>,
     /// **Job Title**: wire key `jobTitle`, type `text`; primary, required.
-    #[serde(rename = "jobTitle")]
     pub job_title: Option<String>,
     /// **Labour Cost**: wire key `labourCost`, type `computedNumber`; read-only.
-    #[serde(
-        default,
-        deserialize_with = "::kinabase_runtime::lenient_number",
-        rename = "labourCost",
-    )]
     pub labour_cost: Option<f64>,
     /// **Photos**: wire key `photos`, type `file`.
     pub photos: Option<Raw>,
     /// **Priority**: wire key `priority`, type `select`.
     pub priority: Option<Priority>,
     /// **Quoted Price**: wire key `quotedPrice`, type `currency`.
-    #[serde(rename = "quotedPrice")]
     pub quoted_price: Option<Currency>,
     /// **Reference**: wire key `reference`, type `computedText`; read-only.
     pub reference: Option<String>,
     /// **Scheduled For**: wire key `scheduledFor`, type `date`.
-    #[serde(rename = "scheduledFor")]
     pub scheduled_for: Option<Date>,
     /// **Site**: wire key `site`, type `link`.
     pub site: Option<RecordRef<super::sites::Sites>>,
     /// **Stage**: wire key `stage`, type `stage`.
     pub stage: Option<Stage>,
     /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
-    #[serde(
-        default,
-        deserialize_with = "::kinabase_runtime::lenient_number",
-        rename = "travelDistanceKm",
-    )]
     pub travel_distance_km: Option<f64>,
 }
+impl ::kinabase_runtime::ReadFields for Fields {
+    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> ::std::result::Result<bool, A::Error> {
+        match key {
+            "checklist" => self.checklist = map.next_value()?,
+            "completed" => self.completed = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "customerSignature" => self.customer_signature = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dueDate" => self.due_date = map.next_value()?,
+            "engineers" => self.engineers = map.next_value()?,
+            "estimatedDuration" => self.estimated_duration = map.next_value()?,
+            "health" => self.health = map.next_value()?,
+            "jobTitle" => self.job_title = map.next_value()?,
+            "labourCost" => {
+                self.labour_cost = map
+                    .next_value::<::kinabase_runtime::LenientNumber>()?
+                    .0;
+            }
+            "photos" => self.photos = map.next_value()?,
+            "priority" => self.priority = map.next_value()?,
+            "quotedPrice" => self.quoted_price = map.next_value()?,
+            "reference" => self.reference = map.next_value()?,
+            "scheduledFor" => self.scheduled_for = map.next_value()?,
+            "site" => self.site = map.next_value()?,
+            "stage" => self.stage = map.next_value()?,
+            "travelDistanceKm" => {
+                self.travel_distance_km = map
+                    .next_value::<::kinabase_runtime::LenientNumber>()?
+                    .0;
+            }
+            _ => return ::std::result::Result::Ok(false),
+        }
+        ::std::result::Result::Ok(true)
+    }
+}
+impl ::kinabase_runtime::WriteFields for Fields {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(&self.checklist, "checklist", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.completed, "completed", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.customer, "customer", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.customer_signature,
+            "customerSignature",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.description,
+            "description",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.due_date, "dueDate", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.engineers, "engineers", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.estimated_duration,
+            "estimatedDuration",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.health, "health", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.job_title, "jobTitle", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.labour_cost,
+            "labourCost",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.photos, "photos", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.priority, "priority", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.quoted_price,
+            "quotedPrice",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.reference, "reference", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.scheduled_for,
+            "scheduledFor",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.site, "site", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.stage, "stage", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.travel_distance_km,
+            "travelDistanceKm",
+            map,
+        )?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Create {
     /// **Checklist** (`checklist`, `list`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub checklist: Option<Raw>,
     /// **Completed** (`completed`, `checkbox`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// **Customer** (`customer`, `link`).
     pub customer: RecordRef<super::customers::Customers>,
     /// **Customer Signature** (`customerSignature`, `signature`).
-    #[serde(rename = "customerSignature", skip_serializing_if = "Option::is_none")]
     pub customer_signature: Option<Raw>,
     /// **Description** (`description`, `richText`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// **Engineers** (`engineers`, `colleague`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub engineers: Option<Vec<RecordRef<super::colleagues::Colleagues>>>,
     /// **Estimated Duration** (`estimatedDuration`, `duration`).
-    #[serde(rename = "estimatedDuration", skip_serializing_if = "Option::is_none")]
     pub estimated_duration: Option<Duration>,
     /// **Job Title** (`jobTitle`, `text`).
-    #[serde(rename = "jobTitle")]
     pub job_title: String,
     /// **Photos** (`photos`, `file`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub photos: Option<Raw>,
     /// **Priority** (`priority`, `select`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// **Quoted Price** (`quotedPrice`, `currency`).
-    #[serde(rename = "quotedPrice", skip_serializing_if = "Option::is_none")]
     pub quoted_price: Option<Currency>,
     /// **Scheduled For** (`scheduledFor`, `date`).
-    #[serde(rename = "scheduledFor", skip_serializing_if = "Option::is_none")]
     pub scheduled_for: Option<Date>,
     /// **Site** (`site`, `link`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<RecordRef<super::sites::Sites>>,
     /// **Stage** (`stage`, `stage`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<Stage>,
     /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
-    #[serde(rename = "travelDistanceKm", skip_serializing_if = "Option::is_none")]
     pub travel_distance_km: Option<f64>,
 }
 impl Create {
@@ -207,63 +262,121 @@ impl Create {
         }
     }
 }
+impl ::kinabase_runtime::WriteFields for Create {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(&self.checklist, "checklist", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.completed, "completed", map)?;
+        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+            map,
+            "customer",
+            &self.customer,
+        )?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.customer_signature,
+            "customerSignature",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.description,
+            "description",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.engineers, "engineers", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.estimated_duration,
+            "estimatedDuration",
+            map,
+        )?;
+        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+            map,
+            "jobTitle",
+            &self.job_title,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.photos, "photos", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.priority, "priority", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.quoted_price,
+            "quotedPrice",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.scheduled_for,
+            "scheduledFor",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.site, "site", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.stage, "stage", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.travel_distance_km,
+            "travelDistanceKm",
+            map,
+        )?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Update {
     /// **Checklist** (`checklist`, `list`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub checklist: Patch<Raw>,
     /// **Completed** (`completed`, `checkbox`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub completed: Patch<bool>,
     /// **Customer** (`customer`, `link`).
-    #[serde(skip_serializing_if = "Assign::is_keep")]
     pub customer: Assign<RecordRef<super::customers::Customers>>,
     /// **Customer Signature** (`customerSignature`, `signature`).
-    #[serde(rename = "customerSignature", skip_serializing_if = "Patch::is_keep")]
     pub customer_signature: Patch<Raw>,
     /// **Description** (`description`, `richText`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub description: Patch<String>,
     /// **Engineers** (`engineers`, `colleague`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub engineers: Patch<Vec<RecordRef<super::colleagues::Colleagues>>>,
     /// **Estimated Duration** (`estimatedDuration`, `duration`).
-    #[serde(rename = "estimatedDuration", skip_serializing_if = "Patch::is_keep")]
     pub estimated_duration: Patch<Duration>,
     /// **Job Title** (`jobTitle`, `text`).
-    #[serde(rename = "jobTitle", skip_serializing_if = "Assign::is_keep")]
     pub job_title: Assign<String>,
     /// **Photos** (`photos`, `file`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub photos: Patch<Raw>,
     /// **Priority** (`priority`, `select`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub priority: Patch<Priority>,
     /// **Quoted Price** (`quotedPrice`, `currency`).
-    #[serde(rename = "quotedPrice", skip_serializing_if = "Patch::is_keep")]
     pub quoted_price: Patch<Currency>,
     /// **Scheduled For** (`scheduledFor`, `date`).
-    #[serde(rename = "scheduledFor", skip_serializing_if = "Patch::is_keep")]
     pub scheduled_for: Patch<Date>,
     /// **Site** (`site`, `link`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub site: Patch<RecordRef<super::sites::Sites>>,
     /// **Stage** (`stage`, `stage`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub stage: Patch<Stage>,
     /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
-    #[serde(rename = "travelDistanceKm", skip_serializing_if = "Patch::is_keep")]
     pub travel_distance_km: Patch<f64>,
 }
+impl ::kinabase_runtime::WriteFields for Update {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        self.checklist.write_entry("checklist", map)?;
+        self.completed.write_entry("completed", map)?;
+        self.customer.write_entry("customer", map)?;
+        self.customer_signature.write_entry("customerSignature", map)?;
+        self.description.write_entry("description", map)?;
+        self.engineers.write_entry("engineers", map)?;
+        self.estimated_duration.write_entry("estimatedDuration", map)?;
+        self.job_title.write_entry("jobTitle", map)?;
+        self.photos.write_entry("photos", map)?;
+        self.priority.write_entry("priority", map)?;
+        self.quoted_price.write_entry("quotedPrice", map)?;
+        self.scheduled_for.write_entry("scheduledFor", map)?;
+        self.site.write_entry("site", map)?;
+        self.stage.write_entry("stage", map)?;
+        self.travel_distance_km.write_entry("travelDistanceKm", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
+::kinabase_runtime::impl_deserialize!(Fields);
+::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Health {

@@ -43,16 +43,8 @@ pub mod keys {
     pub const TOTAL_PS: Key = Key::new("totalGbp");
 }
 /// A record's fields as read. Every field is optional: the API does not promise
-/// presence. Serializes with `null` for absent fields.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Deserialize,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+/// presence. Unknown keys are ignored; absent fields are not written back.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Amount**: wire key `amount`, type `currency`.
     pub amount: Option<Currency>,
@@ -61,50 +53,74 @@ pub struct Fields {
     /// **Job**: wire key `job`, type `link`.
     pub job: Option<RecordRef<super::jobs::Jobs>>,
     /// **Line Items**: wire key `lineItems`, type `list`.
-    #[serde(rename = "lineItems")]
     pub line_items: Option<Raw>,
     /// **Ordered On**: wire key `orderedOn`, type `date`.
-    #[serde(rename = "orderedOn")]
     pub ordered_on: Option<Date>,
     /// **PO Number**: wire key `poNumber`, type `text`; primary, required.
-    #[serde(rename = "poNumber")]
     pub po_number: Option<String>,
     /// **Status**: wire key `status`, type `select`.
     pub status: Option<Status>,
     /// **Supplier**: wire key `supplier`, type `link`; required.
     pub supplier: Option<RecordRef<super::suppliers::Suppliers>>,
     /// **Total \(£\)**: wire key `totalGbp`, type `computedNumber`; read-only.
-    #[serde(
-        default,
-        deserialize_with = "::kinabase_runtime::lenient_number",
-        rename = "totalGbp",
-    )]
     pub total_ps: Option<f64>,
 }
+impl ::kinabase_runtime::ReadFields for Fields {
+    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> ::std::result::Result<bool, A::Error> {
+        match key {
+            "amount" => self.amount = map.next_value()?,
+            "attachment" => self.attachment = map.next_value()?,
+            "job" => self.job = map.next_value()?,
+            "lineItems" => self.line_items = map.next_value()?,
+            "orderedOn" => self.ordered_on = map.next_value()?,
+            "poNumber" => self.po_number = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "supplier" => self.supplier = map.next_value()?,
+            "totalGbp" => {
+                self.total_ps = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
+            }
+            _ => return ::std::result::Result::Ok(false),
+        }
+        ::std::result::Result::Ok(true)
+    }
+}
+impl ::kinabase_runtime::WriteFields for Fields {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(&self.amount, "amount", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.attachment, "attachment", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.job, "job", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.line_items, "lineItems", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.ordered_on, "orderedOn", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.po_number, "poNumber", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.supplier, "supplier", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.total_ps, "totalGbp", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Create {
     /// **Amount** (`amount`, `currency`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<Currency>,
     /// **Attachment** (`attachment`, `file`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Raw>,
     /// **Job** (`job`, `link`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<RecordRef<super::jobs::Jobs>>,
     /// **Line Items** (`lineItems`, `list`).
-    #[serde(rename = "lineItems", skip_serializing_if = "Option::is_none")]
     pub line_items: Option<Raw>,
     /// **Ordered On** (`orderedOn`, `date`).
-    #[serde(rename = "orderedOn", skip_serializing_if = "Option::is_none")]
     pub ordered_on: Option<Date>,
     /// **PO Number** (`poNumber`, `text`).
-    #[serde(rename = "poNumber")]
     pub po_number: String,
     /// **Status** (`status`, `select`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// **Supplier** (`supplier`, `link`).
     pub supplier: RecordRef<super::suppliers::Suppliers>,
@@ -127,42 +143,69 @@ impl Create {
         }
     }
 }
+impl ::kinabase_runtime::WriteFields for Create {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(&self.amount, "amount", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.attachment, "attachment", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.job, "job", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.line_items, "lineItems", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.ordered_on, "orderedOn", map)?;
+        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+            map,
+            "poNumber",
+            &self.po_number,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+            map,
+            "supplier",
+            &self.supplier,
+        )?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Update {
     /// **Amount** (`amount`, `currency`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub amount: Patch<Currency>,
     /// **Attachment** (`attachment`, `file`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub attachment: Patch<Raw>,
     /// **Job** (`job`, `link`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub job: Patch<RecordRef<super::jobs::Jobs>>,
     /// **Line Items** (`lineItems`, `list`).
-    #[serde(rename = "lineItems", skip_serializing_if = "Patch::is_keep")]
     pub line_items: Patch<Raw>,
     /// **Ordered On** (`orderedOn`, `date`).
-    #[serde(rename = "orderedOn", skip_serializing_if = "Patch::is_keep")]
     pub ordered_on: Patch<Date>,
     /// **PO Number** (`poNumber`, `text`).
-    #[serde(rename = "poNumber", skip_serializing_if = "Assign::is_keep")]
     pub po_number: Assign<String>,
     /// **Status** (`status`, `select`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub status: Patch<Status>,
     /// **Supplier** (`supplier`, `link`).
-    #[serde(skip_serializing_if = "Assign::is_keep")]
     pub supplier: Assign<RecordRef<super::suppliers::Suppliers>>,
 }
+impl ::kinabase_runtime::WriteFields for Update {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        self.amount.write_entry("amount", map)?;
+        self.attachment.write_entry("attachment", map)?;
+        self.job.write_entry("job", map)?;
+        self.line_items.write_entry("lineItems", map)?;
+        self.ordered_on.write_entry("orderedOn", map)?;
+        self.po_number.write_entry("poNumber", map)?;
+        self.status.write_entry("status", map)?;
+        self.supplier.write_entry("supplier", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
+::kinabase_runtime::impl_deserialize!(Fields);
+::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Status {

@@ -37,16 +37,8 @@ pub mod keys {
     pub const SITE_NAME: Key = Key::new("siteName");
 }
 /// A record's fields as read. Every field is optional: the API does not promise
-/// presence. Serializes with `null` for absent fields.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Deserialize,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+/// presence. Unknown keys are ignored; absent fields are not written back.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Access Notes**: wire key `accessNotes`, type `richText`.
     ///
@@ -59,38 +51,70 @@ pub struct Fields {
     /// let x = not_rust!();
     /// ```
     /// ````
-    #[serde(rename = "accessNotes")]
     pub access_notes: Option<String>,
     /// **Address**: wire key `address`, type `text`.
     pub address: Option<String>,
     /// **Customer**: wire key `customer`, type `link`; required.
     pub customer: Option<RecordRef<super::customers::Customers>>,
     /// **Customer Name**: wire key `customerName`, type `lookup`; read-only.
-    #[serde(rename = "customerName")]
     pub customer_name: Option<Raw>,
     /// **Postcode**: wire key `postcode`, type `text`.
     pub postcode: Option<String>,
     /// **Site Name**: wire key `siteName`, type `text`; primary, required.
-    #[serde(rename = "siteName")]
     pub site_name: Option<String>,
 }
+impl ::kinabase_runtime::ReadFields for Fields {
+    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> ::std::result::Result<bool, A::Error> {
+        match key {
+            "accessNotes" => self.access_notes = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "customer" => self.customer = map.next_value()?,
+            "customerName" => self.customer_name = map.next_value()?,
+            "postcode" => self.postcode = map.next_value()?,
+            "siteName" => self.site_name = map.next_value()?,
+            _ => return ::std::result::Result::Ok(false),
+        }
+        ::std::result::Result::Ok(true)
+    }
+}
+impl ::kinabase_runtime::WriteFields for Fields {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(
+            &self.access_notes,
+            "accessNotes",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.address, "address", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.customer, "customer", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.customer_name,
+            "customerName",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.postcode, "postcode", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.site_name, "siteName", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Create {
     /// **Access Notes** (`accessNotes`, `richText`).
-    #[serde(rename = "accessNotes", skip_serializing_if = "Option::is_none")]
     pub access_notes: Option<String>,
     /// **Address** (`address`, `text`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// **Customer** (`customer`, `link`).
     pub customer: RecordRef<super::customers::Customers>,
     /// **Postcode** (`postcode`, `text`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub postcode: Option<String>,
     /// **Site Name** (`siteName`, `text`).
-    #[serde(rename = "siteName")]
     pub site_name: String,
 }
 impl Create {
@@ -108,30 +132,58 @@ impl Create {
         }
     }
 }
+impl ::kinabase_runtime::WriteFields for Create {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(
+            &self.access_notes,
+            "accessNotes",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.address, "address", map)?;
+        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+            map,
+            "customer",
+            &self.customer,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.postcode, "postcode", map)?;
+        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+            map,
+            "siteName",
+            &self.site_name,
+        )?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Update {
     /// **Access Notes** (`accessNotes`, `richText`).
-    #[serde(rename = "accessNotes", skip_serializing_if = "Patch::is_keep")]
     pub access_notes: Patch<String>,
     /// **Address** (`address`, `text`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub address: Patch<String>,
     /// **Customer** (`customer`, `link`).
-    #[serde(skip_serializing_if = "Assign::is_keep")]
     pub customer: Assign<RecordRef<super::customers::Customers>>,
     /// **Postcode** (`postcode`, `text`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub postcode: Patch<String>,
     /// **Site Name** (`siteName`, `text`).
-    #[serde(rename = "siteName", skip_serializing_if = "Assign::is_keep")]
     pub site_name: Assign<String>,
 }
+impl ::kinabase_runtime::WriteFields for Update {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        self.access_notes.write_entry("accessNotes", map)?;
+        self.address.write_entry("address", map)?;
+        self.customer.write_entry("customer", map)?;
+        self.postcode.write_entry("postcode", map)?;
+        self.site_name.write_entry("siteName", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
+::kinabase_runtime::impl_deserialize!(Fields);
+::kinabase_runtime::impl_serialize!(Fields, Create, Update);

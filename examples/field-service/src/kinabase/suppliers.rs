@@ -35,57 +35,80 @@ pub mod keys {
     pub const WEBSITE: Key = Key::new("website");
 }
 /// A record's fields as read. Every field is optional: the API does not promise
-/// presence. Serializes with `null` for absent fields.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Deserialize,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+/// presence. Unknown keys are ignored; absent fields are not written back.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Email**: wire key `email`, type `email`.
     pub email: Option<String>,
     /// **Name**: wire key `name`, type `text`; primary, required.
     pub name: Option<String>,
     /// **Payment Terms**: wire key `paymentTerms`, type `select`.
-    #[serde(rename = "paymentTerms")]
     pub payment_terms: Option<PaymentTerms>,
     /// **Phone**: wire key `phone`, type `phone`.
     pub phone: Option<String>,
     /// **Preferred**: wire key `preferred`, type `checkbox`.
     pub preferred: Option<bool>,
     /// **Rating**: wire key `rating`, type `rating`.
-    #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
     pub rating: Option<f64>,
     /// **Website**: wire key `website`, type `website`.
     pub website: Option<String>,
 }
+impl ::kinabase_runtime::ReadFields for Fields {
+    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> ::std::result::Result<bool, A::Error> {
+        match key {
+            "email" => self.email = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "paymentTerms" => self.payment_terms = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "preferred" => self.preferred = map.next_value()?,
+            "rating" => {
+                self.rating = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
+            }
+            "website" => self.website = map.next_value()?,
+            _ => return ::std::result::Result::Ok(false),
+        }
+        ::std::result::Result::Ok(true)
+    }
+}
+impl ::kinabase_runtime::WriteFields for Fields {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.payment_terms,
+            "paymentTerms",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.preferred, "preferred", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Create {
     /// **Email** (`email`, `email`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// **Name** (`name`, `text`).
     pub name: String,
     /// **Payment Terms** (`paymentTerms`, `select`).
-    #[serde(rename = "paymentTerms", skip_serializing_if = "Option::is_none")]
     pub payment_terms: Option<PaymentTerms>,
     /// **Phone** (`phone`, `phone`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// **Preferred** (`preferred`, `checkbox`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred: Option<bool>,
     /// **Rating** (`rating`, `rating`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<f64>,
     /// **Website** (`website`, `website`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 impl Create {
@@ -102,39 +125,65 @@ impl Create {
         }
     }
 }
+impl ::kinabase_runtime::WriteFields for Create {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+            map,
+            "name",
+            &self.name,
+        )?;
+        ::kinabase_runtime::fields::write_optional(
+            &self.payment_terms,
+            "paymentTerms",
+            map,
+        )?;
+        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.preferred, "preferred", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
+        ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::kinabase_runtime::reexports::serde::Serialize
-)]
-#[serde(crate = "::kinabase_runtime::reexports::serde")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Update {
     /// **Email** (`email`, `email`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub email: Patch<String>,
     /// **Name** (`name`, `text`).
-    #[serde(skip_serializing_if = "Assign::is_keep")]
     pub name: Assign<String>,
     /// **Payment Terms** (`paymentTerms`, `select`).
-    #[serde(rename = "paymentTerms", skip_serializing_if = "Patch::is_keep")]
     pub payment_terms: Patch<PaymentTerms>,
     /// **Phone** (`phone`, `phone`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub phone: Patch<String>,
     /// **Preferred** (`preferred`, `checkbox`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub preferred: Patch<bool>,
     /// **Rating** (`rating`, `rating`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub rating: Patch<f64>,
     /// **Website** (`website`, `website`).
-    #[serde(skip_serializing_if = "Patch::is_keep")]
     pub website: Patch<String>,
 }
+impl ::kinabase_runtime::WriteFields for Update {
+    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        self.email.write_entry("email", map)?;
+        self.name.write_entry("name", map)?;
+        self.payment_terms.write_entry("paymentTerms", map)?;
+        self.phone.write_entry("phone", map)?;
+        self.preferred.write_entry("preferred", map)?;
+        self.rating.write_entry("rating", map)?;
+        self.website.write_entry("website", map)?;
+        ::std::result::Result::Ok(())
+    }
+}
+::kinabase_runtime::impl_deserialize!(Fields);
+::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 /// The options of Payment Terms. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PaymentTerms {

@@ -85,16 +85,8 @@ pub mod kinabase {
         pub const H: Key = Key::new("h");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **A**: wire key `a`, type `text`; required.
         pub a: Option<String>,
@@ -113,9 +105,44 @@ pub mod kinabase {
         /// **H**: wire key `h`, type `text`; required.
         pub h: Option<String>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "a" => self.a = map.next_value()?,
+                "b" => self.b = map.next_value()?,
+                "c" => self.c = map.next_value()?,
+                "d" => self.d = map.next_value()?,
+                "e" => self.e = map.next_value()?,
+                "f" => self.f = map.next_value()?,
+                "g" => self.g = map.next_value()?,
+                "h" => self.h = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.a, "a", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.b, "b", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.c, "c", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.d, "d", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.e, "e", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.f, "f", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.g, "g", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.h, "h", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **A** (`a`, `text`).
         pub a: String,
@@ -150,42 +177,93 @@ pub mod kinabase {
             Create { a, b, c, d, e, f, g, h }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "a",
+                &self.a,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "b",
+                &self.b,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "c",
+                &self.c,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "d",
+                &self.d,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "e",
+                &self.e,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "f",
+                &self.f,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "g",
+                &self.g,
+            )?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "h",
+                &self.h,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **A** (`a`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub a: Assign<String>,
         /// **B** (`b`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub b: Assign<String>,
         /// **C** (`c`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub c: Assign<String>,
         /// **D** (`d`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub d: Assign<String>,
         /// **E** (`e`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub e: Assign<String>,
         /// **F** (`f`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub f: Assign<String>,
         /// **G** (`g`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub g: Assign<String>,
         /// **H** (`h`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub h: Assign<String>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.a.write_entry("a", map)?;
+            self.b.write_entry("b", map)?;
+            self.c.write_entry("c", map)?;
+            self.d.write_entry("d", map)?;
+            self.e.write_entry("e", map)?;
+            self.f.write_entry("f", map)?;
+            self.g.write_entry("g", map)?;
+            self.h.write_entry("h", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 }
 /// The new collection: see [`new_2::New`].
 #[allow(dead_code, clippy::all)]
@@ -210,26 +288,30 @@ pub mod new_2 {
         pub type Key = ::kinabase_runtime::FieldKey<super::New>;
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            let _ = (key, map);
+            ::std::result::Result::Ok(false)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            let _ = map;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -237,17 +319,30 @@ pub mod new_2 {
             Create {}
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            let _ = map;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {}
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            let _ = map;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 }
 /// The Option collection: see [`option::Option`].
 #[allow(dead_code, clippy::all)]
@@ -333,73 +428,48 @@ pub mod option {
         pub const WEIRD: Key = Key::new("weird");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **2nd Visit**: wire key `2ndVisit`, type `date`.
-        #[serde(rename = "2ndVisit")]
         pub n2nd_visit: ::std::option::Option<Date>,
         /// **Self**: wire key `Self`, type `number`.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            rename = "Self",
-        )]
         pub self_: ::std::option::Option<f64>,
         /// **\_**: wire key `_`, type `text`.
-        #[serde(rename = "_")]
         pub f12: ::std::option::Option<String>,
         /// **Café Crème**: wire key `cafe`, type `text`.
-        #[serde(rename = "cafe")]
         pub cafe_creme: ::std::option::Option<String>,
         /// **Computed**: wire key `computed`, type `computedNumber`; read-only.
-        #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
         pub computed: ::std::option::Option<f64>,
         /// **crate**: wire key `crate`, type `link`; required.
-        #[serde(rename = "crate")]
         pub crate_: ::std::option::Option<RecordRef<super::result::Result>>,
         /// **Create**: wire key `create`, type `select`.
         pub create: ::std::option::Option<Create2>,
         /// **Due Date**: wire key `dueDate`, type `date`.
-        #[serde(rename = "dueDate")]
         pub due_date: ::std::option::Option<Date>,
         /// **Due\-Date**: wire key `dueDate2`, type `date`.
-        #[serde(rename = "dueDate2")]
         pub due_date_2: ::std::option::Option<Date>,
         /// **🚀🔥**: wire key `emoji`, type `text`.
-        #[serde(rename = "emoji")]
         pub rocket_fire: ::std::option::Option<String>,
         /// **Fields**: wire key `fields`, type `stage`.
         pub fields: ::std::option::Option<Fields2>,
         /// **أ mark**: wire key `hamza`, type `text`.
-        #[serde(rename = "hamza")]
         pub mark: ::std::option::Option<String>,
         /// **\#**: wire key `hash`, type `text`.
         pub hash: ::std::option::Option<String>,
         /// **N/A**: wire key `nA`, type `checkbox`.
-        #[serde(rename = "nA")]
         pub n_a: ::std::option::Option<bool>,
         /// **NA**: wire key `na`, type `checkbox`.
         pub na: ::std::option::Option<bool>,
         /// **new**: wire key `new`, type `text`.
         pub new: ::std::option::Option<String>,
         /// **Orphan Link**: wire key `orphan`, type `link`.
-        #[serde(rename = "orphan")]
         pub orphan_link: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
         /// **People**: wire key `people`, type `colleague`; multiple.
         pub people: ::std::option::Option<
             Vec<RecordRef<::kinabase_runtime::Colleagues>>,
         >,
         /// **self**: wire key `self`, type `text`.
-        #[serde(rename = "self")]
         pub self_2: ::std::option::Option<String>,
         /// **Status**: wire key `status`, type `select`.
         ///
@@ -408,14 +478,8 @@ pub mod option {
         /// ```
         pub status: ::std::option::Option<Status>,
         /// **Total \(£\)**: wire key `totalGbp`, type `currency`.
-        #[serde(rename = "totalGbp")]
         pub total_ps: ::std::option::Option<Currency>,
         /// **Total \(%\)**: wire key `totalPct`, type `number`.
-        #[serde(
-            default,
-            deserialize_with = "::kinabase_runtime::lenient_number",
-            rename = "totalPct",
-        )]
         pub total: ::std::option::Option<f64>,
         /// **type**: wire key `type`, type `text`; primary, required.
         pub r#type: ::std::option::Option<String>,
@@ -424,106 +488,148 @@ pub mod option {
         /// **Weird**: wire key `weird`, type `hologram`.
         pub weird: ::std::option::Option<Raw>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "2ndVisit" => self.n2nd_visit = map.next_value()?,
+                "Self" => {
+                    self.self_ = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
+                }
+                "_" => self.f12 = map.next_value()?,
+                "cafe" => self.cafe_creme = map.next_value()?,
+                "computed" => {
+                    self.computed = map
+                        .next_value::<::kinabase_runtime::LenientNumber>()?
+                        .0;
+                }
+                "crate" => self.crate_ = map.next_value()?,
+                "create" => self.create = map.next_value()?,
+                "dueDate" => self.due_date = map.next_value()?,
+                "dueDate2" => self.due_date_2 = map.next_value()?,
+                "emoji" => self.rocket_fire = map.next_value()?,
+                "fields" => self.fields = map.next_value()?,
+                "hamza" => self.mark = map.next_value()?,
+                "hash" => self.hash = map.next_value()?,
+                "nA" => self.n_a = map.next_value()?,
+                "na" => self.na = map.next_value()?,
+                "new" => self.new = map.next_value()?,
+                "orphan" => self.orphan_link = map.next_value()?,
+                "people" => self.people = map.next_value()?,
+                "self" => self.self_2 = map.next_value()?,
+                "status" => self.status = map.next_value()?,
+                "totalGbp" => self.total_ps = map.next_value()?,
+                "totalPct" => {
+                    self.total = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
+                }
+                "type" => self.r#type = map.next_value()?,
+                "value" => self.value = map.next_value()?,
+                "weird" => self.weird = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(
+                &self.n2nd_visit,
+                "2ndVisit",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.self_, "Self", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.f12, "_", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.cafe_creme, "cafe", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.computed, "computed", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.crate_, "crate", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.create, "create", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.due_date, "dueDate", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.due_date_2,
+                "dueDate2",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.rocket_fire, "emoji", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.fields, "fields", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.mark, "hamza", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.hash, "hash", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.n_a, "nA", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.na, "na", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.new, "new", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.orphan_link,
+                "orphan",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.people, "people", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.self_2, "self", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.total_ps, "totalGbp", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.total, "totalPct", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.r#type, "type", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.value, "value", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.weird, "weird", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **2nd Visit** (`2ndVisit`, `date`).
-        #[serde(
-            rename = "2ndVisit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub n2nd_visit: ::std::option::Option<Date>,
         /// **Self** (`Self`, `number`).
-        #[serde(rename = "Self", skip_serializing_if = "::std::option::Option::is_none")]
         pub self_: ::std::option::Option<f64>,
         /// **\_** (`_`, `text`).
-        #[serde(rename = "_", skip_serializing_if = "::std::option::Option::is_none")]
         pub f12: ::std::option::Option<String>,
         /// **Café Crème** (`cafe`, `text`).
-        #[serde(rename = "cafe", skip_serializing_if = "::std::option::Option::is_none")]
         pub cafe_creme: ::std::option::Option<String>,
         /// **crate** (`crate`, `link`).
-        #[serde(rename = "crate")]
         pub crate_: RecordRef<super::result::Result>,
         /// **Create** (`create`, `select`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub create: ::std::option::Option<Create2>,
         /// **Due Date** (`dueDate`, `date`).
-        #[serde(
-            rename = "dueDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub due_date: ::std::option::Option<Date>,
         /// **Due\-Date** (`dueDate2`, `date`).
-        #[serde(
-            rename = "dueDate2",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub due_date_2: ::std::option::Option<Date>,
         /// **🚀🔥** (`emoji`, `text`).
-        #[serde(
-            rename = "emoji",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub rocket_fire: ::std::option::Option<String>,
         /// **Fields** (`fields`, `stage`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<Fields2>,
         /// **أ mark** (`hamza`, `text`).
-        #[serde(
-            rename = "hamza",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub mark: ::std::option::Option<String>,
         /// **\#** (`hash`, `text`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub hash: ::std::option::Option<String>,
         /// **N/A** (`nA`, `checkbox`).
-        #[serde(rename = "nA", skip_serializing_if = "::std::option::Option::is_none")]
         pub n_a: ::std::option::Option<bool>,
         /// **NA** (`na`, `checkbox`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub na: ::std::option::Option<bool>,
         /// **new** (`new`, `text`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub new: ::std::option::Option<String>,
         /// **Orphan Link** (`orphan`, `link`).
-        #[serde(
-            rename = "orphan",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub orphan_link: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
         /// **People** (`people`, `colleague`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub people: ::std::option::Option<
             Vec<RecordRef<::kinabase_runtime::Colleagues>>,
         >,
         /// **self** (`self`, `text`).
-        #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
         pub self_2: ::std::option::Option<String>,
         /// **Status** (`status`, `select`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<Status>,
         /// **Total \(£\)** (`totalGbp`, `currency`).
-        #[serde(
-            rename = "totalGbp",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub total_ps: ::std::option::Option<Currency>,
         /// **Total \(%\)** (`totalPct`, `number`).
-        #[serde(
-            rename = "totalPct",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub total: ::std::option::Option<f64>,
         /// **type** (`type`, `text`).
         pub r#type: String,
         /// **value** (`value`, `duration`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<Duration>,
         /// **Weird** (`weird`, `hologram`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub weird: ::std::option::Option<Raw>,
     }
     impl Create {
@@ -557,90 +663,145 @@ pub mod option {
             }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(
+                &self.n2nd_visit,
+                "2ndVisit",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.self_, "Self", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.f12, "_", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.cafe_creme, "cafe", map)?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "crate",
+                &self.crate_,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.create, "create", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.due_date, "dueDate", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.due_date_2,
+                "dueDate2",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.rocket_fire, "emoji", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.fields, "fields", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.mark, "hamza", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.hash, "hash", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.n_a, "nA", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.na, "na", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.new, "new", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.orphan_link,
+                "orphan",
+                map,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.people, "people", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.self_2, "self", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.total_ps, "totalGbp", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.total, "totalPct", map)?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "type",
+                &self.r#type,
+            )?;
+            ::kinabase_runtime::fields::write_optional(&self.value, "value", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.weird, "weird", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **2nd Visit** (`2ndVisit`, `date`).
-        #[serde(rename = "2ndVisit", skip_serializing_if = "Patch::is_keep")]
         pub n2nd_visit: Patch<Date>,
         /// **Self** (`Self`, `number`).
-        #[serde(rename = "Self", skip_serializing_if = "Patch::is_keep")]
         pub self_: Patch<f64>,
         /// **\_** (`_`, `text`).
-        #[serde(rename = "_", skip_serializing_if = "Patch::is_keep")]
         pub f12: Patch<String>,
         /// **Café Crème** (`cafe`, `text`).
-        #[serde(rename = "cafe", skip_serializing_if = "Patch::is_keep")]
         pub cafe_creme: Patch<String>,
         /// **crate** (`crate`, `link`).
-        #[serde(rename = "crate", skip_serializing_if = "Assign::is_keep")]
         pub crate_: Assign<RecordRef<super::result::Result>>,
         /// **Create** (`create`, `select`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub create: Patch<Create2>,
         /// **Due Date** (`dueDate`, `date`).
-        #[serde(rename = "dueDate", skip_serializing_if = "Patch::is_keep")]
         pub due_date: Patch<Date>,
         /// **Due\-Date** (`dueDate2`, `date`).
-        #[serde(rename = "dueDate2", skip_serializing_if = "Patch::is_keep")]
         pub due_date_2: Patch<Date>,
         /// **🚀🔥** (`emoji`, `text`).
-        #[serde(rename = "emoji", skip_serializing_if = "Patch::is_keep")]
         pub rocket_fire: Patch<String>,
         /// **Fields** (`fields`, `stage`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub fields: Patch<Fields2>,
         /// **أ mark** (`hamza`, `text`).
-        #[serde(rename = "hamza", skip_serializing_if = "Patch::is_keep")]
         pub mark: Patch<String>,
         /// **\#** (`hash`, `text`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub hash: Patch<String>,
         /// **N/A** (`nA`, `checkbox`).
-        #[serde(rename = "nA", skip_serializing_if = "Patch::is_keep")]
         pub n_a: Patch<bool>,
         /// **NA** (`na`, `checkbox`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub na: Patch<bool>,
         /// **new** (`new`, `text`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub new: Patch<String>,
         /// **Orphan Link** (`orphan`, `link`).
-        #[serde(rename = "orphan", skip_serializing_if = "Patch::is_keep")]
         pub orphan_link: Patch<RecordRef<::kinabase_runtime::Untyped>>,
         /// **People** (`people`, `colleague`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub people: Patch<Vec<RecordRef<::kinabase_runtime::Colleagues>>>,
         /// **self** (`self`, `text`).
-        #[serde(rename = "self", skip_serializing_if = "Patch::is_keep")]
         pub self_2: Patch<String>,
         /// **Status** (`status`, `select`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub status: Patch<Status>,
         /// **Total \(£\)** (`totalGbp`, `currency`).
-        #[serde(rename = "totalGbp", skip_serializing_if = "Patch::is_keep")]
         pub total_ps: Patch<Currency>,
         /// **Total \(%\)** (`totalPct`, `number`).
-        #[serde(rename = "totalPct", skip_serializing_if = "Patch::is_keep")]
         pub total: Patch<f64>,
         /// **type** (`type`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub r#type: Assign<String>,
         /// **value** (`value`, `duration`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub value: Patch<Duration>,
         /// **Weird** (`weird`, `hologram`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub weird: Patch<Raw>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.n2nd_visit.write_entry("2ndVisit", map)?;
+            self.self_.write_entry("Self", map)?;
+            self.f12.write_entry("_", map)?;
+            self.cafe_creme.write_entry("cafe", map)?;
+            self.crate_.write_entry("crate", map)?;
+            self.create.write_entry("create", map)?;
+            self.due_date.write_entry("dueDate", map)?;
+            self.due_date_2.write_entry("dueDate2", map)?;
+            self.rocket_fire.write_entry("emoji", map)?;
+            self.fields.write_entry("fields", map)?;
+            self.mark.write_entry("hamza", map)?;
+            self.hash.write_entry("hash", map)?;
+            self.n_a.write_entry("nA", map)?;
+            self.na.write_entry("na", map)?;
+            self.new.write_entry("new", map)?;
+            self.orphan_link.write_entry("orphan", map)?;
+            self.people.write_entry("people", map)?;
+            self.self_2.write_entry("self", map)?;
+            self.status.write_entry("status", map)?;
+            self.total_ps.write_entry("totalGbp", map)?;
+            self.total.write_entry("totalPct", map)?;
+            self.r#type.write_entry("type", map)?;
+            self.value.write_entry("value", map)?;
+            self.weird.write_entry("weird", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
     /// The options of Create. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Create2 {
@@ -766,28 +927,42 @@ pub mod result {
         pub const NAME: Key = Key::new("name");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Back**: wire key `back`, type `link`; multiple.
         pub back: Option<Vec<RecordRef<super::option::Option>>>,
         /// **Name**: wire key `name`, type `text`; required.
         pub name: Option<String>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "back" => self.back = map.next_value()?,
+                "name" => self.name = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.back, "back", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **Back** (`back`, `link`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub back: Option<Vec<RecordRef<super::option::Option>>>,
         /// **Name** (`name`, `text`).
         pub name: String,
@@ -798,24 +973,41 @@ pub mod result {
             Create { back: None, name }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.back, "back", map)?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "name",
+                &self.name,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Back** (`back`, `link`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub back: Patch<Vec<RecordRef<super::option::Option>>>,
         /// **Name** (`name`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub name: Assign<String>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.back.write_entry("back", map)?;
+            self.name.write_entry("name", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 }
 /// The Self collection: see [`self_::Self_`].
 #[allow(dead_code, clippy::all)]
@@ -842,32 +1034,38 @@ pub mod self_ {
         pub const OPTION: Key = Key::new("option");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Option**: wire key `option`, type `select`.
         pub option: ::std::option::Option<Option>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "option" => self.option = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.option, "option", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {
         /// **Option** (`option`, `select`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub option: ::std::option::Option<Option>,
     }
     impl Create {
@@ -878,21 +1076,33 @@ pub mod self_ {
             }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.option, "option", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Option** (`option`, `select`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub option: Patch<Option>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.option.write_entry("option", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
     /// The options of Option. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Option {
@@ -946,32 +1156,38 @@ pub mod string {
         pub const VEC: Key = Key::new("vec");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Vec**: wire key `vec`, type `text`.
         pub vec: Option<::std::string::String>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "vec" => self.vec = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.vec, "vec", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {
         /// **Vec** (`vec`, `text`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub vec: Option<::std::string::String>,
     }
     impl Create {
@@ -980,21 +1196,33 @@ pub mod string {
             Create { vec: None }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.vec, "vec", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Vec** (`vec`, `text`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub vec: Patch<::std::string::String>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.vec.write_entry("vec", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 }
 /// The Vec collection: see [`vec::Vec`].
 #[allow(dead_code, clippy::all)]
@@ -1019,26 +1247,30 @@ pub mod vec {
         pub type Key = ::kinabase_runtime::FieldKey<super::Vec>;
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            let _ = (key, map);
+            ::std::result::Result::Ok(false)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            let _ = map;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -1046,15 +1278,28 @@ pub mod vec {
             Create {}
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            let _ = map;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {}
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            let _ = map;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 }

@@ -51,26 +51,30 @@ pub mod empty {
         pub type Key = ::kinabase_runtime::FieldKey<super::Empty>;
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            let _ = (key, map);
+            ::std::result::Result::Ok(false)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            let _ = map;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -78,17 +82,30 @@ pub mod empty {
             Create {}
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            let _ = map;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {}
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            let _ = map;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 }
 /// The Read Only collection: see [`read_only::ReadOnly`].
 #[allow(dead_code, clippy::all)]
@@ -119,37 +136,48 @@ pub mod read_only {
         pub const TOTAL: Key = Key::new("total");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **guess**: wire key `guess`, type `number`; inferred from 120 sampled record(s), present in 80.
-        #[serde(default, deserialize_with = "::kinabase_runtime::lenient_number")]
         pub guess: Option<f64>,
         /// **Label**: wire key `label`, type `computedText`; read-only.
         pub label: Option<String>,
         /// **Total**: wire key `total`, type `aggregation`; read-only.
         pub total: Option<Raw>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "guess" => {
+                    self.guess = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
+                }
+                "label" => self.label = map.next_value()?,
+                "total" => self.total = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.guess, "guess", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.label, "label", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.total, "total", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {
         /// **guess** (`guess`, `number`).
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub guess: Option<f64>,
     }
     impl Create {
@@ -158,19 +186,31 @@ pub mod read_only {
             Create { guess: None }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.guess, "guess", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **guess** (`guess`, `number`).
-        #[serde(skip_serializing_if = "Patch::is_keep")]
         pub guess: Patch<f64>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.guess.write_entry("guess", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 }

@@ -51,38 +51,54 @@ pub mod bill {
         pub const EXTERNAL_REFERENCE: Key = Key::new("ref");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
-    /// presence. Serializes with `null` for absent fields.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Deserialize,
-        ::kinabase_runtime::reexports::serde::Serialize,
-        ::std::cmp::PartialOrd
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    /// presence. Unknown keys are ignored; absent fields are not written back.
+    #[derive(Debug, Clone, PartialEq, Default, ::std::cmp::PartialOrd)]
     pub struct Fields {
         /// **Amount**: wire key `amount`, type `currency`.
-        #[serde(rename = "amount")]
         pub total: Option<::kinabase_runtime::reexports::rust_decimal::Decimal>,
         /// **Number**: wire key `number`, type `text`; primary, required.
         pub number: Option<String>,
         /// **Reference**: wire key `ref`, type `text`.
-        #[serde(rename = "ref")]
         pub external_reference: Option<String>,
     }
+    impl ::kinabase_runtime::ReadFields for Fields {
+        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> ::std::result::Result<bool, A::Error> {
+            match key {
+                "amount" => self.total = map.next_value()?,
+                "number" => self.number = map.next_value()?,
+                "ref" => self.external_reference = map.next_value()?,
+                _ => return ::std::result::Result::Ok(false),
+            }
+            ::std::result::Result::Ok(true)
+        }
+    }
+    impl ::kinabase_runtime::WriteFields for Fields {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.total, "amount", map)?;
+            ::kinabase_runtime::fields::write_optional(&self.number, "number", map)?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.external_reference,
+                "ref",
+                map,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, ::kinabase_runtime::reexports::serde::Serialize)]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
         /// **Amount** (`amount`, `currency`).
-        #[serde(rename = "amount", skip_serializing_if = "Option::is_none")]
         pub total: Option<::kinabase_runtime::reexports::rust_decimal::Decimal>,
         /// **Number** (`number`, `text`).
         pub number: String,
         /// **Reference** (`ref`, `text`).
-        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
         pub external_reference: Option<String>,
     }
     impl Create {
@@ -95,25 +111,47 @@ pub mod bill {
             }
         }
     }
+    impl ::kinabase_runtime::WriteFields for Create {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            ::kinabase_runtime::fields::write_optional(&self.total, "amount", map)?;
+            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
+                map,
+                "number",
+                &self.number,
+            )?;
+            ::kinabase_runtime::fields::write_optional(
+                &self.external_reference,
+                "ref",
+                map,
+            )?;
+            ::std::result::Result::Ok(())
+        }
+    }
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::kinabase_runtime::reexports::serde::Serialize
-    )]
-    #[serde(crate = "::kinabase_runtime::reexports::serde")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {
         /// **Amount** (`amount`, `currency`).
-        #[serde(rename = "amount", skip_serializing_if = "Patch::is_keep")]
         pub total: Patch<::kinabase_runtime::reexports::rust_decimal::Decimal>,
         /// **Number** (`number`, `text`).
-        #[serde(skip_serializing_if = "Assign::is_keep")]
         pub number: Assign<String>,
         /// **Reference** (`ref`, `text`).
-        #[serde(rename = "ref", skip_serializing_if = "Patch::is_keep")]
         pub external_reference: Patch<String>,
     }
+    impl ::kinabase_runtime::WriteFields for Update {
+        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
+            &self,
+            map: &mut M,
+        ) -> ::std::result::Result<(), M::Error> {
+            self.total.write_entry("amount", map)?;
+            self.number.write_entry("number", map)?;
+            self.external_reference.write_entry("ref", map)?;
+            ::std::result::Result::Ok(())
+        }
+    }
+    ::kinabase_runtime::impl_deserialize!(Fields);
+    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 }
