@@ -102,14 +102,16 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for RecordVisitor<T> {
         let mut rest = Map::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
-                "id" => id = lenient_string(map.next_value::<Value>()?),
+                // Metadata is read leniently and without building a JSON tree: an odd
+                // value becomes `None`, never an error.
+                "id" => id = map.next_value::<Lenient>()?.text(),
                 "numericId" | "recordId" => {
-                    let n = lenient_u64(map.next_value::<Value>()?);
+                    let n = map.next_value::<Lenient>()?.number();
                     numeric_id = numeric_id.or(n);
                 }
-                "createdAt" => created_at = lenient_time(map.next_value::<Value>()?),
-                "updatedAt" => updated_at = lenient_time(map.next_value::<Value>()?),
-                "updatedBy" => updated_by = lenient_string(map.next_value::<Value>()?),
+                "createdAt" => created_at = map.next_value::<Lenient>()?.time(),
+                "updatedAt" => updated_at = map.next_value::<Lenient>()?.time(),
+                "updatedBy" => updated_by = map.next_value::<Lenient>()?.text(),
                 "external" => external = Some(map.next_value::<Value>()?).filter(|v| !v.is_null()),
                 // Decoded straight into T: the nested shape pays for no intermediate tree.
                 "data" if nested.is_none() => nested = map.next_value::<Option<T>>()?,
@@ -137,24 +139,130 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for RecordVisitor<T> {
     }
 }
 
-fn lenient_string(v: Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+/// A metadata value of any shape: strings and numbers are kept, anything else is
+/// skipped without allocating.
+enum Lenient {
+    Text(String),
+    Unsigned(u64),
+    Other,
+}
+
+impl Lenient {
+    fn text(self) -> Option<String> {
+        match self {
+            Lenient::Text(s) => Some(s),
+            Lenient::Unsigned(n) => Some(n.to_string()),
+            Lenient::Other => None,
+        }
+    }
+
+    fn number(self) -> Option<u64> {
+        match self {
+            Lenient::Unsigned(n) => Some(n),
+            Lenient::Text(s) => s.trim().parse().ok(),
+            Lenient::Other => None,
+        }
+    }
+
+    fn time(self) -> Option<Timestamp> {
+        match self {
+            Lenient::Text(s) => parse_kinabase_time(&s).or_else(|| parse_timestamp(&s)),
+            _ => None,
+        }
     }
 }
 
-fn lenient_u64(v: Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
+impl<'de> Deserialize<'de> for Lenient {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Lenient, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Lenient;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Lenient, E> {
+                Ok(Lenient::Text(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Lenient, E> {
+                Ok(Lenient::Text(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Lenient, E> {
+                Ok(Lenient::Unsigned(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Lenient, E> {
+                Ok(u64::try_from(v)
+                    .map(Lenient::Unsigned)
+                    .unwrap_or(Lenient::Other))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Lenient, E> {
+                Ok(Lenient::Other)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Lenient, E> {
+                Ok(Lenient::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Lenient, E> {
+                Ok(Lenient::Other)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Lenient, E> {
+                Ok(Lenient::Other)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Lenient, D::Error> {
+                Lenient::deserialize(d)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Lenient, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lenient, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Lenient::Other)
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
-fn lenient_time(v: Value) -> Option<Timestamp> {
-    v.as_str().and_then(parse_timestamp)
+/// The fast path for Kinabase's own `dd/MM/yyyy HH:mm:ss +hh:mm`, read on every record.
+pub fn parse_kinabase_time(s: &str) -> Option<Timestamp> {
+    let b = s.as_bytes();
+    if b.len() != 26
+        || b[2] != b'/'
+        || b[5] != b'/'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b' '
+        || b[23] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i32> {
+        b[r].iter().try_fold(0i32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
+        })
+    };
+    let (day, month, year) = (num(0..2)?, num(3..5)?, num(6..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let sign = match b[20] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let offset_secs = sign * (num(21..23)? * 3600 + num(24..26)? * 60);
+    let dt = jiff::civil::DateTime::new(
+        year as i16,
+        month as i8,
+        day as i8,
+        hour as i8,
+        minute as i8,
+        second as i8,
+        0,
+    )
+    .ok()?;
+    jiff::tz::Offset::from_seconds(offset_secs)
+        .ok()?
+        .to_timestamp(dt)
+        .ok()
 }
 
 /// Whether a JSON key is record metadata rather than a field (flat shape).
@@ -225,8 +333,34 @@ mod tests {
     }
 
     #[test]
+    fn fast_time_parser_agrees_with_jiff() {
+        for s in [
+            "18/08/2023 12:28:21 +00:00",
+            "01/01/2024 00:00:00 -05:30",
+            "29/02/2024 23:59:59 +14:00",
+        ] {
+            assert_eq!(
+                parse_kinabase_time(s),
+                Timestamp::strptime("%d/%m/%Y %H:%M:%S %:z", s).ok(),
+                "{s}"
+            );
+            assert!(parse_kinabase_time(s).is_some());
+        }
+        for bad in [
+            "30/02/2024 00:00:00 +00:00",
+            "18/08/2023 12:28:21 00:00",
+            "18-08-2023 12:28:21 +00:00",
+            "",
+            "18/08/2023 1a:28:21 +00:00",
+            "18/08/2023 12:28:21 +00:00x",
+        ] {
+            assert_eq!(parse_kinabase_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn odd_metadata_never_breaks_a_read() {
-        let r: Record<Fields> = serde_json::from_value(json!({"id": 12, "numericId": "3", "createdAt": "yesterday", "updatedBy": null, "data": null})).unwrap();
+        let r: Record<Fields> = serde_json::from_value(json!({"id": 12, "numericId": "3", "createdAt": "yesterday", "updatedAt": {"x": [1]}, "updatedBy": null, "data": null})).unwrap();
         assert_eq!(
             (r.id.as_str(), r.numeric_id, r.created_at),
             ("12", Some(3), None)

@@ -31,6 +31,9 @@ impl Date {
     /// Parses every documented form. A date-time without an offset is taken as UTC.
     pub fn parse(s: &str) -> Option<Date> {
         let s = s.trim();
+        if let Some(d) = parse_iso_day(s) {
+            return Some(Date::Day(d));
+        }
         if let Ok(d) = s.parse::<civil::Date>()
             && s.len() <= 10
         {
@@ -93,6 +96,20 @@ impl<'de> Deserialize<'de> for Date {
             ))
         })
     }
+}
+
+/// The fast path for `2024-03-01`, the commonest date value.
+fn parse_iso_day(s: &str) -> Option<civil::Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i32> {
+        b[r].iter().try_fold(0i32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
+        })
+    };
+    civil::Date::new(num(0..4)? as i16, num(5..7)? as i8, num(8..10)? as i8).ok()
 }
 
 /// Parses a timestamp in ISO 8601 or Kinabase's `dd/MM/yyyy HH:mm:ss +hh:mm`.
@@ -229,6 +246,39 @@ impl<'de> Deserialize<'de> for Currency {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// A small text buffer on the stack (longer text is an error, not a reallocation).
+struct StackText {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        StackText {
+            bytes: [0; 64],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        if end > self.bytes.len() {
+            return Err(fmt::Error);
+        }
+        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 

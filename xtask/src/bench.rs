@@ -105,15 +105,26 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         "kinabase bench ({}; release build; 2-core machine figures are noisy, ratios are what matter)\n",
         if args.quick { "quick" } else { "full" }
     );
-    scan_table(sizes)?;
-    decode_table()?;
-    rate_budget(args.quick)?;
-    generate_table(if args.quick {
-        &[10, 100]
-    } else {
-        &[10, 100, 1000]
-    })?;
-    compile_table(args.quick)?;
+    let want = |s: &str| args.only.is_empty() || args.only.iter().any(|o| o == s);
+    if want("scan") {
+        scan_table(sizes)?;
+    }
+    if want("decode") {
+        decode_table()?;
+    }
+    if want("rate") {
+        rate_budget(args.quick)?;
+    }
+    if want("generate") {
+        generate_table(if args.quick {
+            &[10, 100]
+        } else {
+            &[10, 100, 1000]
+        })?;
+    }
+    if want("compile") {
+        compile_table(args.quick)?;
+    }
     Ok(())
 }
 
