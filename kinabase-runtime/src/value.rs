@@ -237,8 +237,13 @@ impl<'de> Deserialize<'de> for Currency {
                 Ok(Currency(Decimal::from(v)))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Currency, E> {
-                // f64's Display is the shortest text that round-trips: 19.99, not 19.98999…
-                Currency::parse(&v.to_string())
+                // f64's Display is the shortest text that round-trips: 19.99, not
+                // 19.98999…; written to the stack, not the heap, as it runs per value.
+                let mut buf = StackText::default();
+                let parsed = std::fmt::Write::write_fmt(&mut buf, format_args!("{v}"))
+                    .ok()
+                    .and_then(|()| Currency::parse(buf.as_str()));
+                parsed
                     .ok_or_else(|| E::custom(format!("{v} is out of range for a currency amount")))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Currency, E> {
