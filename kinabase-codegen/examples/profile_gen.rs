@@ -18,6 +18,7 @@ fn main() {
     let mut d = kinabase_codegen::Diagnostics::default();
     let model = kinabase_codegen::lower::lower(&schema, &Default::default(), &mut d);
     eprintln!("lower   {:?}", t.elapsed());
+    per_module(&model);
     let t = Instant::now();
     let tokens = kinabase_codegen::emit::root(
         &model,
@@ -52,4 +53,37 @@ fn main() {
         ),
         Err(e) => eprintln!("{e}"),
     }
+}
+
+/// Per-module stage times, serially (what each rendering thread does).
+#[allow(dead_code)]
+fn per_module(model: &kinabase_codegen::model::Model) {
+    let (mut e, mut p, mut u) = (
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
+        std::time::Duration::ZERO,
+    );
+    let mut tokens = 0usize;
+    for c in &model.collections {
+        let t = Instant::now();
+        let ts = kinabase_codegen::emit::inline_module(c);
+        e += t.elapsed();
+        tokens += count(ts.clone());
+        let t = Instant::now();
+        let f: syn::File = syn::parse2(ts).unwrap_or_else(|e| panic!("{e}"));
+        p += t.elapsed();
+        let t = Instant::now();
+        let _ = prettyplease::unparse(&f);
+        u += t.elapsed();
+    }
+    eprintln!("per module: emit {e:?} parse {p:?} unparse {u:?}; {tokens} tokens");
+}
+
+fn count(ts: proc_macro2::TokenStream) -> usize {
+    ts.into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Group(g) => 1 + count(g.stream()),
+            _ => 1,
+        })
+        .sum()
 }

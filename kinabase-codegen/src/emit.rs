@@ -179,7 +179,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
     let write_read = c.fields.iter().map(|f| {
         let name = f.name.ident();
         let key = &f.key;
-        quote! { ::kinabase_runtime::fields::write_optional(&self.#name, #key, map)?; }
+        quote! { self.#name.write_entry(#key, map)?; }
     });
     let extra: Vec<syn::Path> = c
         .extra_derives
@@ -208,7 +208,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         if f.required {
             quote! { ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(map, #key, &self.#name)?; }
         } else {
-            quote! { ::kinabase_runtime::fields::write_optional(&self.#name, #key, map)?; }
+            quote! { self.#name.write_entry(#key, map)?; }
         }
     });
     let new_params = required.iter().map(|f| {
@@ -277,6 +277,8 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         #module_doc
 
         #imports
+        #[allow(unused_imports)]
+        use ::kinabase_runtime::fields::WriteEntry as _;
 
         #marker_doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

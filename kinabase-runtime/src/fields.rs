@@ -99,15 +99,19 @@ impl<T: serde::Serialize> Assign<T> {
     }
 }
 
-/// Writes an optional field: nothing when absent.
-pub fn write_optional<T: serde::Serialize, M: SerializeMap>(
-    value: &Option<T>,
-    key: &'static str,
-    map: &mut M,
-) -> Result<(), M::Error> {
-    match value {
-        Some(v) => map.serialize_entry(key, v),
-        None => Ok(()),
+/// `write_entry` for optional fields, so that generated code writes every kind of field
+/// the same way: `self.field.write_entry("key", map)?`.
+pub trait WriteEntry {
+    /// Writes the value as a map entry; nothing when absent.
+    fn write_entry<M: SerializeMap>(&self, key: &'static str, map: &mut M) -> Result<(), M::Error>;
+}
+
+impl<T: serde::Serialize> WriteEntry for Option<T> {
+    fn write_entry<M: SerializeMap>(&self, key: &'static str, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            Some(v) => map.serialize_entry(key, v),
+            None => Ok(()),
+        }
     }
 }
 
@@ -165,8 +169,8 @@ mod tests {
     }
     impl WriteFields for F {
         fn write_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-            write_optional(&self.name, "name", map)?;
-            write_optional(&self.n, "n", map)
+            self.name.write_entry("name", map)?;
+            self.n.write_entry("n", map)
         }
     }
     crate::impl_deserialize!(F);

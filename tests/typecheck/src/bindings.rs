@@ -11,6 +11,8 @@ pub mod colleagues {
     //! ```
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Colleagues collection, as a type: `CollectionHandle<Colleagues>` and `RecordRef<Colleagues>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Colleagues {}
@@ -79,16 +81,12 @@ pub mod colleagues {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.active, "active", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.role, "role", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.start_date,
-                "startDate",
-                map,
-            )?;
+            self.active.write_entry("active", map)?;
+            self.email.write_entry("email", map)?;
+            self.name.write_entry("name", map)?;
+            self.phone.write_entry("phone", map)?;
+            self.role.write_entry("role", map)?;
+            self.start_date.write_entry("startDate", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -126,20 +124,16 @@ pub mod colleagues {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.active, "active", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+            self.active.write_entry("active", map)?;
+            self.email.write_entry("email", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "name",
                 &self.name,
             )?;
-            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.role, "role", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.start_date,
-                "startDate",
-                map,
-            )?;
+            self.phone.write_entry("phone", map)?;
+            self.role.write_entry("role", map)?;
+            self.start_date.write_entry("startDate", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -218,6 +212,8 @@ pub mod customers {
     //! ```
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Customers collection, as a type: `CollectionHandle<Customers>` and `RecordRef<Customers>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Customers {}
@@ -332,42 +328,18 @@ pub mod customers {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(
-                &self.account_manager,
-                "accountManager",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.company_name,
-                "companyName",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.credit_limit,
-                "creditLimit",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.customer_since,
-                "customerSince",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.notes, "notes", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.open_jobs,
-                "openJobs",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.primary_site,
-                "primarySite",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+            self.account_manager.write_entry("accountManager", map)?;
+            self.company_name.write_entry("companyName", map)?;
+            self.credit_limit.write_entry("creditLimit", map)?;
+            self.customer_since.write_entry("customerSince", map)?;
+            self.email.write_entry("email", map)?;
+            self.notes.write_entry("notes", map)?;
+            self.open_jobs.write_entry("openJobs", map)?;
+            self.phone.write_entry("phone", map)?;
+            self.primary_site.write_entry("primarySite", map)?;
+            self.rating.write_entry("rating", map)?;
+            self.status.write_entry("status", map)?;
+            self.website.write_entry("website", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -420,37 +392,21 @@ pub mod customers {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(
-                &self.account_manager,
-                "accountManager",
-                map,
-            )?;
+            self.account_manager.write_entry("accountManager", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "companyName",
                 &self.company_name,
             )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.credit_limit,
-                "creditLimit",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.customer_since,
-                "customerSince",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.notes, "notes", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.primary_site,
-                "primarySite",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+            self.credit_limit.write_entry("creditLimit", map)?;
+            self.customer_since.write_entry("customerSince", map)?;
+            self.email.write_entry("email", map)?;
+            self.notes.write_entry("notes", map)?;
+            self.phone.write_entry("phone", map)?;
+            self.primary_site.write_entry("primarySite", map)?;
+            self.rating.write_entry("rating", map)?;
+            self.status.write_entry("status", map)?;
+            self.website.write_entry("website", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -544,6 +500,8 @@ pub mod jobs {
     //! ```
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Jobs collection, as a type: `CollectionHandle<Jobs>` and `RecordRef<Jobs>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Jobs {}
@@ -689,73 +647,25 @@ pub mod jobs {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(
-                &self.checklist,
-                "checklist",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.completed,
-                "completed",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.customer, "customer", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.customer_signature,
-                "customerSignature",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.description,
-                "description",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.due_date, "dueDate", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.engineers,
-                "engineers",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.estimated_duration,
-                "estimatedDuration",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.health, "health", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.job_title,
-                "jobTitle",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.labour_cost,
-                "labourCost",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.photos, "photos", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.priority, "priority", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.quoted_price,
-                "quotedPrice",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.reference,
-                "reference",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.scheduled_for,
-                "scheduledFor",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.site, "site", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.stage, "stage", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.travel_distance_km,
-                "travelDistanceKm",
-                map,
-            )?;
+            self.checklist.write_entry("checklist", map)?;
+            self.completed.write_entry("completed", map)?;
+            self.customer.write_entry("customer", map)?;
+            self.customer_signature.write_entry("customerSignature", map)?;
+            self.description.write_entry("description", map)?;
+            self.due_date.write_entry("dueDate", map)?;
+            self.engineers.write_entry("engineers", map)?;
+            self.estimated_duration.write_entry("estimatedDuration", map)?;
+            self.health.write_entry("health", map)?;
+            self.job_title.write_entry("jobTitle", map)?;
+            self.labour_cost.write_entry("labourCost", map)?;
+            self.photos.write_entry("photos", map)?;
+            self.priority.write_entry("priority", map)?;
+            self.quoted_price.write_entry("quotedPrice", map)?;
+            self.reference.write_entry("reference", map)?;
+            self.scheduled_for.write_entry("scheduledFor", map)?;
+            self.site.write_entry("site", map)?;
+            self.stage.write_entry("stage", map)?;
+            self.travel_distance_km.write_entry("travelDistanceKm", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -823,65 +733,29 @@ pub mod jobs {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(
-                &self.checklist,
-                "checklist",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.completed,
-                "completed",
-                map,
-            )?;
+            self.checklist.write_entry("checklist", map)?;
+            self.completed.write_entry("completed", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "customer",
                 &self.customer,
             )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.customer_signature,
-                "customerSignature",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.description,
-                "description",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.engineers,
-                "engineers",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.estimated_duration,
-                "estimatedDuration",
-                map,
-            )?;
+            self.customer_signature.write_entry("customerSignature", map)?;
+            self.description.write_entry("description", map)?;
+            self.engineers.write_entry("engineers", map)?;
+            self.estimated_duration.write_entry("estimatedDuration", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "jobTitle",
                 &self.job_title,
             )?;
-            ::kinabase_runtime::fields::write_optional(&self.photos, "photos", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.priority, "priority", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.quoted_price,
-                "quotedPrice",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.scheduled_for,
-                "scheduledFor",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.site, "site", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.stage, "stage", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.travel_distance_km,
-                "travelDistanceKm",
-                map,
-            )?;
+            self.photos.write_entry("photos", map)?;
+            self.priority.write_entry("priority", map)?;
+            self.quoted_price.write_entry("quotedPrice", map)?;
+            self.scheduled_for.write_entry("scheduledFor", map)?;
+            self.site.write_entry("site", map)?;
+            self.stage.write_entry("stage", map)?;
+            self.travel_distance_km.write_entry("travelDistanceKm", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -1065,6 +939,8 @@ pub mod purchase_orders {
     //! ```
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Purchase Orders collection, as a type: `CollectionHandle<PurchaseOrders>` and `RecordRef<PurchaseOrders>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum PurchaseOrders {}
@@ -1152,31 +1028,15 @@ pub mod purchase_orders {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.amount, "amount", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.attachment,
-                "attachment",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.job, "job", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.line_items,
-                "lineItems",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.ordered_on,
-                "orderedOn",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.po_number,
-                "poNumber",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.supplier, "supplier", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.total_ps, "totalGbp", map)?;
+            self.amount.write_entry("amount", map)?;
+            self.attachment.write_entry("attachment", map)?;
+            self.job.write_entry("job", map)?;
+            self.line_items.write_entry("lineItems", map)?;
+            self.ordered_on.write_entry("orderedOn", map)?;
+            self.po_number.write_entry("poNumber", map)?;
+            self.status.write_entry("status", map)?;
+            self.supplier.write_entry("supplier", map)?;
+            self.total_ps.write_entry("totalGbp", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -1223,29 +1083,17 @@ pub mod purchase_orders {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.amount, "amount", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.attachment,
-                "attachment",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.job, "job", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.line_items,
-                "lineItems",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.ordered_on,
-                "orderedOn",
-                map,
-            )?;
+            self.amount.write_entry("amount", map)?;
+            self.attachment.write_entry("attachment", map)?;
+            self.job.write_entry("job", map)?;
+            self.line_items.write_entry("lineItems", map)?;
+            self.ordered_on.write_entry("orderedOn", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "poNumber",
                 &self.po_number,
             )?;
-            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+            self.status.write_entry("status", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "supplier",
@@ -1339,6 +1187,8 @@ pub mod sites {
     //! ```
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Sites collection, as a type: `CollectionHandle<Sites>` and `RecordRef<Sites>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Sites {}
@@ -1417,24 +1267,12 @@ pub mod sites {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(
-                &self.access_notes,
-                "accessNotes",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.address, "address", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.customer, "customer", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.customer_name,
-                "customerName",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.postcode, "postcode", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.site_name,
-                "siteName",
-                map,
-            )?;
+            self.access_notes.write_entry("accessNotes", map)?;
+            self.address.write_entry("address", map)?;
+            self.customer.write_entry("customer", map)?;
+            self.customer_name.write_entry("customerName", map)?;
+            self.postcode.write_entry("postcode", map)?;
+            self.site_name.write_entry("siteName", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -1472,18 +1310,14 @@ pub mod sites {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(
-                &self.access_notes,
-                "accessNotes",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.address, "address", map)?;
+            self.access_notes.write_entry("accessNotes", map)?;
+            self.address.write_entry("address", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "customer",
                 &self.customer,
             )?;
-            ::kinabase_runtime::fields::write_optional(&self.postcode, "postcode", map)?;
+            self.postcode.write_entry("postcode", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "siteName",
@@ -1529,6 +1363,8 @@ pub mod suppliers {
     //! **Suppliers** (slug `suppliers`, id `col_suppliers`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Suppliers collection, as a type: `CollectionHandle<Suppliers>` and `RecordRef<Suppliers>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Suppliers {}
@@ -1606,21 +1442,13 @@ pub mod suppliers {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.payment_terms,
-                "paymentTerms",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.preferred,
-                "preferred",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+            self.email.write_entry("email", map)?;
+            self.name.write_entry("name", map)?;
+            self.payment_terms.write_entry("paymentTerms", map)?;
+            self.phone.write_entry("phone", map)?;
+            self.preferred.write_entry("preferred", map)?;
+            self.rating.write_entry("rating", map)?;
+            self.website.write_entry("website", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -1661,25 +1489,17 @@ pub mod suppliers {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+            self.email.write_entry("email", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "name",
                 &self.name,
             )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.payment_terms,
-                "paymentTerms",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.preferred,
-                "preferred",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+            self.payment_terms.write_entry("paymentTerms", map)?;
+            self.phone.write_entry("phone", map)?;
+            self.preferred.write_entry("preferred", map)?;
+            self.rating.write_entry("rating", map)?;
+            self.website.write_entry("website", map)?;
             ::std::result::Result::Ok(())
         }
     }

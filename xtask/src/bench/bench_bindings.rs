@@ -7,6 +7,8 @@ pub mod collection_0 {
     //! **Collection 0** (slug `collection-0`, id `col00000`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Collection 0 collection, as a type: `CollectionHandle<Collection0>` and `RecordRef<Collection0>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Collection0 {}
@@ -161,102 +163,26 @@ pub mod collection_0 {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(
-                &self.checkbox_field_19,
-                "checkboxField19",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.checkbox_field_3,
-                "checkboxField3",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.computed_text_field_13,
-                "computedTextField13",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.currency_field_6,
-                "currencyField6",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.date_field_18,
-                "dateField18",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.date_field_2,
-                "dateField2",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.duration_field_7,
-                "durationField7",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.email_field_5,
-                "emailField5",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.file_field_15,
-                "fileField15",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.link_field_14,
-                "linkField14",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.number_field_1,
-                "numberField1",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.number_field_17,
-                "numberField17",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.phone_field_10,
-                "phoneField10",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.rating_field_11,
-                "ratingField11",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.rich_text_field_9,
-                "richTextField9",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.select_field_4,
-                "selectField4",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.stage_field_8,
-                "stageField8",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.text_field_16,
-                "textField16",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.website_field_12,
-                "websiteField12",
-                map,
-            )?;
+            self.checkbox_field_19.write_entry("checkboxField19", map)?;
+            self.checkbox_field_3.write_entry("checkboxField3", map)?;
+            self.computed_text_field_13.write_entry("computedTextField13", map)?;
+            self.currency_field_6.write_entry("currencyField6", map)?;
+            self.date_field_18.write_entry("dateField18", map)?;
+            self.date_field_2.write_entry("dateField2", map)?;
+            self.duration_field_7.write_entry("durationField7", map)?;
+            self.email_field_5.write_entry("emailField5", map)?;
+            self.file_field_15.write_entry("fileField15", map)?;
+            self.link_field_14.write_entry("linkField14", map)?;
+            self.name.write_entry("name", map)?;
+            self.number_field_1.write_entry("numberField1", map)?;
+            self.number_field_17.write_entry("numberField17", map)?;
+            self.phone_field_10.write_entry("phoneField10", map)?;
+            self.rating_field_11.write_entry("ratingField11", map)?;
+            self.rich_text_field_9.write_entry("richTextField9", map)?;
+            self.select_field_4.write_entry("selectField4", map)?;
+            self.stage_field_8.write_entry("stageField8", map)?;
+            self.text_field_16.write_entry("textField16", map)?;
+            self.website_field_12.write_entry("websiteField12", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -333,101 +259,29 @@ pub mod collection_0 {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(
-                &self.checkbox_field_19,
-                "checkboxField19",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.checkbox_field_3,
-                "checkboxField3",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.currency_field_6,
-                "currencyField6",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.date_field_18,
-                "dateField18",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.date_field_2,
-                "dateField2",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.duration_field_7,
-                "durationField7",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.email_field_5,
-                "emailField5",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.file_field_15,
-                "fileField15",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.link_field_14,
-                "linkField14",
-                map,
-            )?;
+            self.checkbox_field_19.write_entry("checkboxField19", map)?;
+            self.checkbox_field_3.write_entry("checkboxField3", map)?;
+            self.currency_field_6.write_entry("currencyField6", map)?;
+            self.date_field_18.write_entry("dateField18", map)?;
+            self.date_field_2.write_entry("dateField2", map)?;
+            self.duration_field_7.write_entry("durationField7", map)?;
+            self.email_field_5.write_entry("emailField5", map)?;
+            self.file_field_15.write_entry("fileField15", map)?;
+            self.link_field_14.write_entry("linkField14", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "name",
                 &self.name,
             )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.number_field_1,
-                "numberField1",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.number_field_17,
-                "numberField17",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.phone_field_10,
-                "phoneField10",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.rating_field_11,
-                "ratingField11",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.rich_text_field_9,
-                "richTextField9",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.select_field_4,
-                "selectField4",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.stage_field_8,
-                "stageField8",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.text_field_16,
-                "textField16",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.website_field_12,
-                "websiteField12",
-                map,
-            )?;
+            self.number_field_1.write_entry("numberField1", map)?;
+            self.number_field_17.write_entry("numberField17", map)?;
+            self.phone_field_10.write_entry("phoneField10", map)?;
+            self.rating_field_11.write_entry("ratingField11", map)?;
+            self.rich_text_field_9.write_entry("richTextField9", map)?;
+            self.select_field_4.write_entry("selectField4", map)?;
+            self.stage_field_8.write_entry("stageField8", map)?;
+            self.text_field_16.write_entry("textField16", map)?;
+            self.website_field_12.write_entry("websiteField12", map)?;
             ::std::result::Result::Ok(())
         }
     }

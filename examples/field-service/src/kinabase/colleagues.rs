@@ -8,6 +8,8 @@
 //! ```
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+#[allow(unused_imports)]
+use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Colleagues collection, as a type: `CollectionHandle<Colleagues>` and `RecordRef<Colleagues>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Colleagues {}
@@ -76,12 +78,12 @@ impl ::kinabase_runtime::WriteFields for Fields {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(&self.active, "active", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.role, "role", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.start_date, "startDate", map)?;
+        self.active.write_entry("active", map)?;
+        self.email.write_entry("email", map)?;
+        self.name.write_entry("name", map)?;
+        self.phone.write_entry("phone", map)?;
+        self.role.write_entry("role", map)?;
+        self.start_date.write_entry("startDate", map)?;
         ::std::result::Result::Ok(())
     }
 }
@@ -119,16 +121,16 @@ impl ::kinabase_runtime::WriteFields for Create {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(&self.active, "active", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+        self.active.write_entry("active", map)?;
+        self.email.write_entry("email", map)?;
         ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
             map,
             "name",
             &self.name,
         )?;
-        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.role, "role", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.start_date, "startDate", map)?;
+        self.phone.write_entry("phone", map)?;
+        self.role.write_entry("role", map)?;
+        self.start_date.write_entry("startDate", map)?;
         ::std::result::Result::Ok(())
     }
 }

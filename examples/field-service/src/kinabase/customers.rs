@@ -8,6 +8,8 @@
 //! ```
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+#[allow(unused_imports)]
+use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Customers collection, as a type: `CollectionHandle<Customers>` and `RecordRef<Customers>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Customers {}
@@ -120,38 +122,18 @@ impl ::kinabase_runtime::WriteFields for Fields {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(
-            &self.account_manager,
-            "accountManager",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.company_name,
-            "companyName",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.credit_limit,
-            "creditLimit",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.customer_since,
-            "customerSince",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.notes, "notes", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.open_jobs, "openJobs", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.primary_site,
-            "primarySite",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+        self.account_manager.write_entry("accountManager", map)?;
+        self.company_name.write_entry("companyName", map)?;
+        self.credit_limit.write_entry("creditLimit", map)?;
+        self.customer_since.write_entry("customerSince", map)?;
+        self.email.write_entry("email", map)?;
+        self.notes.write_entry("notes", map)?;
+        self.open_jobs.write_entry("openJobs", map)?;
+        self.phone.write_entry("phone", map)?;
+        self.primary_site.write_entry("primarySite", map)?;
+        self.rating.write_entry("rating", map)?;
+        self.status.write_entry("status", map)?;
+        self.website.write_entry("website", map)?;
         ::std::result::Result::Ok(())
     }
 }
@@ -204,37 +186,21 @@ impl ::kinabase_runtime::WriteFields for Create {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(
-            &self.account_manager,
-            "accountManager",
-            map,
-        )?;
+        self.account_manager.write_entry("accountManager", map)?;
         ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
             map,
             "companyName",
             &self.company_name,
         )?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.credit_limit,
-            "creditLimit",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.customer_since,
-            "customerSince",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.notes, "notes", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.primary_site,
-            "primarySite",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+        self.credit_limit.write_entry("creditLimit", map)?;
+        self.customer_since.write_entry("customerSince", map)?;
+        self.email.write_entry("email", map)?;
+        self.notes.write_entry("notes", map)?;
+        self.phone.write_entry("phone", map)?;
+        self.primary_site.write_entry("primarySite", map)?;
+        self.rating.write_entry("rating", map)?;
+        self.status.write_entry("status", map)?;
+        self.website.write_entry("website", map)?;
         ::std::result::Result::Ok(())
     }
 }

@@ -8,6 +8,8 @@
 //! ```
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+#[allow(unused_imports)]
+use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Jobs collection, as a type: `CollectionHandle<Jobs>` and `RecordRef<Jobs>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Jobs {}
@@ -153,53 +155,25 @@ impl ::kinabase_runtime::WriteFields for Fields {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(&self.checklist, "checklist", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.completed, "completed", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.customer, "customer", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.customer_signature,
-            "customerSignature",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.description,
-            "description",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.due_date, "dueDate", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.engineers, "engineers", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.estimated_duration,
-            "estimatedDuration",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.health, "health", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.job_title, "jobTitle", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.labour_cost,
-            "labourCost",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.photos, "photos", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.priority, "priority", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.quoted_price,
-            "quotedPrice",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.reference, "reference", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.scheduled_for,
-            "scheduledFor",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.site, "site", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.stage, "stage", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.travel_distance_km,
-            "travelDistanceKm",
-            map,
-        )?;
+        self.checklist.write_entry("checklist", map)?;
+        self.completed.write_entry("completed", map)?;
+        self.customer.write_entry("customer", map)?;
+        self.customer_signature.write_entry("customerSignature", map)?;
+        self.description.write_entry("description", map)?;
+        self.due_date.write_entry("dueDate", map)?;
+        self.engineers.write_entry("engineers", map)?;
+        self.estimated_duration.write_entry("estimatedDuration", map)?;
+        self.health.write_entry("health", map)?;
+        self.job_title.write_entry("jobTitle", map)?;
+        self.labour_cost.write_entry("labourCost", map)?;
+        self.photos.write_entry("photos", map)?;
+        self.priority.write_entry("priority", map)?;
+        self.quoted_price.write_entry("quotedPrice", map)?;
+        self.reference.write_entry("reference", map)?;
+        self.scheduled_for.write_entry("scheduledFor", map)?;
+        self.site.write_entry("site", map)?;
+        self.stage.write_entry("stage", map)?;
+        self.travel_distance_km.write_entry("travelDistanceKm", map)?;
         ::std::result::Result::Ok(())
     }
 }
@@ -267,53 +241,29 @@ impl ::kinabase_runtime::WriteFields for Create {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(&self.checklist, "checklist", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.completed, "completed", map)?;
+        self.checklist.write_entry("checklist", map)?;
+        self.completed.write_entry("completed", map)?;
         ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
             map,
             "customer",
             &self.customer,
         )?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.customer_signature,
-            "customerSignature",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.description,
-            "description",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.engineers, "engineers", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.estimated_duration,
-            "estimatedDuration",
-            map,
-        )?;
+        self.customer_signature.write_entry("customerSignature", map)?;
+        self.description.write_entry("description", map)?;
+        self.engineers.write_entry("engineers", map)?;
+        self.estimated_duration.write_entry("estimatedDuration", map)?;
         ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
             map,
             "jobTitle",
             &self.job_title,
         )?;
-        ::kinabase_runtime::fields::write_optional(&self.photos, "photos", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.priority, "priority", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.quoted_price,
-            "quotedPrice",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.scheduled_for,
-            "scheduledFor",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.site, "site", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.stage, "stage", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.travel_distance_km,
-            "travelDistanceKm",
-            map,
-        )?;
+        self.photos.write_entry("photos", map)?;
+        self.priority.write_entry("priority", map)?;
+        self.quoted_price.write_entry("quotedPrice", map)?;
+        self.scheduled_for.write_entry("scheduledFor", map)?;
+        self.site.write_entry("site", map)?;
+        self.stage.write_entry("stage", map)?;
+        self.travel_distance_km.write_entry("travelDistanceKm", map)?;
         ::std::result::Result::Ok(())
     }
 }

@@ -8,6 +8,8 @@
 //! ```
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+#[allow(unused_imports)]
+use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Purchase Orders collection, as a type: `CollectionHandle<PurchaseOrders>` and `RecordRef<PurchaseOrders>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PurchaseOrders {}
@@ -93,15 +95,15 @@ impl ::kinabase_runtime::WriteFields for Fields {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(&self.amount, "amount", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.attachment, "attachment", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.job, "job", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.line_items, "lineItems", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.ordered_on, "orderedOn", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.po_number, "poNumber", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.supplier, "supplier", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.total_ps, "totalGbp", map)?;
+        self.amount.write_entry("amount", map)?;
+        self.attachment.write_entry("attachment", map)?;
+        self.job.write_entry("job", map)?;
+        self.line_items.write_entry("lineItems", map)?;
+        self.ordered_on.write_entry("orderedOn", map)?;
+        self.po_number.write_entry("poNumber", map)?;
+        self.status.write_entry("status", map)?;
+        self.supplier.write_entry("supplier", map)?;
+        self.total_ps.write_entry("totalGbp", map)?;
         ::std::result::Result::Ok(())
     }
 }
@@ -148,17 +150,17 @@ impl ::kinabase_runtime::WriteFields for Create {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(&self.amount, "amount", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.attachment, "attachment", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.job, "job", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.line_items, "lineItems", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.ordered_on, "orderedOn", map)?;
+        self.amount.write_entry("amount", map)?;
+        self.attachment.write_entry("attachment", map)?;
+        self.job.write_entry("job", map)?;
+        self.line_items.write_entry("lineItems", map)?;
+        self.ordered_on.write_entry("orderedOn", map)?;
         ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
             map,
             "poNumber",
             &self.po_number,
         )?;
-        ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
+        self.status.write_entry("status", map)?;
         ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
             map,
             "supplier",

@@ -8,6 +8,8 @@
 //! ```
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+#[allow(unused_imports)]
+use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Sites collection, as a type: `CollectionHandle<Sites>` and `RecordRef<Sites>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sites {}
@@ -86,20 +88,12 @@ impl ::kinabase_runtime::WriteFields for Fields {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(
-            &self.access_notes,
-            "accessNotes",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.address, "address", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.customer, "customer", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.customer_name,
-            "customerName",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.postcode, "postcode", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.site_name, "siteName", map)?;
+        self.access_notes.write_entry("accessNotes", map)?;
+        self.address.write_entry("address", map)?;
+        self.customer.write_entry("customer", map)?;
+        self.customer_name.write_entry("customerName", map)?;
+        self.postcode.write_entry("postcode", map)?;
+        self.site_name.write_entry("siteName", map)?;
         ::std::result::Result::Ok(())
     }
 }
@@ -137,18 +131,14 @@ impl ::kinabase_runtime::WriteFields for Create {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(
-            &self.access_notes,
-            "accessNotes",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.address, "address", map)?;
+        self.access_notes.write_entry("accessNotes", map)?;
+        self.address.write_entry("address", map)?;
         ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
             map,
             "customer",
             &self.customer,
         )?;
-        ::kinabase_runtime::fields::write_optional(&self.postcode, "postcode", map)?;
+        self.postcode.write_entry("postcode", map)?;
         ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
             map,
             "siteName",

@@ -4,6 +4,8 @@
 //! **Suppliers** (slug `suppliers`, id `col_suppliers`).
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+#[allow(unused_imports)]
+use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Suppliers collection, as a type: `CollectionHandle<Suppliers>` and `RecordRef<Suppliers>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Suppliers {}
@@ -79,17 +81,13 @@ impl ::kinabase_runtime::WriteFields for Fields {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.payment_terms,
-            "paymentTerms",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.preferred, "preferred", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+        self.email.write_entry("email", map)?;
+        self.name.write_entry("name", map)?;
+        self.payment_terms.write_entry("paymentTerms", map)?;
+        self.phone.write_entry("phone", map)?;
+        self.preferred.write_entry("preferred", map)?;
+        self.rating.write_entry("rating", map)?;
+        self.website.write_entry("website", map)?;
         ::std::result::Result::Ok(())
     }
 }
@@ -130,21 +128,17 @@ impl ::kinabase_runtime::WriteFields for Create {
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
-        ::kinabase_runtime::fields::write_optional(&self.email, "email", map)?;
+        self.email.write_entry("email", map)?;
         ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
             map,
             "name",
             &self.name,
         )?;
-        ::kinabase_runtime::fields::write_optional(
-            &self.payment_terms,
-            "paymentTerms",
-            map,
-        )?;
-        ::kinabase_runtime::fields::write_optional(&self.phone, "phone", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.preferred, "preferred", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.rating, "rating", map)?;
-        ::kinabase_runtime::fields::write_optional(&self.website, "website", map)?;
+        self.payment_terms.write_entry("paymentTerms", map)?;
+        self.phone.write_entry("phone", map)?;
+        self.preferred.write_entry("preferred", map)?;
+        self.rating.write_entry("rating", map)?;
+        self.website.write_entry("website", map)?;
         ::std::result::Result::Ok(())
     }
 }

@@ -52,6 +52,8 @@ pub mod kinabase {
     //! **Kinabase** (slug `kinabase`, id `c_kinabase`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Kinabase collection, as a type: `CollectionHandle<Kinabase>` and `RecordRef<Kinabase>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Kinabase {}
@@ -130,14 +132,14 @@ pub mod kinabase {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.a, "a", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.b, "b", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.c, "c", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.d, "d", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.e, "e", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.f, "f", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.g, "g", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.h, "h", map)?;
+            self.a.write_entry("a", map)?;
+            self.b.write_entry("b", map)?;
+            self.c.write_entry("c", map)?;
+            self.d.write_entry("d", map)?;
+            self.e.write_entry("e", map)?;
+            self.f.write_entry("f", map)?;
+            self.g.write_entry("g", map)?;
+            self.h.write_entry("h", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -271,6 +273,8 @@ pub mod new_2 {
     //! **new** (slug `new-things`, id `c_new`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The new collection, as a type: `CollectionHandle<New>` and `RecordRef<New>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum New {}
@@ -361,6 +365,8 @@ pub mod option {
     //! ````
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Option collection, as a type: `CollectionHandle<Option>` and `RecordRef<Option>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Option {}
@@ -538,43 +544,31 @@ pub mod option {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(
-                &self.n2nd_visit,
-                "2ndVisit",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.self_, "Self", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.f12, "_", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.cafe_creme, "cafe", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.computed, "computed", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.crate_, "crate", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.create, "create", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.due_date, "dueDate", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.due_date_2,
-                "dueDate2",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.rocket_fire, "emoji", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.fields, "fields", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.mark, "hamza", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.hash, "hash", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.n_a, "nA", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.na, "na", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.new, "new", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.orphan_link,
-                "orphan",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.people, "people", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.self_2, "self", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.total_ps, "totalGbp", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.total, "totalPct", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.r#type, "type", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.value, "value", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.weird, "weird", map)?;
+            self.n2nd_visit.write_entry("2ndVisit", map)?;
+            self.self_.write_entry("Self", map)?;
+            self.f12.write_entry("_", map)?;
+            self.cafe_creme.write_entry("cafe", map)?;
+            self.computed.write_entry("computed", map)?;
+            self.crate_.write_entry("crate", map)?;
+            self.create.write_entry("create", map)?;
+            self.due_date.write_entry("dueDate", map)?;
+            self.due_date_2.write_entry("dueDate2", map)?;
+            self.rocket_fire.write_entry("emoji", map)?;
+            self.fields.write_entry("fields", map)?;
+            self.mark.write_entry("hamza", map)?;
+            self.hash.write_entry("hash", map)?;
+            self.n_a.write_entry("nA", map)?;
+            self.na.write_entry("na", map)?;
+            self.new.write_entry("new", map)?;
+            self.orphan_link.write_entry("orphan", map)?;
+            self.people.write_entry("people", map)?;
+            self.self_2.write_entry("self", map)?;
+            self.status.write_entry("status", map)?;
+            self.total_ps.write_entry("totalGbp", map)?;
+            self.total.write_entry("totalPct", map)?;
+            self.r#type.write_entry("type", map)?;
+            self.value.write_entry("value", map)?;
+            self.weird.write_entry("weird", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -668,50 +662,38 @@ pub mod option {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(
-                &self.n2nd_visit,
-                "2ndVisit",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.self_, "Self", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.f12, "_", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.cafe_creme, "cafe", map)?;
+            self.n2nd_visit.write_entry("2ndVisit", map)?;
+            self.self_.write_entry("Self", map)?;
+            self.f12.write_entry("_", map)?;
+            self.cafe_creme.write_entry("cafe", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "crate",
                 &self.crate_,
             )?;
-            ::kinabase_runtime::fields::write_optional(&self.create, "create", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.due_date, "dueDate", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.due_date_2,
-                "dueDate2",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.rocket_fire, "emoji", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.fields, "fields", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.mark, "hamza", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.hash, "hash", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.n_a, "nA", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.na, "na", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.new, "new", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.orphan_link,
-                "orphan",
-                map,
-            )?;
-            ::kinabase_runtime::fields::write_optional(&self.people, "people", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.self_2, "self", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.status, "status", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.total_ps, "totalGbp", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.total, "totalPct", map)?;
+            self.create.write_entry("create", map)?;
+            self.due_date.write_entry("dueDate", map)?;
+            self.due_date_2.write_entry("dueDate2", map)?;
+            self.rocket_fire.write_entry("emoji", map)?;
+            self.fields.write_entry("fields", map)?;
+            self.mark.write_entry("hamza", map)?;
+            self.hash.write_entry("hash", map)?;
+            self.n_a.write_entry("nA", map)?;
+            self.na.write_entry("na", map)?;
+            self.new.write_entry("new", map)?;
+            self.orphan_link.write_entry("orphan", map)?;
+            self.people.write_entry("people", map)?;
+            self.self_2.write_entry("self", map)?;
+            self.status.write_entry("status", map)?;
+            self.total_ps.write_entry("totalGbp", map)?;
+            self.total.write_entry("totalPct", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "type",
                 &self.r#type,
             )?;
-            ::kinabase_runtime::fields::write_optional(&self.value, "value", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.weird, "weird", map)?;
+            self.value.write_entry("value", map)?;
+            self.weird.write_entry("weird", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -906,6 +888,8 @@ pub mod result {
     //! **Result** (slug `result`, id `c_result`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Result collection, as a type: `CollectionHandle<Result>` and `RecordRef<Result>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Result {}
@@ -954,8 +938,8 @@ pub mod result {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.back, "back", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.name, "name", map)?;
+            self.back.write_entry("back", map)?;
+            self.name.write_entry("name", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -978,7 +962,7 @@ pub mod result {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.back, "back", map)?;
+            self.back.write_entry("back", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "name",
@@ -1015,6 +999,8 @@ pub mod self_ {
     //! **Self** (slug `self`, id `c_self`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Self collection, as a type: `CollectionHandle<Self_>` and `RecordRef<Self_>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Self_ {}
@@ -1058,7 +1044,7 @@ pub mod self_ {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.option, "option", map)?;
+            self.option.write_entry("option", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -1081,7 +1067,7 @@ pub mod self_ {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.option, "option", map)?;
+            self.option.write_entry("option", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -1137,6 +1123,8 @@ pub mod string {
     //! **String** (slug `string`, id `c_string`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The String collection, as a type: `CollectionHandle<String>` and `RecordRef<String>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum String {}
@@ -1180,7 +1168,7 @@ pub mod string {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.vec, "vec", map)?;
+            self.vec.write_entry("vec", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -1201,7 +1189,7 @@ pub mod string {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.vec, "vec", map)?;
+            self.vec.write_entry("vec", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -1230,6 +1218,8 @@ pub mod vec {
     //! **Vec** (slug `vec`, id `c_vec`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Vec collection, as a type: `CollectionHandle<Vec>` and `RecordRef<Vec>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Vec {}

@@ -34,6 +34,8 @@ pub mod empty {
     //! **Empty** (slug `empty`, id `empty`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Empty collection, as a type: `CollectionHandle<Empty>` and `RecordRef<Empty>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Empty {}
@@ -113,6 +115,8 @@ pub mod read_only {
     //! **Read Only** (slug `read-only`, id `ro`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Read Only collection, as a type: `CollectionHandle<ReadOnly>` and `RecordRef<ReadOnly>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum ReadOnly {}
@@ -168,9 +172,9 @@ pub mod read_only {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.guess, "guess", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.label, "label", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.total, "total", map)?;
+            self.guess.write_entry("guess", map)?;
+            self.label.write_entry("label", map)?;
+            self.total.write_entry("total", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -191,7 +195,7 @@ pub mod read_only {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.guess, "guess", map)?;
+            self.guess.write_entry("guess", map)?;
             ::std::result::Result::Ok(())
         }
     }

@@ -28,6 +28,8 @@ pub mod bill {
     //! **Invoices** (slug `invoices`, id `c1`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Invoices collection, as a type: `CollectionHandle<Bill>` and `RecordRef<Bill>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Bill {}
@@ -81,13 +83,9 @@ pub mod bill {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.total, "amount", map)?;
-            ::kinabase_runtime::fields::write_optional(&self.number, "number", map)?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.external_reference,
-                "ref",
-                map,
-            )?;
+            self.total.write_entry("amount", map)?;
+            self.number.write_entry("number", map)?;
+            self.external_reference.write_entry("ref", map)?;
             ::std::result::Result::Ok(())
         }
     }
@@ -116,17 +114,13 @@ pub mod bill {
             &self,
             map: &mut M,
         ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::fields::write_optional(&self.total, "amount", map)?;
+            self.total.write_entry("amount", map)?;
             ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
                 map,
                 "number",
                 &self.number,
             )?;
-            ::kinabase_runtime::fields::write_optional(
-                &self.external_reference,
-                "ref",
-                map,
-            )?;
+            self.external_reference.write_entry("ref", map)?;
             ::std::result::Result::Ok(())
         }
     }
