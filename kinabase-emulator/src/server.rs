@@ -171,6 +171,14 @@ fn connection(stream: TcpStream, shared: &Shared, stop: &AtomicBool) {
     }
 }
 
+/// A read that timed out only because the connection was idle: keep waiting.
+fn is_idle(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
 /// Reads one request. `Ok(None)` when the client closed the connection or the emulator
 /// stopped; `Err` with a reply for a request that cannot be parsed.
 fn read_request(
@@ -196,14 +204,7 @@ fn read_request(
                     return Err(Reply::error(431, "request head too large"));
                 }
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                continue;
-            }
+            Err(e) if is_idle(&e) => continue,
             Err(_) => return Ok(None),
         }
     }
@@ -261,14 +262,7 @@ fn read_request(
         match reader.read(&mut request.body[read..]) {
             Ok(0) => return Ok(None),
             Ok(n) => read += n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                continue;
-            }
+            Err(e) if is_idle(&e) => continue,
             Err(_) => return Ok(None),
         }
     }
@@ -730,14 +724,7 @@ fn render_in(
 }
 
 fn page(shared: &Shared, c: &str, params: &Map<String, Value>) -> Result<Reply, Reply> {
-    let index = usize_param(params, "pageIndex")?.unwrap_or(0);
-    let size = usize_param(params, "pageSize")?.unwrap_or(10);
-    if size == 0 || size > MAX_PAGE {
-        return Err(Reply::error(
-            400,
-            format!("pageSize must be between 1 and {MAX_PAGE}; got {size}"),
-        ));
-    }
+    let (index, size) = page_window(params)?;
     let after = time_param(params, "updatedAfter")?;
     let include_lists = bool_param(params, "includeLists")?.unwrap_or(false);
     let service = params.get("externalService").and_then(Value::as_str);
@@ -811,14 +798,7 @@ fn list_collections(shared: &Shared, params: &Map<String, Value>) -> Result<Repl
         ListingForm::BareArray => Reply::json(200, &Value::Array(items)),
         ListingForm::Wrapped => Reply::json(200, &json!({ "collections": items })),
         ListingForm::Paged => {
-            let index = usize_param(params, "pageIndex")?.unwrap_or(0);
-            let size = usize_param(params, "pageSize")?.unwrap_or(10);
-            if size == 0 || size > MAX_PAGE {
-                return Err(Reply::error(
-                    400,
-                    format!("pageSize must be between 1 and {MAX_PAGE}; got {size}"),
-                ));
-            }
+            let (index, size) = page_window(params)?;
             let total = items.len();
             let page: Vec<Value> = items
                 .into_iter()
@@ -868,6 +848,19 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `pageIndex` (from 0, default 0) and `pageSize` (1..=300, default 10), as documented.
+fn page_window(params: &Map<String, Value>) -> Result<(usize, usize), Reply> {
+    let index = usize_param(params, "pageIndex")?.unwrap_or(0);
+    let size = usize_param(params, "pageSize")?.unwrap_or(10);
+    if size == 0 || size > MAX_PAGE {
+        return Err(Reply::error(
+            400,
+            format!("pageSize must be between 1 and {MAX_PAGE}; got {size}"),
+        ));
+    }
+    Ok((index, size))
 }
 
 fn usize_param(params: &Map<String, Value>, key: &str) -> Result<Option<usize>, Reply> {

@@ -177,18 +177,7 @@ fn worker(w: Worker, args: &BenchArgs) -> Result<(), String> {
                 .len()
         }
         Worker::Baseline => baseline_scan(&args.base_url)?,
-        Worker::Generate => {
-            let schema = synthetic_schema(args.n, 50);
-            let g = kinabase_codegen::generate(
-                &schema,
-                &Overlay::default(),
-                "bench",
-                Layout::SingleFile,
-                EmitOptions::default(),
-            )
-            .map_err(|e| e.to_string())?;
-            g.files.iter().map(|(_, t)| t.lines().count()).sum()
-        }
+        Worker::Generate => generate_synthetic(args.n, 50)?.lines().count(),
     };
     println!(
         "{{\"count\": {count}, \"secs\": {}, \"peak_kib\": {}}}",
@@ -437,6 +426,20 @@ pub fn synthetic_schema(collections: usize, fields: usize) -> Schema {
     }))
 }
 
+/// The single-file bindings of a synthetic account.
+fn generate_synthetic(collections: usize, fields: usize) -> Result<String, String> {
+    let schema = synthetic_schema(collections, fields);
+    let mut g = kinabase_codegen::generate(
+        &schema,
+        &Overlay::default(),
+        "bench",
+        Layout::SingleFile,
+        EmitOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(g.files.remove(0).1)
+}
+
 /// The schema an account fixture describes.
 pub fn schema_of(account: &Account) -> Schema {
     let collections = account
@@ -520,16 +523,7 @@ fn compile_table(quick: bool) -> Result<(), String> {
     for &(n, f) in cases {
         let krate = dir.join(format!("gen{n}x{f}"));
         std::fs::create_dir_all(krate.join("src")).map_err(|e| e.to_string())?;
-        let schema = synthetic_schema(n, f);
-        let g = kinabase_codegen::generate(
-            &schema,
-            &Overlay::default(),
-            "bench",
-            Layout::SingleFile,
-            EmitOptions::default(),
-        )
-        .map_err(|e| e.to_string())?;
-        let text = &g.files[0].1;
+        let text = &generate_synthetic(n, f)?;
         std::fs::write(krate.join("src/lib.rs"), text).map_err(|e| e.to_string())?;
         std::fs::write(
             krate.join("Cargo.toml"),
