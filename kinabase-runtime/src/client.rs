@@ -515,15 +515,19 @@ impl Client {
                     .body(body.clone());
             }
             self.inner.stats.requests.fetch_add(1, Ordering::Relaxed);
+            // One span per request; status and elapsed are recorded when known.
+            let span = tracing::debug_span!("kinabase_request", method = %call.method, path = %call.path, attempt, status = tracing::field::Empty, elapsed_ms = tracing::field::Empty);
+            let _entered = span.enter();
             let outcome = req.send().and_then(|r| {
                 let status = r.status().as_u16();
                 let retry_after = retry_after(&r);
                 r.bytes().map(|b| (status, retry_after, b.to_vec()))
             });
             let elapsed = started.elapsed();
+            span.record("elapsed_ms", elapsed.as_millis() as u64);
             match outcome {
                 Err(e) => {
-                    tracing::debug!(method = %call.method, path = %call.path, attempt, ?elapsed, error = %e, "kinabase request failed");
+                    tracing::debug!(error = %e, "kinabase request failed");
                     // A connect error means nothing reached the server: always safe.
                     let unsent = e.is_connect();
                     if (call.repeat == Repeat::Safe || unsent) && attempt < policy.max_attempts {
@@ -538,7 +542,8 @@ impl Client {
                     });
                 }
                 Ok((status, retry_after, body)) => {
-                    tracing::debug!(method = %call.method, path = %call.path, status, attempt, ?elapsed, "kinabase request");
+                    span.record("status", status);
+                    tracing::debug!("kinabase request done");
                     match status {
                         200..=299 => return Ok(Answer { status, body }),
                         401 if !renewed => {

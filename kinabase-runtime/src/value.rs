@@ -412,15 +412,7 @@ impl<'de, C: ?Sized> Deserialize<'de> for RecordRef<C> {
                 let mut id = None;
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                     if key == "id" {
-                        id = Some(match map.next_value::<serde_json::Value>()? {
-                            serde_json::Value::String(s) => s,
-                            serde_json::Value::Number(n) => n.to_string(),
-                            other => {
-                                return Err(de::Error::custom(format!(
-                                    "a record id must be a string, got {other}"
-                                )));
-                            }
-                        });
+                        id = Some(map.next_value::<RecordId>()?.0);
                     } else {
                         map.next_value::<de::IgnoredAny>()?;
                     }
@@ -430,6 +422,34 @@ impl<'de, C: ?Sized> Deserialize<'de> for RecordRef<C> {
             }
         }
         d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A record id as it may come: a string, or a number kept as its text.
+struct RecordId(String);
+
+impl<'de> Deserialize<'de> for RecordId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RecordId, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RecordId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a record id (string)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RecordId, E> {
+                Ok(RecordId(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RecordId, E> {
+                Ok(RecordId(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RecordId, E> {
+                Ok(RecordId(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RecordId, E> {
+                Ok(RecordId(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 

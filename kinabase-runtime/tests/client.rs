@@ -110,6 +110,20 @@ fn new_supplier(name: &str) -> NewSupplier {
 }
 
 #[test]
+fn clients_are_send_sync_and_clones_share_one_token() {
+    fn send_sync<T: Send + Sync + Clone>() {}
+    send_sync::<Client>();
+    send_sync::<kinabase_runtime::CollectionHandle<Suppliers>>();
+    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let a = client_for(&emu);
+    let b = a.clone();
+    a.status().unwrap();
+    b.status().unwrap();
+    assert_eq!(count(&emu, "POST", "/token"), 1, "clones share the token");
+    assert_eq!(b.stats().requests, 3, "and the counters");
+}
+
+#[test]
 fn typed_crud_with_partial_updates_and_clears() {
     let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
     let client = client_for(&emu);
