@@ -321,16 +321,15 @@ pub(crate) enum Repeat {
 }
 
 /// A request before it is sent.
-pub(crate) struct Call<'a> {
+pub(crate) struct Call {
     pub(crate) method: Method,
     pub(crate) path: String,
     pub(crate) query: Vec<(&'static str, String)>,
     pub(crate) body: Option<Vec<u8>>,
     pub(crate) repeat: Repeat,
-    pub(crate) _marker: std::marker::PhantomData<&'a ()>,
 }
 
-impl Call<'_> {
+impl Call {
     pub(crate) fn new(method: Method, path: String, repeat: Repeat) -> Self {
         Call {
             method,
@@ -338,7 +337,6 @@ impl Call<'_> {
             query: Vec::new(),
             body: None,
             repeat,
-            _marker: std::marker::PhantomData,
         }
     }
 
@@ -478,14 +476,14 @@ impl Client {
     }
 
     /// Sends a call and decodes its JSON answer.
-    pub(crate) fn fetch<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T> {
+    pub(crate) fn fetch<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
         let attempted = call.attempted();
         let answer = self.execute(call)?;
         decode(&attempted, &answer.body, true)
     }
 
     /// Sends a call with auth, the rate budget and the retry policy.
-    pub(crate) fn execute(&self, call: Call<'_>) -> Result<Answer> {
+    pub(crate) fn execute(&self, call: Call) -> Result<Answer> {
         let attempted = call.attempted();
         let url = self
             .inner

@@ -436,7 +436,7 @@ impl<C: Collection> CollectionHandle<C> {
         Ok(report)
     }
 
-    fn optional_record(&self, call: Call<'_>) -> Result<Option<Record<C::Read>>> {
+    fn optional_record(&self, call: Call) -> Result<Option<Record<C::Read>>> {
         let attempted = format!("{} /{}", call.method, call.path);
         let answer = self.client.execute(call)?;
         if is_blank(&answer.body) || answer.status == 204 {
