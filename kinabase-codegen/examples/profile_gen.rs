@@ -15,6 +15,9 @@ fn main() {
         }
     };
     let t = Instant::now();
+    let h = schema.content_hash();
+    eprintln!("hash    {:?} {h}", t.elapsed());
+    let t = Instant::now();
     let mut d = kinabase_codegen::Diagnostics::default();
     let model = kinabase_codegen::lower::lower(&schema, &Default::default(), &mut d);
     eprintln!("lower   {:?}", t.elapsed());

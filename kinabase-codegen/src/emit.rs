@@ -159,27 +159,19 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         quote! { #doc pub const #k: Key = Key::new(#key); }
     });
 
-    let read_fields = c.fields.iter().map(|f| {
-        let name = f.name.ident();
-        let ty = field_type(f, &std);
-        let doc = doc_attrs(&field_doc(f));
-        let option = &std.option;
+    // Everything per field is built once, then placed in each struct and table.
+    let prepared: Vec<Prepared<'_>> = c.fields.iter().map(|f| Prepared::new(f, &std)).collect();
+    let option = &std.option;
+    let read_fields = prepared.iter().map(|p| {
+        let (name, ty, doc) = (&p.name, &p.ty, doc_attrs(&field_doc(p.model)));
         quote! { #doc pub #name: #option<#ty>, }
     });
-    // One match arm per field: the visitor itself lives once in the runtime.
-    let read_arms = c.fields.iter().map(|f| {
-        let name = f.name.ident();
-        let key = &f.key;
-        if f.ty == ValueType::Number && !f.multiple {
-            quote! { #key => self.#name = map.next_value::<::kinabase_runtime::LenientNumber>()?.0, }
-        } else {
-            quote! { #key => self.#name = map.next_value()?, }
-        }
-    });
-    let write_read = c.fields.iter().map(|f| {
-        let name = f.name.ident();
-        let key = &f.key;
-        quote! { self.#name.write_entry(#key, map)?; }
+    // One table line per field: the visitor and serializer live once in the runtime.
+    let read_table = prepared.iter().map(|p| {
+        let (name, key) = (&p.name, &p.model.key);
+        let lenient =
+            (p.model.ty == ValueType::Number && !p.model.multiple).then(|| quote! { [lenient] });
+        quote! { #key => #name #lenient }
     });
     let extra: Vec<syn::Path> = c
         .extra_derives
@@ -187,39 +179,35 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         .filter_map(|d| syn::parse_str(d).ok())
         .collect();
 
-    let writable: Vec<&FieldModel> = c.fields.iter().filter(|f| f.writable).collect();
+    let writable: Vec<&Prepared<'_>> = prepared.iter().filter(|p| p.model.writable).collect();
     // The constructor takes the primary field first, then the others by wire key.
-    let mut required: Vec<&FieldModel> = writable.iter().copied().filter(|f| f.required).collect();
-    required.sort_by_key(|f| !f.primary);
-    let create_fields = writable.iter().map(|f| {
-        let name = f.name.ident();
-        let ty = field_type(f, &std);
-        let doc = doc_attrs(&short_doc(f));
-        let option = &std.option;
-        if f.required {
+    let mut required: Vec<&Prepared<'_>> = writable
+        .iter()
+        .copied()
+        .filter(|p| p.model.required)
+        .collect();
+    required.sort_by_key(|p| !p.model.primary);
+    let create_fields = writable.iter().map(|p| {
+        let (name, ty, doc) = (&p.name, &p.ty, &p.short_doc);
+        if p.model.required {
             quote! { #doc pub #name: #ty, }
         } else {
             quote! { #doc pub #name: #option<#ty>, }
         }
     });
-    let write_create = writable.iter().map(|f| {
-        let name = f.name.ident();
-        let key = &f.key;
-        if f.required {
-            quote! { ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(map, #key, &self.#name)?; }
-        } else {
-            quote! { self.#name.write_entry(#key, map)?; }
-        }
+    let create_table = writable.iter().map(|p| {
+        let (name, key) = (&p.name, &p.model.key);
+        let required = p.model.required.then(|| quote! { [required] });
+        quote! { #key => #name #required }
     });
-    let new_params = required.iter().map(|f| {
-        let name = f.name.ident();
-        let ty = field_type(f, &std);
+    let new_params = required.iter().map(|p| {
+        let (name, ty) = (&p.name, &p.ty);
         quote! { #name: #ty }
     });
-    let new_inits = writable.iter().map(|f| {
-        let name = f.name.ident();
-        let none = &std.none;
-        if f.required {
+    let none = &std.none;
+    let new_inits = writable.iter().map(|p| {
+        let name = &p.name;
+        if p.model.required {
             quote! { #name }
         } else {
             quote! { #name: #none }
@@ -232,7 +220,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
             "A record with its required fields: {}. Set optional fields by assignment.",
             required
                 .iter()
-                .map(|f| escape_md(&f.display))
+                .map(|p| escape_md(&p.model.display))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -241,44 +229,26 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
     let create_default = required.is_empty().then(|| quote! { #default, });
 
     // Required fields can be set but not cleared: `Assign` has no `clear`.
-    let update_fields = writable.iter().map(|f| {
-        let name = f.name.ident();
-        let ty = field_type(f, &std);
-        let doc = doc_attrs(&short_doc(f));
-        let wrapper = if f.required { &std.assign } else { &std.patch };
+    let update_fields = writable.iter().map(|p| {
+        let (name, ty, doc) = (&p.name, &p.ty, &p.short_doc);
+        let wrapper = if p.model.required {
+            &std.assign
+        } else {
+            &std.patch
+        };
         quote! { #doc pub #name: #wrapper<#ty>, }
     });
-    let write_update = writable.iter().map(|f| {
-        let name = f.name.ident();
-        let key = &f.key;
-        quote! { self.#name.write_entry(#key, map)?; }
+    let update_table = writable.iter().map(|p| {
+        let (name, key) = (&p.name, &p.model.key);
+        quote! { #key => #name }
     });
     let choices = c.choices.iter().map(|ch| choice(ch, &std));
     let imports = &std.imports;
     let many_args = (required.len() > 6).then(|| quote! { #[allow(clippy::too_many_arguments)] });
-    let map_access = quote! { ::kinabase_runtime::reexports::serde::de::MapAccess };
-    // A struct without fields must still use its parameters, or the output warns.
-    let read_body = if c.fields.is_empty() {
-        quote! { let _ = (key, map); ::std::result::Result::Ok(false) }
-    } else {
-        quote! {
-            match key {
-                #(#read_arms)*
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    };
-    let unused = |empty: bool| empty.then(|| quote! { let _ = map; });
-    let (no_read, no_write) = (unused(c.fields.is_empty()), unused(writable.is_empty()));
-    let serialize_map = quote! { ::kinabase_runtime::reexports::serde::ser::SerializeMap };
-
     quote! {
         #module_doc
 
         #imports
-        #[allow(unused_imports)]
-        use ::kinabase_runtime::fields::WriteEntry as _;
 
         #marker_doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -307,19 +277,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
             #(#read_fields)*
         }
 
-        impl ::kinabase_runtime::ReadFields for Fields {
-            fn read_field<'de, A: #map_access<'de>>(&mut self, key: &str, map: &mut A) -> ::std::result::Result<bool, A::Error> {
-                #read_body
-            }
-        }
-
-        impl ::kinabase_runtime::WriteFields for Fields {
-            fn write_fields<M: #serialize_map>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
-                #no_read
-                #(#write_read)*
-                ::std::result::Result::Ok(())
-            }
-        }
+        ::kinabase_runtime::record_fields!(read Fields { #(#read_table),* });
 
         /// A new record: required fields are arguments of `new`; read-only fields do not exist.
         #[derive(Debug, Clone, PartialEq, #create_default)]
@@ -335,13 +293,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
             }
         }
 
-        impl ::kinabase_runtime::WriteFields for Create {
-            fn write_fields<M: #serialize_map>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
-                #no_write
-                #(#write_create)*
-                ::std::result::Result::Ok(())
-            }
-        }
+        ::kinabase_runtime::record_fields!(write Create { #(#create_table),* });
 
         /// Changes to a record: each field is kept (not sent), set, or (when optional)
         /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
@@ -350,16 +302,8 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
             #(#update_fields)*
         }
 
-        impl ::kinabase_runtime::WriteFields for Update {
-            fn write_fields<M: #serialize_map>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
-                #no_write
-                #(#write_update)*
-                ::std::result::Result::Ok(())
-            }
-        }
+        ::kinabase_runtime::record_fields!(write Update { #(#update_table),* });
 
-        ::kinabase_runtime::impl_deserialize!(Fields);
-        ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
 
         #(#choices)*
     }
@@ -526,6 +470,25 @@ impl Std {
             } else {
                 quote! { #[allow(unused_imports)] use ::kinabase_runtime::{#(#imported),*}; }
             },
+        }
+    }
+}
+
+/// A field's pieces, built once per collection.
+struct Prepared<'a> {
+    model: &'a FieldModel,
+    name: proc_macro2::Ident,
+    ty: TokenStream,
+    short_doc: TokenStream,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(model: &'a FieldModel, std: &Std) -> Prepared<'a> {
+        Prepared {
+            model,
+            name: model.name.ident(),
+            ty: field_type(model, std),
+            short_doc: doc_attrs(&short_doc(model)),
         }
     }
 }

@@ -95,11 +95,18 @@ pub fn generate(
     options: EmitOptions,
 ) -> Result<Generated, Error> {
     let mut diagnostics = Diagnostics::default();
-    let model = lower::lower(schema, overlay, &mut diagnostics);
+    // The content hash (a serialization of the whole schema) runs beside lowering.
+    let (model, hash) = std::thread::scope(|scope| {
+        let hash = scope.spawn(|| schema.content_hash());
+        let model = lower::lower(schema, overlay, &mut diagnostics);
+        (model, hash.join())
+    });
     if diagnostics.has_errors() {
         return Err(Error::Invalid(diagnostics));
     }
-    let header = render::header(origin, &schema.content_hash());
+    let hash =
+        hash.map_err(|_| render::RenderError::Parse("the hashing thread panicked".into()))?;
+    let header = render::header(origin, &hash);
     let files = match layout {
         Layout::SingleFile => {
             // Each module is an independent item: format them in parallel and join them

@@ -15,13 +15,15 @@ const ACCOUNT_METHODS: &[&str] = &["new", "client"];
 
 /// Lowers a schema to the model, collecting every problem.
 pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Model {
-    let schema = schema.clone().canonical();
-    check_schema(&schema, diags);
-    overlay.check(&schema, diags);
+    // Canonical order without copying the schema: collections by slug, fields by key.
+    let mut sorted: Vec<&CollectionSchema> = schema.collections.iter().collect();
+    sorted.sort_by(|a, b| (&a.slug, &a.id).cmp(&(&b.slug, &b.id)));
+    check_schema(&sorted, diags);
+    overlay.check(schema, diags);
 
-    let kept: Vec<&CollectionSchema> = schema
-        .collections
+    let kept: Vec<&CollectionSchema> = sorted
         .iter()
+        .copied()
         .filter(|c| !overlay.collection(&c.slug, &c.id).is_some_and(|o| o.skip))
         .collect();
 
@@ -57,7 +59,7 @@ pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Mod
         let (module, marker) = heads[c.id.as_str()].clone();
         let over = overlay.collection(&c.slug, &c.id);
         let resolve = |target: &str| -> Option<(RustName, RustName)> {
-            let t = schema.collection(target)?;
+            let t = sorted.iter().find(|c| c.slug == target || c.id == target)?;
             heads.get(t.id.as_str()).cloned()
         };
         let colleague_target = colleagues.and_then(|id| heads.get(id).cloned());
@@ -78,10 +80,10 @@ pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Mod
     }
 }
 
-fn check_schema(schema: &Schema, diags: &mut Diagnostics) {
+fn check_schema(collections: &[&CollectionSchema], diags: &mut Diagnostics) {
     let mut slugs = BTreeSet::new();
     let mut ids = BTreeSet::new();
-    for c in &schema.collections {
+    for c in collections {
         if !slugs.insert(&c.slug) {
             diags.error(
                 Some(&c.name),
@@ -100,7 +102,9 @@ fn check_schema(schema: &Schema, diags: &mut Diagnostics) {
             );
         }
         let mut keys = BTreeSet::new();
-        for f in &c.fields {
+        let mut fields: Vec<&FieldSchema> = c.fields.iter().collect();
+        fields.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
+        for f in fields {
             if f.key.is_empty() {
                 diags.error(
                     Some(&c.name),

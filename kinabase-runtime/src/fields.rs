@@ -70,39 +70,11 @@ impl<'de> serde::Deserialize<'de> for LenientNumber {
     }
 }
 
-impl<T: serde::Serialize> Patch<T> {
-    /// Writes this change as a map entry: nothing for keep, `null` for clear.
-    pub fn write_entry<M: SerializeMap>(
-        &self,
-        key: &'static str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match self {
-            Patch::Keep => Ok(()),
-            Patch::Clear => map.serialize_entry(key, &()),
-            Patch::Set(v) => map.serialize_entry(key, v),
-        }
-    }
-}
-
-impl<T: serde::Serialize> Assign<T> {
-    /// Writes this change as a map entry: nothing for keep.
-    pub fn write_entry<M: SerializeMap>(
-        &self,
-        key: &'static str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
-        match self {
-            Assign::Keep => Ok(()),
-            Assign::Set(v) => map.serialize_entry(key, v),
-        }
-    }
-}
-
-/// `write_entry` for optional fields, so that generated code writes every kind of field
-/// the same way: `self.field.write_entry("key", map)?`.
+/// Writes one field as a map entry, whatever its kind, so that one macro writes every
+/// generated struct: absent optional values and kept changes write nothing, a cleared
+/// change writes `null`.
 pub trait WriteEntry {
-    /// Writes the value as a map entry; nothing when absent.
+    /// Writes the value under `key`, or nothing.
     fn write_entry<M: SerializeMap>(&self, key: &'static str, map: &mut M) -> Result<(), M::Error>;
 }
 
@@ -113,6 +85,93 @@ impl<T: serde::Serialize> WriteEntry for Option<T> {
             None => Ok(()),
         }
     }
+}
+
+impl<T: serde::Serialize> WriteEntry for Patch<T> {
+    fn write_entry<M: SerializeMap>(&self, key: &'static str, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            Patch::Keep => Ok(()),
+            Patch::Clear => map.serialize_entry(key, &()),
+            Patch::Set(v) => map.serialize_entry(key, v),
+        }
+    }
+}
+
+impl<T: serde::Serialize> WriteEntry for Assign<T> {
+    fn write_entry<M: SerializeMap>(&self, key: &'static str, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            Assign::Keep => Ok(()),
+            Assign::Set(v) => map.serialize_entry(key, v),
+        }
+    }
+}
+
+/// Implements the wire mapping of a generated struct from a table of `"wireKey" =>
+/// field` entries. `read` structs get [`ReadFields`], [`WriteFields`], `Deserialize` and
+/// `Serialize`; `write` structs get [`WriteFields`] and `Serialize`. An entry marked
+/// `[lenient]` reads a number that may come as a string; `[required]` writes a plain
+/// (non-`Option`) value.
+///
+/// Generated code calls this once per struct, so the per-field code is one table line
+/// rather than a match arm and a statement (see ARCHITECTURE.md: build time).
+#[macro_export]
+macro_rules! record_fields {
+    (read $ty:ident { $($key:literal => $field:ident $([$mode:ident])?),* $(,)? }) => {
+        impl $crate::ReadFields for $ty {
+            #[allow(unused_variables, unreachable_code)]
+            fn read_field<'de, A: $crate::reexports::serde::de::MapAccess<'de>>(
+                &mut self,
+                key: &str,
+                map: &mut A,
+            ) -> ::std::result::Result<bool, A::Error> {
+                match key {
+                    $($key => { $crate::__read_into!(self.$field, map $(, $mode)?); })*
+                    _ => return ::std::result::Result::Ok(false),
+                }
+                ::std::result::Result::Ok(true)
+            }
+        }
+        $crate::record_fields!(@write $ty { $($key => $field),* });
+        $crate::impl_deserialize!($ty);
+    };
+    (write $ty:ident { $($key:literal => $field:ident $([$mode:ident])?),* $(,)? }) => {
+        $crate::record_fields!(@write $ty { $($key => $field $([$mode])?),* });
+    };
+    (@write $ty:ident { $($key:literal => $field:ident $([$mode:ident])?),* }) => {
+        impl $crate::WriteFields for $ty {
+            #[allow(unused_variables)]
+            fn write_fields<M: $crate::reexports::serde::ser::SerializeMap>(
+                &self,
+                map: &mut M,
+            ) -> ::std::result::Result<(), M::Error> {
+                $($crate::__write_entry!(self.$field, $key, map $(, $mode)?);)*
+                ::std::result::Result::Ok(())
+            }
+        }
+        $crate::impl_serialize!($ty);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __read_into {
+    ($place:expr, $map:ident) => {
+        $place = $map.next_value()?
+    };
+    ($place:expr, $map:ident, lenient) => {
+        $place = $map.next_value::<$crate::LenientNumber>()?.0
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __write_entry {
+    ($place:expr, $key:expr, $map:ident) => {
+        $crate::fields::WriteEntry::write_entry(&$place, $key, $map)?
+    };
+    ($place:expr, $key:expr, $map:ident, required) => {
+        $crate::reexports::serde::ser::SerializeMap::serialize_entry($map, $key, &$place)?
+    };
 }
 
 /// Implements `Serialize` (through [`WriteFields`]) for generated structs.
@@ -153,28 +212,11 @@ mod tests {
         name: Option<String>,
         n: Option<f64>,
     }
-    impl ReadFields for F {
-        fn read_field<'de, A: MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> Result<bool, A::Error> {
-            match key {
-                "name" => self.name = map.next_value()?,
-                "n" => self.n = map.next_value::<LenientNumber>()?.0,
-                _ => return Ok(false),
-            }
-            Ok(true)
-        }
-    }
-    impl WriteFields for F {
-        fn write_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-            self.name.write_entry("name", map)?;
-            self.n.write_entry("n", map)
-        }
-    }
-    crate::impl_deserialize!(F);
-    crate::impl_serialize!(F);
+    crate::record_fields!(read F { "name" => name, "n" => n [lenient] });
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Empty {}
+    crate::record_fields!(read Empty {});
 
     #[test]
     fn read_skip_unknown_and_write_back() {
@@ -199,6 +241,8 @@ mod tests {
         );
         assert!(serde_json::from_value::<F>(json!({"name": 5})).is_err());
         assert!(serde_json::from_value::<F>(json!([1])).is_err());
+        let e: Empty = serde_json::from_value(json!({"a": 1})).unwrap();
+        assert_eq!(serde_json::to_value(&e).unwrap(), json!({}));
     }
 
     #[test]
@@ -208,25 +252,19 @@ mod tests {
             b: Patch<i32>,
             c: Assign<i32>,
             d: Assign<i32>,
+            e: i32,
         }
-        impl WriteFields for U {
-            fn write_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-                self.a.write_entry("a", map)?;
-                self.b.write_entry("b", map)?;
-                self.c.write_entry("c", map)?;
-                self.d.write_entry("d", map)
-            }
-        }
-        crate::impl_serialize!(U);
+        crate::record_fields!(write U { "a" => a, "b" => b, "c" => c, "d" => d, "e" => e [required] });
         let u = U {
             a: Patch::Clear,
             b: Patch::Keep,
             c: Assign::Set(3),
             d: Assign::Keep,
+            e: 5,
         };
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
-            json!({"a": null, "c": 3})
+            json!({"a": null, "c": 3, "e": 5})
         );
     }
 }

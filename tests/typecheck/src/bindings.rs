@@ -11,8 +11,6 @@ pub mod colleagues {
     //! ```
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Colleagues collection, as a type: `CollectionHandle<Colleagues>` and `RecordRef<Colleagues>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Colleagues {}
@@ -58,38 +56,10 @@ pub mod colleagues {
         /// **Start Date**: wire key `startDate`, type `date`.
         pub start_date: Option<Date>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "active" => self.active = map.next_value()?,
-                "email" => self.email = map.next_value()?,
-                "name" => self.name = map.next_value()?,
-                "phone" => self.phone = map.next_value()?,
-                "role" => self.role = map.next_value()?,
-                "startDate" => self.start_date = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.active.write_entry("active", map)?;
-            self.email.write_entry("email", map)?;
-            self.name.write_entry("name", map)?;
-            self.phone.write_entry("phone", map)?;
-            self.role.write_entry("role", map)?;
-            self.start_date.write_entry("startDate", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        read Fields { "active" => active, "email" => email, "name" => name, "phone" =>
+        phone, "role" => role, "startDate" => start_date }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -119,24 +89,10 @@ pub mod colleagues {
             }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.active.write_entry("active", map)?;
-            self.email.write_entry("email", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "name",
-                &self.name,
-            )?;
-            self.phone.write_entry("phone", map)?;
-            self.role.write_entry("role", map)?;
-            self.start_date.write_entry("startDate", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "active" => active, "email" => email, "name" => name[required],
+        "phone" => phone, "role" => role, "startDate" => start_date }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -154,22 +110,10 @@ pub mod colleagues {
         /// **Start Date** (`startDate`, `date`).
         pub start_date: Patch<Date>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.active.write_entry("active", map)?;
-            self.email.write_entry("email", map)?;
-            self.name.write_entry("name", map)?;
-            self.phone.write_entry("phone", map)?;
-            self.role.write_entry("role", map)?;
-            self.start_date.write_entry("startDate", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(
+        write Update { "active" => active, "email" => email, "name" => name, "phone" =>
+        phone, "role" => role, "startDate" => start_date }
+    );
     /// The options of Role. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Role {
@@ -212,8 +156,6 @@ pub mod customers {
     //! ```
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Customers collection, as a type: `CollectionHandle<Customers>` and `RecordRef<Customers>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Customers {}
@@ -295,54 +237,13 @@ pub mod customers {
         /// **Website**: wire key `website`, type `website`.
         pub website: Option<String>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "accountManager" => self.account_manager = map.next_value()?,
-                "companyName" => self.company_name = map.next_value()?,
-                "creditLimit" => self.credit_limit = map.next_value()?,
-                "customerSince" => self.customer_since = map.next_value()?,
-                "email" => self.email = map.next_value()?,
-                "notes" => self.notes = map.next_value()?,
-                "openJobs" => self.open_jobs = map.next_value()?,
-                "phone" => self.phone = map.next_value()?,
-                "primarySite" => self.primary_site = map.next_value()?,
-                "rating" => {
-                    self.rating = map
-                        .next_value::<::kinabase_runtime::LenientNumber>()?
-                        .0;
-                }
-                "status" => self.status = map.next_value()?,
-                "website" => self.website = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.account_manager.write_entry("accountManager", map)?;
-            self.company_name.write_entry("companyName", map)?;
-            self.credit_limit.write_entry("creditLimit", map)?;
-            self.customer_since.write_entry("customerSince", map)?;
-            self.email.write_entry("email", map)?;
-            self.notes.write_entry("notes", map)?;
-            self.open_jobs.write_entry("openJobs", map)?;
-            self.phone.write_entry("phone", map)?;
-            self.primary_site.write_entry("primarySite", map)?;
-            self.rating.write_entry("rating", map)?;
-            self.status.write_entry("status", map)?;
-            self.website.write_entry("website", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        read Fields { "accountManager" => account_manager, "companyName" => company_name,
+        "creditLimit" => credit_limit, "customerSince" => customer_since, "email" =>
+        email, "notes" => notes, "openJobs" => open_jobs, "phone" => phone, "primarySite"
+        => primary_site, "rating" => rating[lenient], "status" => status, "website" =>
+        website }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -387,29 +288,13 @@ pub mod customers {
             }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.account_manager.write_entry("accountManager", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "companyName",
-                &self.company_name,
-            )?;
-            self.credit_limit.write_entry("creditLimit", map)?;
-            self.customer_since.write_entry("customerSince", map)?;
-            self.email.write_entry("email", map)?;
-            self.notes.write_entry("notes", map)?;
-            self.phone.write_entry("phone", map)?;
-            self.primary_site.write_entry("primarySite", map)?;
-            self.rating.write_entry("rating", map)?;
-            self.status.write_entry("status", map)?;
-            self.website.write_entry("website", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "accountManager" => account_manager, "companyName" =>
+        company_name[required], "creditLimit" => credit_limit, "customerSince" =>
+        customer_since, "email" => email, "notes" => notes, "phone" => phone,
+        "primarySite" => primary_site, "rating" => rating, "status" => status, "website"
+        => website }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -437,27 +322,12 @@ pub mod customers {
         /// **Website** (`website`, `website`).
         pub website: Patch<String>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.account_manager.write_entry("accountManager", map)?;
-            self.company_name.write_entry("companyName", map)?;
-            self.credit_limit.write_entry("creditLimit", map)?;
-            self.customer_since.write_entry("customerSince", map)?;
-            self.email.write_entry("email", map)?;
-            self.notes.write_entry("notes", map)?;
-            self.phone.write_entry("phone", map)?;
-            self.primary_site.write_entry("primarySite", map)?;
-            self.rating.write_entry("rating", map)?;
-            self.status.write_entry("status", map)?;
-            self.website.write_entry("website", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(
+        write Update { "accountManager" => account_manager, "companyName" =>
+        company_name, "creditLimit" => credit_limit, "customerSince" => customer_since,
+        "email" => email, "notes" => notes, "phone" => phone, "primarySite" =>
+        primary_site, "rating" => rating, "status" => status, "website" => website }
+    );
     /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Status {
@@ -500,8 +370,6 @@ pub mod jobs {
     //! ```
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Jobs collection, as a type: `CollectionHandle<Jobs>` and `RecordRef<Jobs>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Jobs {}
@@ -603,72 +471,16 @@ pub mod jobs {
         /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
         pub travel_distance_km: Option<f64>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "checklist" => self.checklist = map.next_value()?,
-                "completed" => self.completed = map.next_value()?,
-                "customer" => self.customer = map.next_value()?,
-                "customerSignature" => self.customer_signature = map.next_value()?,
-                "description" => self.description = map.next_value()?,
-                "dueDate" => self.due_date = map.next_value()?,
-                "engineers" => self.engineers = map.next_value()?,
-                "estimatedDuration" => self.estimated_duration = map.next_value()?,
-                "health" => self.health = map.next_value()?,
-                "jobTitle" => self.job_title = map.next_value()?,
-                "labourCost" => {
-                    self.labour_cost = map
-                        .next_value::<::kinabase_runtime::LenientNumber>()?
-                        .0;
-                }
-                "photos" => self.photos = map.next_value()?,
-                "priority" => self.priority = map.next_value()?,
-                "quotedPrice" => self.quoted_price = map.next_value()?,
-                "reference" => self.reference = map.next_value()?,
-                "scheduledFor" => self.scheduled_for = map.next_value()?,
-                "site" => self.site = map.next_value()?,
-                "stage" => self.stage = map.next_value()?,
-                "travelDistanceKm" => {
-                    self.travel_distance_km = map
-                        .next_value::<::kinabase_runtime::LenientNumber>()?
-                        .0;
-                }
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.checklist.write_entry("checklist", map)?;
-            self.completed.write_entry("completed", map)?;
-            self.customer.write_entry("customer", map)?;
-            self.customer_signature.write_entry("customerSignature", map)?;
-            self.description.write_entry("description", map)?;
-            self.due_date.write_entry("dueDate", map)?;
-            self.engineers.write_entry("engineers", map)?;
-            self.estimated_duration.write_entry("estimatedDuration", map)?;
-            self.health.write_entry("health", map)?;
-            self.job_title.write_entry("jobTitle", map)?;
-            self.labour_cost.write_entry("labourCost", map)?;
-            self.photos.write_entry("photos", map)?;
-            self.priority.write_entry("priority", map)?;
-            self.quoted_price.write_entry("quotedPrice", map)?;
-            self.reference.write_entry("reference", map)?;
-            self.scheduled_for.write_entry("scheduledFor", map)?;
-            self.site.write_entry("site", map)?;
-            self.stage.write_entry("stage", map)?;
-            self.travel_distance_km.write_entry("travelDistanceKm", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        read Fields { "checklist" => checklist, "completed" => completed, "customer" =>
+        customer, "customerSignature" => customer_signature, "description" =>
+        description, "dueDate" => due_date, "engineers" => engineers, "estimatedDuration"
+        => estimated_duration, "health" => health, "jobTitle" => job_title, "labourCost"
+        => labour_cost[lenient], "photos" => photos, "priority" => priority,
+        "quotedPrice" => quoted_price, "reference" => reference, "scheduledFor" =>
+        scheduled_for, "site" => site, "stage" => stage, "travelDistanceKm" =>
+        travel_distance_km[lenient] }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -728,37 +540,14 @@ pub mod jobs {
             }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.checklist.write_entry("checklist", map)?;
-            self.completed.write_entry("completed", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "customer",
-                &self.customer,
-            )?;
-            self.customer_signature.write_entry("customerSignature", map)?;
-            self.description.write_entry("description", map)?;
-            self.engineers.write_entry("engineers", map)?;
-            self.estimated_duration.write_entry("estimatedDuration", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "jobTitle",
-                &self.job_title,
-            )?;
-            self.photos.write_entry("photos", map)?;
-            self.priority.write_entry("priority", map)?;
-            self.quoted_price.write_entry("quotedPrice", map)?;
-            self.scheduled_for.write_entry("scheduledFor", map)?;
-            self.site.write_entry("site", map)?;
-            self.stage.write_entry("stage", map)?;
-            self.travel_distance_km.write_entry("travelDistanceKm", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "checklist" => checklist, "completed" => completed, "customer" =>
+        customer[required], "customerSignature" => customer_signature, "description" =>
+        description, "engineers" => engineers, "estimatedDuration" => estimated_duration,
+        "jobTitle" => job_title[required], "photos" => photos, "priority" => priority,
+        "quotedPrice" => quoted_price, "scheduledFor" => scheduled_for, "site" => site,
+        "stage" => stage, "travelDistanceKm" => travel_distance_km }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -794,31 +583,14 @@ pub mod jobs {
         /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
         pub travel_distance_km: Patch<f64>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.checklist.write_entry("checklist", map)?;
-            self.completed.write_entry("completed", map)?;
-            self.customer.write_entry("customer", map)?;
-            self.customer_signature.write_entry("customerSignature", map)?;
-            self.description.write_entry("description", map)?;
-            self.engineers.write_entry("engineers", map)?;
-            self.estimated_duration.write_entry("estimatedDuration", map)?;
-            self.job_title.write_entry("jobTitle", map)?;
-            self.photos.write_entry("photos", map)?;
-            self.priority.write_entry("priority", map)?;
-            self.quoted_price.write_entry("quotedPrice", map)?;
-            self.scheduled_for.write_entry("scheduledFor", map)?;
-            self.site.write_entry("site", map)?;
-            self.stage.write_entry("stage", map)?;
-            self.travel_distance_km.write_entry("travelDistanceKm", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(
+        write Update { "checklist" => checklist, "completed" => completed, "customer" =>
+        customer, "customerSignature" => customer_signature, "description" =>
+        description, "engineers" => engineers, "estimatedDuration" => estimated_duration,
+        "jobTitle" => job_title, "photos" => photos, "priority" => priority,
+        "quotedPrice" => quoted_price, "scheduledFor" => scheduled_for, "site" => site,
+        "stage" => stage, "travelDistanceKm" => travel_distance_km }
+    );
     /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Health {
@@ -939,8 +711,6 @@ pub mod purchase_orders {
     //! ```
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Purchase Orders collection, as a type: `CollectionHandle<PurchaseOrders>` and `RecordRef<PurchaseOrders>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum PurchaseOrders {}
@@ -998,48 +768,11 @@ pub mod purchase_orders {
         /// **Total \(£\)**: wire key `totalGbp`, type `computedNumber`; read-only.
         pub total_ps: Option<f64>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "amount" => self.amount = map.next_value()?,
-                "attachment" => self.attachment = map.next_value()?,
-                "job" => self.job = map.next_value()?,
-                "lineItems" => self.line_items = map.next_value()?,
-                "orderedOn" => self.ordered_on = map.next_value()?,
-                "poNumber" => self.po_number = map.next_value()?,
-                "status" => self.status = map.next_value()?,
-                "supplier" => self.supplier = map.next_value()?,
-                "totalGbp" => {
-                    self.total_ps = map
-                        .next_value::<::kinabase_runtime::LenientNumber>()?
-                        .0;
-                }
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.amount.write_entry("amount", map)?;
-            self.attachment.write_entry("attachment", map)?;
-            self.job.write_entry("job", map)?;
-            self.line_items.write_entry("lineItems", map)?;
-            self.ordered_on.write_entry("orderedOn", map)?;
-            self.po_number.write_entry("poNumber", map)?;
-            self.status.write_entry("status", map)?;
-            self.supplier.write_entry("supplier", map)?;
-            self.total_ps.write_entry("totalGbp", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        read Fields { "amount" => amount, "attachment" => attachment, "job" => job,
+        "lineItems" => line_items, "orderedOn" => ordered_on, "poNumber" => po_number,
+        "status" => status, "supplier" => supplier, "totalGbp" => total_ps[lenient] }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -1078,30 +811,11 @@ pub mod purchase_orders {
             }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.amount.write_entry("amount", map)?;
-            self.attachment.write_entry("attachment", map)?;
-            self.job.write_entry("job", map)?;
-            self.line_items.write_entry("lineItems", map)?;
-            self.ordered_on.write_entry("orderedOn", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "poNumber",
-                &self.po_number,
-            )?;
-            self.status.write_entry("status", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "supplier",
-                &self.supplier,
-            )?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "amount" => amount, "attachment" => attachment, "job" => job,
+        "lineItems" => line_items, "orderedOn" => ordered_on, "poNumber" =>
+        po_number[required], "status" => status, "supplier" => supplier[required] }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -1123,24 +837,11 @@ pub mod purchase_orders {
         /// **Supplier** (`supplier`, `link`).
         pub supplier: Assign<RecordRef<super::suppliers::Suppliers>>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.amount.write_entry("amount", map)?;
-            self.attachment.write_entry("attachment", map)?;
-            self.job.write_entry("job", map)?;
-            self.line_items.write_entry("lineItems", map)?;
-            self.ordered_on.write_entry("orderedOn", map)?;
-            self.po_number.write_entry("poNumber", map)?;
-            self.status.write_entry("status", map)?;
-            self.supplier.write_entry("supplier", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(
+        write Update { "amount" => amount, "attachment" => attachment, "job" => job,
+        "lineItems" => line_items, "orderedOn" => ordered_on, "poNumber" => po_number,
+        "status" => status, "supplier" => supplier }
+    );
     /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Status {
@@ -1187,8 +888,6 @@ pub mod sites {
     //! ```
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Sites collection, as a type: `CollectionHandle<Sites>` and `RecordRef<Sites>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Sites {}
@@ -1244,38 +943,11 @@ pub mod sites {
         /// **Site Name**: wire key `siteName`, type `text`; primary, required.
         pub site_name: Option<String>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "accessNotes" => self.access_notes = map.next_value()?,
-                "address" => self.address = map.next_value()?,
-                "customer" => self.customer = map.next_value()?,
-                "customerName" => self.customer_name = map.next_value()?,
-                "postcode" => self.postcode = map.next_value()?,
-                "siteName" => self.site_name = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.access_notes.write_entry("accessNotes", map)?;
-            self.address.write_entry("address", map)?;
-            self.customer.write_entry("customer", map)?;
-            self.customer_name.write_entry("customerName", map)?;
-            self.postcode.write_entry("postcode", map)?;
-            self.site_name.write_entry("siteName", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        read Fields { "accessNotes" => access_notes, "address" => address, "customer" =>
+        customer, "customerName" => customer_name, "postcode" => postcode, "siteName" =>
+        site_name }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -1305,27 +977,10 @@ pub mod sites {
             }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.access_notes.write_entry("accessNotes", map)?;
-            self.address.write_entry("address", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "customer",
-                &self.customer,
-            )?;
-            self.postcode.write_entry("postcode", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "siteName",
-                &self.site_name,
-            )?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "accessNotes" => access_notes, "address" => address, "customer" =>
+        customer[required], "postcode" => postcode, "siteName" => site_name[required] }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -1341,21 +996,10 @@ pub mod sites {
         /// **Site Name** (`siteName`, `text`).
         pub site_name: Assign<String>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.access_notes.write_entry("accessNotes", map)?;
-            self.address.write_entry("address", map)?;
-            self.customer.write_entry("customer", map)?;
-            self.postcode.write_entry("postcode", map)?;
-            self.site_name.write_entry("siteName", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(
+        write Update { "accessNotes" => access_notes, "address" => address, "customer" =>
+        customer, "postcode" => postcode, "siteName" => site_name }
+    );
 }
 /// The Suppliers collection: see [`suppliers::Suppliers`].
 #[allow(dead_code, clippy::all)]
@@ -1363,8 +1007,6 @@ pub mod suppliers {
     //! **Suppliers** (slug `suppliers`, id `col_suppliers`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Suppliers collection, as a type: `CollectionHandle<Suppliers>` and `RecordRef<Suppliers>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Suppliers {}
@@ -1414,44 +1056,11 @@ pub mod suppliers {
         /// **Website**: wire key `website`, type `website`.
         pub website: Option<String>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "email" => self.email = map.next_value()?,
-                "name" => self.name = map.next_value()?,
-                "paymentTerms" => self.payment_terms = map.next_value()?,
-                "phone" => self.phone = map.next_value()?,
-                "preferred" => self.preferred = map.next_value()?,
-                "rating" => {
-                    self.rating = map
-                        .next_value::<::kinabase_runtime::LenientNumber>()?
-                        .0;
-                }
-                "website" => self.website = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.email.write_entry("email", map)?;
-            self.name.write_entry("name", map)?;
-            self.payment_terms.write_entry("paymentTerms", map)?;
-            self.phone.write_entry("phone", map)?;
-            self.preferred.write_entry("preferred", map)?;
-            self.rating.write_entry("rating", map)?;
-            self.website.write_entry("website", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        read Fields { "email" => email, "name" => name, "paymentTerms" => payment_terms,
+        "phone" => phone, "preferred" => preferred, "rating" => rating[lenient],
+        "website" => website }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -1484,25 +1093,11 @@ pub mod suppliers {
             }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.email.write_entry("email", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "name",
-                &self.name,
-            )?;
-            self.payment_terms.write_entry("paymentTerms", map)?;
-            self.phone.write_entry("phone", map)?;
-            self.preferred.write_entry("preferred", map)?;
-            self.rating.write_entry("rating", map)?;
-            self.website.write_entry("website", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "email" => email, "name" => name[required], "paymentTerms" =>
+        payment_terms, "phone" => phone, "preferred" => preferred, "rating" => rating,
+        "website" => website }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -1522,23 +1117,11 @@ pub mod suppliers {
         /// **Website** (`website`, `website`).
         pub website: Patch<String>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.email.write_entry("email", map)?;
-            self.name.write_entry("name", map)?;
-            self.payment_terms.write_entry("paymentTerms", map)?;
-            self.phone.write_entry("phone", map)?;
-            self.preferred.write_entry("preferred", map)?;
-            self.rating.write_entry("rating", map)?;
-            self.website.write_entry("website", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(
+        write Update { "email" => email, "name" => name, "paymentTerms" => payment_terms,
+        "phone" => phone, "preferred" => preferred, "rating" => rating, "website" =>
+        website }
+    );
     /// The options of Payment Terms. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum PaymentTerms {

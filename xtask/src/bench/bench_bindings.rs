@@ -7,8 +7,6 @@ pub mod collection_0 {
     //! **Collection 0** (slug `collection-0`, id `col00000`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Collection 0 collection, as a type: `CollectionHandle<Collection0>` and `RecordRef<Collection0>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Collection0 {}
@@ -114,78 +112,18 @@ pub mod collection_0 {
         /// **Website Field 12**: wire key `websiteField12`, type `website`.
         pub website_field_12: Option<String>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "checkboxField19" => self.checkbox_field_19 = map.next_value()?,
-                "checkboxField3" => self.checkbox_field_3 = map.next_value()?,
-                "computedTextField13" => self.computed_text_field_13 = map.next_value()?,
-                "currencyField6" => self.currency_field_6 = map.next_value()?,
-                "dateField18" => self.date_field_18 = map.next_value()?,
-                "dateField2" => self.date_field_2 = map.next_value()?,
-                "durationField7" => self.duration_field_7 = map.next_value()?,
-                "emailField5" => self.email_field_5 = map.next_value()?,
-                "fileField15" => self.file_field_15 = map.next_value()?,
-                "linkField14" => self.link_field_14 = map.next_value()?,
-                "name" => self.name = map.next_value()?,
-                "numberField1" => {
-                    self.number_field_1 = map
-                        .next_value::<::kinabase_runtime::LenientNumber>()?
-                        .0;
-                }
-                "numberField17" => {
-                    self.number_field_17 = map
-                        .next_value::<::kinabase_runtime::LenientNumber>()?
-                        .0;
-                }
-                "phoneField10" => self.phone_field_10 = map.next_value()?,
-                "ratingField11" => {
-                    self.rating_field_11 = map
-                        .next_value::<::kinabase_runtime::LenientNumber>()?
-                        .0;
-                }
-                "richTextField9" => self.rich_text_field_9 = map.next_value()?,
-                "selectField4" => self.select_field_4 = map.next_value()?,
-                "stageField8" => self.stage_field_8 = map.next_value()?,
-                "textField16" => self.text_field_16 = map.next_value()?,
-                "websiteField12" => self.website_field_12 = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.checkbox_field_19.write_entry("checkboxField19", map)?;
-            self.checkbox_field_3.write_entry("checkboxField3", map)?;
-            self.computed_text_field_13.write_entry("computedTextField13", map)?;
-            self.currency_field_6.write_entry("currencyField6", map)?;
-            self.date_field_18.write_entry("dateField18", map)?;
-            self.date_field_2.write_entry("dateField2", map)?;
-            self.duration_field_7.write_entry("durationField7", map)?;
-            self.email_field_5.write_entry("emailField5", map)?;
-            self.file_field_15.write_entry("fileField15", map)?;
-            self.link_field_14.write_entry("linkField14", map)?;
-            self.name.write_entry("name", map)?;
-            self.number_field_1.write_entry("numberField1", map)?;
-            self.number_field_17.write_entry("numberField17", map)?;
-            self.phone_field_10.write_entry("phoneField10", map)?;
-            self.rating_field_11.write_entry("ratingField11", map)?;
-            self.rich_text_field_9.write_entry("richTextField9", map)?;
-            self.select_field_4.write_entry("selectField4", map)?;
-            self.stage_field_8.write_entry("stageField8", map)?;
-            self.text_field_16.write_entry("textField16", map)?;
-            self.website_field_12.write_entry("websiteField12", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        read Fields { "checkboxField19" => checkbox_field_19, "checkboxField3" =>
+        checkbox_field_3, "computedTextField13" => computed_text_field_13,
+        "currencyField6" => currency_field_6, "dateField18" => date_field_18,
+        "dateField2" => date_field_2, "durationField7" => duration_field_7, "emailField5"
+        => email_field_5, "fileField15" => file_field_15, "linkField14" => link_field_14,
+        "name" => name, "numberField1" => number_field_1[lenient], "numberField17" =>
+        number_field_17[lenient], "phoneField10" => phone_field_10, "ratingField11" =>
+        rating_field_11[lenient], "richTextField9" => rich_text_field_9, "selectField4"
+        => select_field_4, "stageField8" => stage_field_8, "textField16" =>
+        text_field_16, "websiteField12" => website_field_12 }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -254,37 +192,18 @@ pub mod collection_0 {
             }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.checkbox_field_19.write_entry("checkboxField19", map)?;
-            self.checkbox_field_3.write_entry("checkboxField3", map)?;
-            self.currency_field_6.write_entry("currencyField6", map)?;
-            self.date_field_18.write_entry("dateField18", map)?;
-            self.date_field_2.write_entry("dateField2", map)?;
-            self.duration_field_7.write_entry("durationField7", map)?;
-            self.email_field_5.write_entry("emailField5", map)?;
-            self.file_field_15.write_entry("fileField15", map)?;
-            self.link_field_14.write_entry("linkField14", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "name",
-                &self.name,
-            )?;
-            self.number_field_1.write_entry("numberField1", map)?;
-            self.number_field_17.write_entry("numberField17", map)?;
-            self.phone_field_10.write_entry("phoneField10", map)?;
-            self.rating_field_11.write_entry("ratingField11", map)?;
-            self.rich_text_field_9.write_entry("richTextField9", map)?;
-            self.select_field_4.write_entry("selectField4", map)?;
-            self.stage_field_8.write_entry("stageField8", map)?;
-            self.text_field_16.write_entry("textField16", map)?;
-            self.website_field_12.write_entry("websiteField12", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "checkboxField19" => checkbox_field_19, "checkboxField3" =>
+        checkbox_field_3, "currencyField6" => currency_field_6, "dateField18" =>
+        date_field_18, "dateField2" => date_field_2, "durationField7" =>
+        duration_field_7, "emailField5" => email_field_5, "fileField15" => file_field_15,
+        "linkField14" => link_field_14, "name" => name[required], "numberField1" =>
+        number_field_1, "numberField17" => number_field_17, "phoneField10" =>
+        phone_field_10, "ratingField11" => rating_field_11, "richTextField9" =>
+        rich_text_field_9, "selectField4" => select_field_4, "stageField8" =>
+        stage_field_8, "textField16" => text_field_16, "websiteField12" =>
+        website_field_12 }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -328,35 +247,17 @@ pub mod collection_0 {
         /// **Website Field 12** (`websiteField12`, `website`).
         pub website_field_12: Patch<String>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.checkbox_field_19.write_entry("checkboxField19", map)?;
-            self.checkbox_field_3.write_entry("checkboxField3", map)?;
-            self.currency_field_6.write_entry("currencyField6", map)?;
-            self.date_field_18.write_entry("dateField18", map)?;
-            self.date_field_2.write_entry("dateField2", map)?;
-            self.duration_field_7.write_entry("durationField7", map)?;
-            self.email_field_5.write_entry("emailField5", map)?;
-            self.file_field_15.write_entry("fileField15", map)?;
-            self.link_field_14.write_entry("linkField14", map)?;
-            self.name.write_entry("name", map)?;
-            self.number_field_1.write_entry("numberField1", map)?;
-            self.number_field_17.write_entry("numberField17", map)?;
-            self.phone_field_10.write_entry("phoneField10", map)?;
-            self.rating_field_11.write_entry("ratingField11", map)?;
-            self.rich_text_field_9.write_entry("richTextField9", map)?;
-            self.select_field_4.write_entry("selectField4", map)?;
-            self.stage_field_8.write_entry("stageField8", map)?;
-            self.text_field_16.write_entry("textField16", map)?;
-            self.website_field_12.write_entry("websiteField12", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(
+        write Update { "checkboxField19" => checkbox_field_19, "checkboxField3" =>
+        checkbox_field_3, "currencyField6" => currency_field_6, "dateField18" =>
+        date_field_18, "dateField2" => date_field_2, "durationField7" =>
+        duration_field_7, "emailField5" => email_field_5, "fileField15" => file_field_15,
+        "linkField14" => link_field_14, "name" => name, "numberField1" => number_field_1,
+        "numberField17" => number_field_17, "phoneField10" => phone_field_10,
+        "ratingField11" => rating_field_11, "richTextField9" => rich_text_field_9,
+        "selectField4" => select_field_4, "stageField8" => stage_field_8, "textField16"
+        => text_field_16, "websiteField12" => website_field_12 }
+    );
     /// The options of Select Field 4. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum SelectField4 {

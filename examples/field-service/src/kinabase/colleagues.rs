@@ -8,8 +8,6 @@
 //! ```
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-#[allow(unused_imports)]
-use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Colleagues collection, as a type: `CollectionHandle<Colleagues>` and `RecordRef<Colleagues>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Colleagues {}
@@ -55,38 +53,10 @@ pub struct Fields {
     /// **Start Date**: wire key `startDate`, type `date`.
     pub start_date: Option<Date>,
 }
-impl ::kinabase_runtime::ReadFields for Fields {
-    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> ::std::result::Result<bool, A::Error> {
-        match key {
-            "active" => self.active = map.next_value()?,
-            "email" => self.email = map.next_value()?,
-            "name" => self.name = map.next_value()?,
-            "phone" => self.phone = map.next_value()?,
-            "role" => self.role = map.next_value()?,
-            "startDate" => self.start_date = map.next_value()?,
-            _ => return ::std::result::Result::Ok(false),
-        }
-        ::std::result::Result::Ok(true)
-    }
-}
-impl ::kinabase_runtime::WriteFields for Fields {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.active.write_entry("active", map)?;
-        self.email.write_entry("email", map)?;
-        self.name.write_entry("name", map)?;
-        self.phone.write_entry("phone", map)?;
-        self.role.write_entry("role", map)?;
-        self.start_date.write_entry("startDate", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    read Fields { "active" => active, "email" => email, "name" => name, "phone" => phone,
+    "role" => role, "startDate" => start_date }
+);
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Create {
@@ -116,24 +86,10 @@ impl Create {
         }
     }
 }
-impl ::kinabase_runtime::WriteFields for Create {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.active.write_entry("active", map)?;
-        self.email.write_entry("email", map)?;
-        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-            map,
-            "name",
-            &self.name,
-        )?;
-        self.phone.write_entry("phone", map)?;
-        self.role.write_entry("role", map)?;
-        self.start_date.write_entry("startDate", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    write Create { "active" => active, "email" => email, "name" => name[required],
+    "phone" => phone, "role" => role, "startDate" => start_date }
+);
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -151,22 +107,10 @@ pub struct Update {
     /// **Start Date** (`startDate`, `date`).
     pub start_date: Patch<Date>,
 }
-impl ::kinabase_runtime::WriteFields for Update {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.active.write_entry("active", map)?;
-        self.email.write_entry("email", map)?;
-        self.name.write_entry("name", map)?;
-        self.phone.write_entry("phone", map)?;
-        self.role.write_entry("role", map)?;
-        self.start_date.write_entry("startDate", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
-::kinabase_runtime::impl_deserialize!(Fields);
-::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+::kinabase_runtime::record_fields!(
+    write Update { "active" => active, "email" => email, "name" => name, "phone" =>
+    phone, "role" => role, "startDate" => start_date }
+);
 /// The options of Role. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Role {

@@ -8,8 +8,6 @@
 //! ```
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-#[allow(unused_imports)]
-use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Customers collection, as a type: `CollectionHandle<Customers>` and `RecordRef<Customers>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Customers {}
@@ -91,52 +89,12 @@ pub struct Fields {
     /// **Website**: wire key `website`, type `website`.
     pub website: Option<String>,
 }
-impl ::kinabase_runtime::ReadFields for Fields {
-    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> ::std::result::Result<bool, A::Error> {
-        match key {
-            "accountManager" => self.account_manager = map.next_value()?,
-            "companyName" => self.company_name = map.next_value()?,
-            "creditLimit" => self.credit_limit = map.next_value()?,
-            "customerSince" => self.customer_since = map.next_value()?,
-            "email" => self.email = map.next_value()?,
-            "notes" => self.notes = map.next_value()?,
-            "openJobs" => self.open_jobs = map.next_value()?,
-            "phone" => self.phone = map.next_value()?,
-            "primarySite" => self.primary_site = map.next_value()?,
-            "rating" => {
-                self.rating = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
-            }
-            "status" => self.status = map.next_value()?,
-            "website" => self.website = map.next_value()?,
-            _ => return ::std::result::Result::Ok(false),
-        }
-        ::std::result::Result::Ok(true)
-    }
-}
-impl ::kinabase_runtime::WriteFields for Fields {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.account_manager.write_entry("accountManager", map)?;
-        self.company_name.write_entry("companyName", map)?;
-        self.credit_limit.write_entry("creditLimit", map)?;
-        self.customer_since.write_entry("customerSince", map)?;
-        self.email.write_entry("email", map)?;
-        self.notes.write_entry("notes", map)?;
-        self.open_jobs.write_entry("openJobs", map)?;
-        self.phone.write_entry("phone", map)?;
-        self.primary_site.write_entry("primarySite", map)?;
-        self.rating.write_entry("rating", map)?;
-        self.status.write_entry("status", map)?;
-        self.website.write_entry("website", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    read Fields { "accountManager" => account_manager, "companyName" => company_name,
+    "creditLimit" => credit_limit, "customerSince" => customer_since, "email" => email,
+    "notes" => notes, "openJobs" => open_jobs, "phone" => phone, "primarySite" =>
+    primary_site, "rating" => rating[lenient], "status" => status, "website" => website }
+);
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Create {
@@ -181,29 +139,12 @@ impl Create {
         }
     }
 }
-impl ::kinabase_runtime::WriteFields for Create {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.account_manager.write_entry("accountManager", map)?;
-        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-            map,
-            "companyName",
-            &self.company_name,
-        )?;
-        self.credit_limit.write_entry("creditLimit", map)?;
-        self.customer_since.write_entry("customerSince", map)?;
-        self.email.write_entry("email", map)?;
-        self.notes.write_entry("notes", map)?;
-        self.phone.write_entry("phone", map)?;
-        self.primary_site.write_entry("primarySite", map)?;
-        self.rating.write_entry("rating", map)?;
-        self.status.write_entry("status", map)?;
-        self.website.write_entry("website", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    write Create { "accountManager" => account_manager, "companyName" =>
+    company_name[required], "creditLimit" => credit_limit, "customerSince" =>
+    customer_since, "email" => email, "notes" => notes, "phone" => phone, "primarySite"
+    => primary_site, "rating" => rating, "status" => status, "website" => website }
+);
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -231,27 +172,12 @@ pub struct Update {
     /// **Website** (`website`, `website`).
     pub website: Patch<String>,
 }
-impl ::kinabase_runtime::WriteFields for Update {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.account_manager.write_entry("accountManager", map)?;
-        self.company_name.write_entry("companyName", map)?;
-        self.credit_limit.write_entry("creditLimit", map)?;
-        self.customer_since.write_entry("customerSince", map)?;
-        self.email.write_entry("email", map)?;
-        self.notes.write_entry("notes", map)?;
-        self.phone.write_entry("phone", map)?;
-        self.primary_site.write_entry("primarySite", map)?;
-        self.rating.write_entry("rating", map)?;
-        self.status.write_entry("status", map)?;
-        self.website.write_entry("website", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
-::kinabase_runtime::impl_deserialize!(Fields);
-::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+::kinabase_runtime::record_fields!(
+    write Update { "accountManager" => account_manager, "companyName" => company_name,
+    "creditLimit" => credit_limit, "customerSince" => customer_since, "email" => email,
+    "notes" => notes, "phone" => phone, "primarySite" => primary_site, "rating" =>
+    rating, "status" => status, "website" => website }
+);
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Status {

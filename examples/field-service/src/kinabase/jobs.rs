@@ -8,8 +8,6 @@
 //! ```
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-#[allow(unused_imports)]
-use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Jobs collection, as a type: `CollectionHandle<Jobs>` and `RecordRef<Jobs>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Jobs {}
@@ -111,72 +109,15 @@ pub struct Fields {
     /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
     pub travel_distance_km: Option<f64>,
 }
-impl ::kinabase_runtime::ReadFields for Fields {
-    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> ::std::result::Result<bool, A::Error> {
-        match key {
-            "checklist" => self.checklist = map.next_value()?,
-            "completed" => self.completed = map.next_value()?,
-            "customer" => self.customer = map.next_value()?,
-            "customerSignature" => self.customer_signature = map.next_value()?,
-            "description" => self.description = map.next_value()?,
-            "dueDate" => self.due_date = map.next_value()?,
-            "engineers" => self.engineers = map.next_value()?,
-            "estimatedDuration" => self.estimated_duration = map.next_value()?,
-            "health" => self.health = map.next_value()?,
-            "jobTitle" => self.job_title = map.next_value()?,
-            "labourCost" => {
-                self.labour_cost = map
-                    .next_value::<::kinabase_runtime::LenientNumber>()?
-                    .0;
-            }
-            "photos" => self.photos = map.next_value()?,
-            "priority" => self.priority = map.next_value()?,
-            "quotedPrice" => self.quoted_price = map.next_value()?,
-            "reference" => self.reference = map.next_value()?,
-            "scheduledFor" => self.scheduled_for = map.next_value()?,
-            "site" => self.site = map.next_value()?,
-            "stage" => self.stage = map.next_value()?,
-            "travelDistanceKm" => {
-                self.travel_distance_km = map
-                    .next_value::<::kinabase_runtime::LenientNumber>()?
-                    .0;
-            }
-            _ => return ::std::result::Result::Ok(false),
-        }
-        ::std::result::Result::Ok(true)
-    }
-}
-impl ::kinabase_runtime::WriteFields for Fields {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.checklist.write_entry("checklist", map)?;
-        self.completed.write_entry("completed", map)?;
-        self.customer.write_entry("customer", map)?;
-        self.customer_signature.write_entry("customerSignature", map)?;
-        self.description.write_entry("description", map)?;
-        self.due_date.write_entry("dueDate", map)?;
-        self.engineers.write_entry("engineers", map)?;
-        self.estimated_duration.write_entry("estimatedDuration", map)?;
-        self.health.write_entry("health", map)?;
-        self.job_title.write_entry("jobTitle", map)?;
-        self.labour_cost.write_entry("labourCost", map)?;
-        self.photos.write_entry("photos", map)?;
-        self.priority.write_entry("priority", map)?;
-        self.quoted_price.write_entry("quotedPrice", map)?;
-        self.reference.write_entry("reference", map)?;
-        self.scheduled_for.write_entry("scheduledFor", map)?;
-        self.site.write_entry("site", map)?;
-        self.stage.write_entry("stage", map)?;
-        self.travel_distance_km.write_entry("travelDistanceKm", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    read Fields { "checklist" => checklist, "completed" => completed, "customer" =>
+    customer, "customerSignature" => customer_signature, "description" => description,
+    "dueDate" => due_date, "engineers" => engineers, "estimatedDuration" =>
+    estimated_duration, "health" => health, "jobTitle" => job_title, "labourCost" =>
+    labour_cost[lenient], "photos" => photos, "priority" => priority, "quotedPrice" =>
+    quoted_price, "reference" => reference, "scheduledFor" => scheduled_for, "site" =>
+    site, "stage" => stage, "travelDistanceKm" => travel_distance_km[lenient] }
+);
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Create {
@@ -236,37 +177,14 @@ impl Create {
         }
     }
 }
-impl ::kinabase_runtime::WriteFields for Create {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.checklist.write_entry("checklist", map)?;
-        self.completed.write_entry("completed", map)?;
-        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-            map,
-            "customer",
-            &self.customer,
-        )?;
-        self.customer_signature.write_entry("customerSignature", map)?;
-        self.description.write_entry("description", map)?;
-        self.engineers.write_entry("engineers", map)?;
-        self.estimated_duration.write_entry("estimatedDuration", map)?;
-        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-            map,
-            "jobTitle",
-            &self.job_title,
-        )?;
-        self.photos.write_entry("photos", map)?;
-        self.priority.write_entry("priority", map)?;
-        self.quoted_price.write_entry("quotedPrice", map)?;
-        self.scheduled_for.write_entry("scheduledFor", map)?;
-        self.site.write_entry("site", map)?;
-        self.stage.write_entry("stage", map)?;
-        self.travel_distance_km.write_entry("travelDistanceKm", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    write Create { "checklist" => checklist, "completed" => completed, "customer" =>
+    customer[required], "customerSignature" => customer_signature, "description" =>
+    description, "engineers" => engineers, "estimatedDuration" => estimated_duration,
+    "jobTitle" => job_title[required], "photos" => photos, "priority" => priority,
+    "quotedPrice" => quoted_price, "scheduledFor" => scheduled_for, "site" => site,
+    "stage" => stage, "travelDistanceKm" => travel_distance_km }
+);
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -302,31 +220,14 @@ pub struct Update {
     /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
     pub travel_distance_km: Patch<f64>,
 }
-impl ::kinabase_runtime::WriteFields for Update {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.checklist.write_entry("checklist", map)?;
-        self.completed.write_entry("completed", map)?;
-        self.customer.write_entry("customer", map)?;
-        self.customer_signature.write_entry("customerSignature", map)?;
-        self.description.write_entry("description", map)?;
-        self.engineers.write_entry("engineers", map)?;
-        self.estimated_duration.write_entry("estimatedDuration", map)?;
-        self.job_title.write_entry("jobTitle", map)?;
-        self.photos.write_entry("photos", map)?;
-        self.priority.write_entry("priority", map)?;
-        self.quoted_price.write_entry("quotedPrice", map)?;
-        self.scheduled_for.write_entry("scheduledFor", map)?;
-        self.site.write_entry("site", map)?;
-        self.stage.write_entry("stage", map)?;
-        self.travel_distance_km.write_entry("travelDistanceKm", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
-::kinabase_runtime::impl_deserialize!(Fields);
-::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+::kinabase_runtime::record_fields!(
+    write Update { "checklist" => checklist, "completed" => completed, "customer" =>
+    customer, "customerSignature" => customer_signature, "description" => description,
+    "engineers" => engineers, "estimatedDuration" => estimated_duration, "jobTitle" =>
+    job_title, "photos" => photos, "priority" => priority, "quotedPrice" => quoted_price,
+    "scheduledFor" => scheduled_for, "site" => site, "stage" => stage, "travelDistanceKm"
+    => travel_distance_km }
+);
 /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Health {

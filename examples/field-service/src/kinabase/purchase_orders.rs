@@ -8,8 +8,6 @@
 //! ```
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-#[allow(unused_imports)]
-use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Purchase Orders collection, as a type: `CollectionHandle<PurchaseOrders>` and `RecordRef<PurchaseOrders>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PurchaseOrders {}
@@ -67,46 +65,11 @@ pub struct Fields {
     /// **Total \(£\)**: wire key `totalGbp`, type `computedNumber`; read-only.
     pub total_ps: Option<f64>,
 }
-impl ::kinabase_runtime::ReadFields for Fields {
-    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> ::std::result::Result<bool, A::Error> {
-        match key {
-            "amount" => self.amount = map.next_value()?,
-            "attachment" => self.attachment = map.next_value()?,
-            "job" => self.job = map.next_value()?,
-            "lineItems" => self.line_items = map.next_value()?,
-            "orderedOn" => self.ordered_on = map.next_value()?,
-            "poNumber" => self.po_number = map.next_value()?,
-            "status" => self.status = map.next_value()?,
-            "supplier" => self.supplier = map.next_value()?,
-            "totalGbp" => {
-                self.total_ps = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
-            }
-            _ => return ::std::result::Result::Ok(false),
-        }
-        ::std::result::Result::Ok(true)
-    }
-}
-impl ::kinabase_runtime::WriteFields for Fields {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.amount.write_entry("amount", map)?;
-        self.attachment.write_entry("attachment", map)?;
-        self.job.write_entry("job", map)?;
-        self.line_items.write_entry("lineItems", map)?;
-        self.ordered_on.write_entry("orderedOn", map)?;
-        self.po_number.write_entry("poNumber", map)?;
-        self.status.write_entry("status", map)?;
-        self.supplier.write_entry("supplier", map)?;
-        self.total_ps.write_entry("totalGbp", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    read Fields { "amount" => amount, "attachment" => attachment, "job" => job,
+    "lineItems" => line_items, "orderedOn" => ordered_on, "poNumber" => po_number,
+    "status" => status, "supplier" => supplier, "totalGbp" => total_ps[lenient] }
+);
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Create {
@@ -145,30 +108,11 @@ impl Create {
         }
     }
 }
-impl ::kinabase_runtime::WriteFields for Create {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.amount.write_entry("amount", map)?;
-        self.attachment.write_entry("attachment", map)?;
-        self.job.write_entry("job", map)?;
-        self.line_items.write_entry("lineItems", map)?;
-        self.ordered_on.write_entry("orderedOn", map)?;
-        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-            map,
-            "poNumber",
-            &self.po_number,
-        )?;
-        self.status.write_entry("status", map)?;
-        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-            map,
-            "supplier",
-            &self.supplier,
-        )?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    write Create { "amount" => amount, "attachment" => attachment, "job" => job,
+    "lineItems" => line_items, "orderedOn" => ordered_on, "poNumber" =>
+    po_number[required], "status" => status, "supplier" => supplier[required] }
+);
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -190,24 +134,11 @@ pub struct Update {
     /// **Supplier** (`supplier`, `link`).
     pub supplier: Assign<RecordRef<super::suppliers::Suppliers>>,
 }
-impl ::kinabase_runtime::WriteFields for Update {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.amount.write_entry("amount", map)?;
-        self.attachment.write_entry("attachment", map)?;
-        self.job.write_entry("job", map)?;
-        self.line_items.write_entry("lineItems", map)?;
-        self.ordered_on.write_entry("orderedOn", map)?;
-        self.po_number.write_entry("poNumber", map)?;
-        self.status.write_entry("status", map)?;
-        self.supplier.write_entry("supplier", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
-::kinabase_runtime::impl_deserialize!(Fields);
-::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+::kinabase_runtime::record_fields!(
+    write Update { "amount" => amount, "attachment" => attachment, "job" => job,
+    "lineItems" => line_items, "orderedOn" => ordered_on, "poNumber" => po_number,
+    "status" => status, "supplier" => supplier }
+);
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Status {

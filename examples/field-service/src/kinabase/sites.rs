@@ -8,8 +8,6 @@
 //! ```
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-#[allow(unused_imports)]
-use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Sites collection, as a type: `CollectionHandle<Sites>` and `RecordRef<Sites>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sites {}
@@ -65,38 +63,11 @@ pub struct Fields {
     /// **Site Name**: wire key `siteName`, type `text`; primary, required.
     pub site_name: Option<String>,
 }
-impl ::kinabase_runtime::ReadFields for Fields {
-    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> ::std::result::Result<bool, A::Error> {
-        match key {
-            "accessNotes" => self.access_notes = map.next_value()?,
-            "address" => self.address = map.next_value()?,
-            "customer" => self.customer = map.next_value()?,
-            "customerName" => self.customer_name = map.next_value()?,
-            "postcode" => self.postcode = map.next_value()?,
-            "siteName" => self.site_name = map.next_value()?,
-            _ => return ::std::result::Result::Ok(false),
-        }
-        ::std::result::Result::Ok(true)
-    }
-}
-impl ::kinabase_runtime::WriteFields for Fields {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.access_notes.write_entry("accessNotes", map)?;
-        self.address.write_entry("address", map)?;
-        self.customer.write_entry("customer", map)?;
-        self.customer_name.write_entry("customerName", map)?;
-        self.postcode.write_entry("postcode", map)?;
-        self.site_name.write_entry("siteName", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    read Fields { "accessNotes" => access_notes, "address" => address, "customer" =>
+    customer, "customerName" => customer_name, "postcode" => postcode, "siteName" =>
+    site_name }
+);
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Create {
@@ -126,27 +97,10 @@ impl Create {
         }
     }
 }
-impl ::kinabase_runtime::WriteFields for Create {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.access_notes.write_entry("accessNotes", map)?;
-        self.address.write_entry("address", map)?;
-        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-            map,
-            "customer",
-            &self.customer,
-        )?;
-        self.postcode.write_entry("postcode", map)?;
-        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-            map,
-            "siteName",
-            &self.site_name,
-        )?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    write Create { "accessNotes" => access_notes, "address" => address, "customer" =>
+    customer[required], "postcode" => postcode, "siteName" => site_name[required] }
+);
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -162,18 +116,7 @@ pub struct Update {
     /// **Site Name** (`siteName`, `text`).
     pub site_name: Assign<String>,
 }
-impl ::kinabase_runtime::WriteFields for Update {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.access_notes.write_entry("accessNotes", map)?;
-        self.address.write_entry("address", map)?;
-        self.customer.write_entry("customer", map)?;
-        self.postcode.write_entry("postcode", map)?;
-        self.site_name.write_entry("siteName", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
-::kinabase_runtime::impl_deserialize!(Fields);
-::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+::kinabase_runtime::record_fields!(
+    write Update { "accessNotes" => access_notes, "address" => address, "customer" =>
+    customer, "postcode" => postcode, "siteName" => site_name }
+);

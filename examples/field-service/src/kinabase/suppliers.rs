@@ -4,8 +4,6 @@
 //! **Suppliers** (slug `suppliers`, id `col_suppliers`).
 #[allow(unused_imports)]
 use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-#[allow(unused_imports)]
-use ::kinabase_runtime::fields::WriteEntry as _;
 /// The Suppliers collection, as a type: `CollectionHandle<Suppliers>` and `RecordRef<Suppliers>` are typed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Suppliers {}
@@ -55,42 +53,11 @@ pub struct Fields {
     /// **Website**: wire key `website`, type `website`.
     pub website: Option<String>,
 }
-impl ::kinabase_runtime::ReadFields for Fields {
-    fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> ::std::result::Result<bool, A::Error> {
-        match key {
-            "email" => self.email = map.next_value()?,
-            "name" => self.name = map.next_value()?,
-            "paymentTerms" => self.payment_terms = map.next_value()?,
-            "phone" => self.phone = map.next_value()?,
-            "preferred" => self.preferred = map.next_value()?,
-            "rating" => {
-                self.rating = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
-            }
-            "website" => self.website = map.next_value()?,
-            _ => return ::std::result::Result::Ok(false),
-        }
-        ::std::result::Result::Ok(true)
-    }
-}
-impl ::kinabase_runtime::WriteFields for Fields {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.email.write_entry("email", map)?;
-        self.name.write_entry("name", map)?;
-        self.payment_terms.write_entry("paymentTerms", map)?;
-        self.phone.write_entry("phone", map)?;
-        self.preferred.write_entry("preferred", map)?;
-        self.rating.write_entry("rating", map)?;
-        self.website.write_entry("website", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    read Fields { "email" => email, "name" => name, "paymentTerms" => payment_terms,
+    "phone" => phone, "preferred" => preferred, "rating" => rating[lenient], "website" =>
+    website }
+);
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Create {
@@ -123,25 +90,11 @@ impl Create {
         }
     }
 }
-impl ::kinabase_runtime::WriteFields for Create {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.email.write_entry("email", map)?;
-        ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-            map,
-            "name",
-            &self.name,
-        )?;
-        self.payment_terms.write_entry("paymentTerms", map)?;
-        self.phone.write_entry("phone", map)?;
-        self.preferred.write_entry("preferred", map)?;
-        self.rating.write_entry("rating", map)?;
-        self.website.write_entry("website", map)?;
-        ::std::result::Result::Ok(())
-    }
-}
+::kinabase_runtime::record_fields!(
+    write Create { "email" => email, "name" => name[required], "paymentTerms" =>
+    payment_terms, "phone" => phone, "preferred" => preferred, "rating" => rating,
+    "website" => website }
+);
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -161,23 +114,11 @@ pub struct Update {
     /// **Website** (`website`, `website`).
     pub website: Patch<String>,
 }
-impl ::kinabase_runtime::WriteFields for Update {
-    fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-        &self,
-        map: &mut M,
-    ) -> ::std::result::Result<(), M::Error> {
-        self.email.write_entry("email", map)?;
-        self.name.write_entry("name", map)?;
-        self.payment_terms.write_entry("paymentTerms", map)?;
-        self.phone.write_entry("phone", map)?;
-        self.preferred.write_entry("preferred", map)?;
-        self.rating.write_entry("rating", map)?;
-        self.website.write_entry("website", map)?;
-        ::std::result::Result::Ok(())
+::kinabase_runtime::record_fields!(
+    write Update { "email" => email, "name" => name, "paymentTerms" => payment_terms,
+    "phone" => phone, "preferred" => preferred, "rating" => rating, "website" => website
     }
-}
-::kinabase_runtime::impl_deserialize!(Fields);
-::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+);
 /// The options of Payment Terms. Labels the bindings do not know are kept in `Unknown`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PaymentTerms {

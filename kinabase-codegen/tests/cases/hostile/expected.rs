@@ -52,8 +52,6 @@ pub mod kinabase {
     //! **Kinabase** (slug `kinabase`, id `c_kinabase`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Kinabase collection, as a type: `CollectionHandle<Kinabase>` and `RecordRef<Kinabase>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Kinabase {}
@@ -107,42 +105,10 @@ pub mod kinabase {
         /// **H**: wire key `h`, type `text`; required.
         pub h: Option<String>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "a" => self.a = map.next_value()?,
-                "b" => self.b = map.next_value()?,
-                "c" => self.c = map.next_value()?,
-                "d" => self.d = map.next_value()?,
-                "e" => self.e = map.next_value()?,
-                "f" => self.f = map.next_value()?,
-                "g" => self.g = map.next_value()?,
-                "h" => self.h = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.a.write_entry("a", map)?;
-            self.b.write_entry("b", map)?;
-            self.c.write_entry("c", map)?;
-            self.d.write_entry("d", map)?;
-            self.e.write_entry("e", map)?;
-            self.f.write_entry("f", map)?;
-            self.g.write_entry("g", map)?;
-            self.h.write_entry("h", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        read Fields { "a" => a, "b" => b, "c" => c, "d" => d, "e" => e, "f" => f, "g" =>
+        g, "h" => h }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -179,54 +145,11 @@ pub mod kinabase {
             Create { a, b, c, d, e, f, g, h }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "a",
-                &self.a,
-            )?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "b",
-                &self.b,
-            )?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "c",
-                &self.c,
-            )?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "d",
-                &self.d,
-            )?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "e",
-                &self.e,
-            )?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "f",
-                &self.f,
-            )?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "g",
-                &self.g,
-            )?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "h",
-                &self.h,
-            )?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "a" => a[required], "b" => b[required], "c" => c[required], "d" =>
+        d[required], "e" => e[required], "f" => f[required], "g" => g[required], "h" =>
+        h[required] }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -248,24 +171,10 @@ pub mod kinabase {
         /// **H** (`h`, `text`).
         pub h: Assign<String>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.a.write_entry("a", map)?;
-            self.b.write_entry("b", map)?;
-            self.c.write_entry("c", map)?;
-            self.d.write_entry("d", map)?;
-            self.e.write_entry("e", map)?;
-            self.f.write_entry("f", map)?;
-            self.g.write_entry("g", map)?;
-            self.h.write_entry("h", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(
+        write Update { "a" => a, "b" => b, "c" => c, "d" => d, "e" => e, "f" => f, "g" =>
+        g, "h" => h }
+    );
 }
 /// The new collection: see [`new_2::New`].
 #[allow(dead_code, clippy::all)]
@@ -273,8 +182,6 @@ pub mod new_2 {
     //! **new** (slug `new-things`, id `c_new`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The new collection, as a type: `CollectionHandle<New>` and `RecordRef<New>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum New {}
@@ -295,25 +202,7 @@ pub mod new_2 {
     /// presence. Unknown keys are ignored; absent fields are not written back.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            let _ = (key, map);
-            ::std::result::Result::Ok(false)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            let _ = map;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {}
@@ -323,30 +212,12 @@ pub mod new_2 {
             Create {}
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            let _ = map;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {}
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            let _ = map;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(write Update {});
 }
 /// The Option collection: see [`option::Option`].
 #[allow(dead_code, clippy::all)]
@@ -365,8 +236,6 @@ pub mod option {
     //! ````
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Option collection, as a type: `CollectionHandle<Option>` and `RecordRef<Option>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Option {}
@@ -494,84 +363,15 @@ pub mod option {
         /// **Weird**: wire key `weird`, type `hologram`.
         pub weird: ::std::option::Option<Raw>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "2ndVisit" => self.n2nd_visit = map.next_value()?,
-                "Self" => {
-                    self.self_ = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
-                }
-                "_" => self.f12 = map.next_value()?,
-                "cafe" => self.cafe_creme = map.next_value()?,
-                "computed" => {
-                    self.computed = map
-                        .next_value::<::kinabase_runtime::LenientNumber>()?
-                        .0;
-                }
-                "crate" => self.crate_ = map.next_value()?,
-                "create" => self.create = map.next_value()?,
-                "dueDate" => self.due_date = map.next_value()?,
-                "dueDate2" => self.due_date_2 = map.next_value()?,
-                "emoji" => self.rocket_fire = map.next_value()?,
-                "fields" => self.fields = map.next_value()?,
-                "hamza" => self.mark = map.next_value()?,
-                "hash" => self.hash = map.next_value()?,
-                "nA" => self.n_a = map.next_value()?,
-                "na" => self.na = map.next_value()?,
-                "new" => self.new = map.next_value()?,
-                "orphan" => self.orphan_link = map.next_value()?,
-                "people" => self.people = map.next_value()?,
-                "self" => self.self_2 = map.next_value()?,
-                "status" => self.status = map.next_value()?,
-                "totalGbp" => self.total_ps = map.next_value()?,
-                "totalPct" => {
-                    self.total = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
-                }
-                "type" => self.r#type = map.next_value()?,
-                "value" => self.value = map.next_value()?,
-                "weird" => self.weird = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.n2nd_visit.write_entry("2ndVisit", map)?;
-            self.self_.write_entry("Self", map)?;
-            self.f12.write_entry("_", map)?;
-            self.cafe_creme.write_entry("cafe", map)?;
-            self.computed.write_entry("computed", map)?;
-            self.crate_.write_entry("crate", map)?;
-            self.create.write_entry("create", map)?;
-            self.due_date.write_entry("dueDate", map)?;
-            self.due_date_2.write_entry("dueDate2", map)?;
-            self.rocket_fire.write_entry("emoji", map)?;
-            self.fields.write_entry("fields", map)?;
-            self.mark.write_entry("hamza", map)?;
-            self.hash.write_entry("hash", map)?;
-            self.n_a.write_entry("nA", map)?;
-            self.na.write_entry("na", map)?;
-            self.new.write_entry("new", map)?;
-            self.orphan_link.write_entry("orphan", map)?;
-            self.people.write_entry("people", map)?;
-            self.self_2.write_entry("self", map)?;
-            self.status.write_entry("status", map)?;
-            self.total_ps.write_entry("totalGbp", map)?;
-            self.total.write_entry("totalPct", map)?;
-            self.r#type.write_entry("type", map)?;
-            self.value.write_entry("value", map)?;
-            self.weird.write_entry("weird", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        read Fields { "2ndVisit" => n2nd_visit, "Self" => self_[lenient], "_" => f12,
+        "cafe" => cafe_creme, "computed" => computed[lenient], "crate" => crate_,
+        "create" => create, "dueDate" => due_date, "dueDate2" => due_date_2, "emoji" =>
+        rocket_fire, "fields" => fields, "hamza" => mark, "hash" => hash, "nA" => n_a,
+        "na" => na, "new" => new, "orphan" => orphan_link, "people" => people, "self" =>
+        self_2, "status" => status, "totalGbp" => total_ps, "totalPct" => total[lenient],
+        "type" => r#type, "value" => value, "weird" => weird }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -657,46 +457,15 @@ pub mod option {
             }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.n2nd_visit.write_entry("2ndVisit", map)?;
-            self.self_.write_entry("Self", map)?;
-            self.f12.write_entry("_", map)?;
-            self.cafe_creme.write_entry("cafe", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "crate",
-                &self.crate_,
-            )?;
-            self.create.write_entry("create", map)?;
-            self.due_date.write_entry("dueDate", map)?;
-            self.due_date_2.write_entry("dueDate2", map)?;
-            self.rocket_fire.write_entry("emoji", map)?;
-            self.fields.write_entry("fields", map)?;
-            self.mark.write_entry("hamza", map)?;
-            self.hash.write_entry("hash", map)?;
-            self.n_a.write_entry("nA", map)?;
-            self.na.write_entry("na", map)?;
-            self.new.write_entry("new", map)?;
-            self.orphan_link.write_entry("orphan", map)?;
-            self.people.write_entry("people", map)?;
-            self.self_2.write_entry("self", map)?;
-            self.status.write_entry("status", map)?;
-            self.total_ps.write_entry("totalGbp", map)?;
-            self.total.write_entry("totalPct", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "type",
-                &self.r#type,
-            )?;
-            self.value.write_entry("value", map)?;
-            self.weird.write_entry("weird", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "2ndVisit" => n2nd_visit, "Self" => self_, "_" => f12, "cafe" =>
+        cafe_creme, "crate" => crate_[required], "create" => create, "dueDate" =>
+        due_date, "dueDate2" => due_date_2, "emoji" => rocket_fire, "fields" => fields,
+        "hamza" => mark, "hash" => hash, "nA" => n_a, "na" => na, "new" => new, "orphan"
+        => orphan_link, "people" => people, "self" => self_2, "status" => status,
+        "totalGbp" => total_ps, "totalPct" => total, "type" => r#type[required], "value"
+        => value, "weird" => weird }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -750,40 +519,15 @@ pub mod option {
         /// **Weird** (`weird`, `hologram`).
         pub weird: Patch<Raw>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.n2nd_visit.write_entry("2ndVisit", map)?;
-            self.self_.write_entry("Self", map)?;
-            self.f12.write_entry("_", map)?;
-            self.cafe_creme.write_entry("cafe", map)?;
-            self.crate_.write_entry("crate", map)?;
-            self.create.write_entry("create", map)?;
-            self.due_date.write_entry("dueDate", map)?;
-            self.due_date_2.write_entry("dueDate2", map)?;
-            self.rocket_fire.write_entry("emoji", map)?;
-            self.fields.write_entry("fields", map)?;
-            self.mark.write_entry("hamza", map)?;
-            self.hash.write_entry("hash", map)?;
-            self.n_a.write_entry("nA", map)?;
-            self.na.write_entry("na", map)?;
-            self.new.write_entry("new", map)?;
-            self.orphan_link.write_entry("orphan", map)?;
-            self.people.write_entry("people", map)?;
-            self.self_2.write_entry("self", map)?;
-            self.status.write_entry("status", map)?;
-            self.total_ps.write_entry("totalGbp", map)?;
-            self.total.write_entry("totalPct", map)?;
-            self.r#type.write_entry("type", map)?;
-            self.value.write_entry("value", map)?;
-            self.weird.write_entry("weird", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(
+        write Update { "2ndVisit" => n2nd_visit, "Self" => self_, "_" => f12, "cafe" =>
+        cafe_creme, "crate" => crate_, "create" => create, "dueDate" => due_date,
+        "dueDate2" => due_date_2, "emoji" => rocket_fire, "fields" => fields, "hamza" =>
+        mark, "hash" => hash, "nA" => n_a, "na" => na, "new" => new, "orphan" =>
+        orphan_link, "people" => people, "self" => self_2, "status" => status, "totalGbp"
+        => total_ps, "totalPct" => total, "type" => r#type, "value" => value, "weird" =>
+        weird }
+    );
     /// The options of Create. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Create2 {
@@ -888,8 +632,6 @@ pub mod result {
     //! **Result** (slug `result`, id `c_result`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Result collection, as a type: `CollectionHandle<Result>` and `RecordRef<Result>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Result {}
@@ -919,30 +661,7 @@ pub mod result {
         /// **Name**: wire key `name`, type `text`; required.
         pub name: Option<String>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "back" => self.back = map.next_value()?,
-                "name" => self.name = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.back.write_entry("back", map)?;
-            self.name.write_entry("name", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(read Fields { "back" => back, "name" => name });
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -957,20 +676,9 @@ pub mod result {
             Create { back: None, name }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.back.write_entry("back", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "name",
-                &self.name,
-            )?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "back" => back, "name" => name[required] }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -980,18 +688,7 @@ pub mod result {
         /// **Name** (`name`, `text`).
         pub name: Assign<String>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.back.write_entry("back", map)?;
-            self.name.write_entry("name", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(write Update { "back" => back, "name" => name });
 }
 /// The Self collection: see [`self_::Self_`].
 #[allow(dead_code, clippy::all)]
@@ -999,8 +696,6 @@ pub mod self_ {
     //! **Self** (slug `self`, id `c_self`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Self collection, as a type: `CollectionHandle<Self_>` and `RecordRef<Self_>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Self_ {}
@@ -1026,28 +721,7 @@ pub mod self_ {
         /// **Option**: wire key `option`, type `select`.
         pub option: ::std::option::Option<Option>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "option" => self.option = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.option.write_entry("option", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(read Fields { "option" => option });
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {
@@ -1062,15 +736,7 @@ pub mod self_ {
             }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.option.write_entry("option", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(write Create { "option" => option });
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -1078,17 +744,7 @@ pub mod self_ {
         /// **Option** (`option`, `select`).
         pub option: Patch<Option>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.option.write_entry("option", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(write Update { "option" => option });
     /// The options of Option. Labels the bindings do not know are kept in `Unknown`, exactly.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Option {
@@ -1123,8 +779,6 @@ pub mod string {
     //! **String** (slug `string`, id `c_string`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The String collection, as a type: `CollectionHandle<String>` and `RecordRef<String>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum String {}
@@ -1150,28 +804,7 @@ pub mod string {
         /// **Vec**: wire key `vec`, type `text`.
         pub vec: Option<::std::string::String>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "vec" => self.vec = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.vec.write_entry("vec", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(read Fields { "vec" => vec });
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {
@@ -1184,15 +817,7 @@ pub mod string {
             Create { vec: None }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.vec.write_entry("vec", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(write Create { "vec" => vec });
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -1200,17 +825,7 @@ pub mod string {
         /// **Vec** (`vec`, `text`).
         pub vec: Patch<::std::string::String>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.vec.write_entry("vec", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(write Update { "vec" => vec });
 }
 /// The Vec collection: see [`vec::Vec`].
 #[allow(dead_code, clippy::all)]
@@ -1218,8 +833,6 @@ pub mod vec {
     //! **Vec** (slug `vec`, id `c_vec`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Vec collection, as a type: `CollectionHandle<Vec>` and `RecordRef<Vec>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Vec {}
@@ -1240,25 +853,7 @@ pub mod vec {
     /// presence. Unknown keys are ignored; absent fields are not written back.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            let _ = (key, map);
-            ::std::result::Result::Ok(false)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            let _ = map;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {}
@@ -1268,28 +863,10 @@ pub mod vec {
             Create {}
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            let _ = map;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {}
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            let _ = map;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(write Update {});
 }

@@ -34,8 +34,6 @@ pub mod empty {
     //! **Empty** (slug `empty`, id `empty`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Empty collection, as a type: `CollectionHandle<Empty>` and `RecordRef<Empty>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Empty {}
@@ -56,25 +54,7 @@ pub mod empty {
     /// presence. Unknown keys are ignored; absent fields are not written back.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            let _ = (key, map);
-            ::std::result::Result::Ok(false)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            let _ = map;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {}
@@ -84,30 +64,12 @@ pub mod empty {
             Create {}
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            let _ = map;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Update {}
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            let _ = map;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(write Update {});
 }
 /// The Read Only collection: see [`read_only::ReadOnly`].
 #[allow(dead_code, clippy::all)]
@@ -115,8 +77,6 @@ pub mod read_only {
     //! **Read Only** (slug `read-only`, id `ro`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Read Only collection, as a type: `CollectionHandle<ReadOnly>` and `RecordRef<ReadOnly>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum ReadOnly {}
@@ -150,34 +110,9 @@ pub mod read_only {
         /// **Total**: wire key `total`, type `aggregation`; read-only.
         pub total: Option<Raw>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "guess" => {
-                    self.guess = map.next_value::<::kinabase_runtime::LenientNumber>()?.0;
-                }
-                "label" => self.label = map.next_value()?,
-                "total" => self.total = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
-        }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.guess.write_entry("guess", map)?;
-            self.label.write_entry("label", map)?;
-            self.total.write_entry("total", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        read Fields { "guess" => guess[lenient], "label" => label, "total" => total }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Create {
@@ -190,15 +125,7 @@ pub mod read_only {
             Create { guess: None }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.guess.write_entry("guess", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(write Create { "guess" => guess });
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -206,15 +133,5 @@ pub mod read_only {
         /// **guess** (`guess`, `number`).
         pub guess: Patch<f64>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.guess.write_entry("guess", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    ::kinabase_runtime::record_fields!(write Update { "guess" => guess });
 }

@@ -28,8 +28,6 @@ pub mod bill {
     //! **Invoices** (slug `invoices`, id `c1`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::fields::WriteEntry as _;
     /// The Invoices collection, as a type: `CollectionHandle<Bill>` and `RecordRef<Bill>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Bill {}
@@ -63,32 +61,10 @@ pub mod bill {
         /// **Reference**: wire key `ref`, type `text`.
         pub external_reference: Option<String>,
     }
-    impl ::kinabase_runtime::ReadFields for Fields {
-        fn read_field<'de, A: ::kinabase_runtime::reexports::serde::de::MapAccess<'de>>(
-            &mut self,
-            key: &str,
-            map: &mut A,
-        ) -> ::std::result::Result<bool, A::Error> {
-            match key {
-                "amount" => self.total = map.next_value()?,
-                "number" => self.number = map.next_value()?,
-                "ref" => self.external_reference = map.next_value()?,
-                _ => return ::std::result::Result::Ok(false),
-            }
-            ::std::result::Result::Ok(true)
+    ::kinabase_runtime::record_fields!(
+        read Fields { "amount" => total, "number" => number, "ref" => external_reference
         }
-    }
-    impl ::kinabase_runtime::WriteFields for Fields {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.total.write_entry("amount", map)?;
-            self.number.write_entry("number", map)?;
-            self.external_reference.write_entry("ref", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Create {
@@ -109,21 +85,10 @@ pub mod bill {
             }
         }
     }
-    impl ::kinabase_runtime::WriteFields for Create {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.total.write_entry("amount", map)?;
-            ::kinabase_runtime::reexports::serde::ser::SerializeMap::serialize_entry(
-                map,
-                "number",
-                &self.number,
-            )?;
-            self.external_reference.write_entry("ref", map)?;
-            ::std::result::Result::Ok(())
-        }
-    }
+    ::kinabase_runtime::record_fields!(
+        write Create { "amount" => total, "number" => number[required], "ref" =>
+        external_reference }
+    );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -135,17 +100,8 @@ pub mod bill {
         /// **Reference** (`ref`, `text`).
         pub external_reference: Patch<String>,
     }
-    impl ::kinabase_runtime::WriteFields for Update {
-        fn write_fields<M: ::kinabase_runtime::reexports::serde::ser::SerializeMap>(
-            &self,
-            map: &mut M,
-        ) -> ::std::result::Result<(), M::Error> {
-            self.total.write_entry("amount", map)?;
-            self.number.write_entry("number", map)?;
-            self.external_reference.write_entry("ref", map)?;
-            ::std::result::Result::Ok(())
+    ::kinabase_runtime::record_fields!(
+        write Update { "amount" => total, "number" => number, "ref" => external_reference
         }
-    }
-    ::kinabase_runtime::impl_deserialize!(Fields);
-    ::kinabase_runtime::impl_serialize!(Fields, Create, Update);
+    );
 }
