@@ -30,34 +30,43 @@ pub fn render(tokens: TokenStream, header: &str) -> Result<String, RenderError> 
     Ok(format!("{header}{body}"))
 }
 
-/// Renders one token stream per item on all cores, in item order.
+/// Renders one token stream per item on all cores. Threads take the next item from a
+/// shared counter (modules differ in size), and results are placed by index, so the
+/// output does not depend on the thread count or timing.
 pub fn render_all<T: Sync>(
     items: &[T],
     emit: impl Fn(&T) -> TokenStream + Sync,
 ) -> Result<Vec<String>, RenderError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .clamp(1, 16);
-    let chunk = items.len().div_ceil(threads).max(1);
-    let emit = &emit;
+        .clamp(1, 16)
+        .min(items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let (emit, next) = (&emit, &next);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
                 scope.spawn(move || {
-                    part.iter()
-                        .map(|item| render(emit(item), ""))
-                        .collect::<Result<Vec<_>, _>>()
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, render(emit(item), "")));
+                    }
+                    done
                 })
             })
             .collect();
-        let mut out = Vec::with_capacity(items.len());
+        let mut out = vec![String::new(); items.len()];
         for h in handles {
-            out.extend(
-                h.join()
-                    .map_err(|_| RenderError::Parse("a rendering thread panicked".into()))??,
-            );
+            for (i, rendered) in h
+                .join()
+                .map_err(|_| RenderError::Parse("a rendering thread panicked".into()))?
+            {
+                out[i] = rendered?;
+            }
         }
         Ok(out)
     })
