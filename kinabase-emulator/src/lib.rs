@@ -272,6 +272,7 @@ impl Emulator {
                 listing_form: config.listing_form,
                 bulk_response: config.bulk_response,
                 token_lifetime: config.token_lifetime,
+                page_cap: None,
             }),
             log: Mutex::new(VecDeque::new()),
             seq: AtomicU64::new(0),
@@ -342,6 +343,13 @@ impl Emulator {
     /// Changes the lifetime of tokens issued from now on.
     pub fn set_token_lifetime(&self, lifetime: Duration) {
         lock(&self.shared.control).token_lifetime = lifetime;
+    }
+
+    /// Serves at most `cap` records a page whatever a client asks (the envelope's
+    /// `pageSize` says so), as a server with a lower limit would; `None` restores the
+    /// documented behaviour.
+    pub fn set_page_cap(&self, cap: Option<usize>) {
+        lock(&self.shared.control).page_cap = cap;
     }
 
     /// Revokes every token issued so far: their next use gets `401`.

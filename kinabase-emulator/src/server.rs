@@ -51,6 +51,8 @@ pub(crate) struct Control {
     pub(crate) listing_form: ListingForm,
     pub(crate) bulk_response: BulkResponse,
     pub(crate) token_lifetime: Duration,
+    /// Serve at most this many records a page, whatever was asked (an alternative server).
+    pub(crate) page_cap: Option<usize>,
 }
 
 /// Locks a mutex, recovering from a worker that panicked while holding it: the emulator
@@ -724,7 +726,10 @@ fn render_in(
 }
 
 fn page(shared: &Shared, c: &str, params: &Map<String, Value>) -> Result<Reply, Reply> {
-    let (index, size) = page_window(params)?;
+    let (index, asked) = page_window(params)?;
+    let size = lock(&shared.control)
+        .page_cap
+        .map_or(asked, |cap| asked.min(cap.max(1)));
     let after = time_param(params, "updatedAfter")?;
     let include_lists = bool_param(params, "includeLists")?.unwrap_or(false);
     let service = params.get("externalService").and_then(Value::as_str);

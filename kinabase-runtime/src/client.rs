@@ -311,6 +311,17 @@ struct Token {
     renew_at: Instant,
 }
 
+/// The three tolerated forms of the collections listing (contract §2).
+enum Listing {
+    /// A bare array or `{"collections": [...]}`: everything.
+    Complete(Vec<Value>),
+    /// A page envelope.
+    Page {
+        items: Vec<Value>,
+        total: Option<u64>,
+    },
+}
+
 /// Whether a request may be sent again after it may have reached the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Repeat {
@@ -425,53 +436,64 @@ impl Client {
     /// tolerated forms the listing takes (a bare array, `{"collections": [...]}`, or a
     /// page envelope, whose pages are followed).
     pub fn list_collections(&self) -> Result<Vec<Value>> {
-        let mut out = Vec::new();
-        let mut index = 0u64;
-        loop {
-            let call = Call::new(Method::GET, "collections".into(), Repeat::Safe)
-                .query("pageIndex", index)
-                .query("pageSize", 300);
-            let attempted = call.attempted();
-            let answer = self.execute(call)?;
-            let value: Value = decode(&attempted, &answer.body, true)?;
-            match value {
-                Value::Array(items) => {
+        // The documented call takes no parameters. Only when the answer is a page of a
+        // larger listing are pages requested, from the start and 300 at a time.
+        let (items, total) = match self.listing(None)? {
+            Listing::Complete(items) => return Ok(items),
+            Listing::Page { items, total } => (items, total),
+        };
+        if items.is_empty() || total.is_none_or(|t| items.len() as u64 >= t) {
+            return Ok(items);
+        }
+        let mut out: Vec<Value> = Vec::new();
+        for index in 0u64.. {
+            match self.listing(Some(index))? {
+                Listing::Complete(items) => return Ok(items),
+                Listing::Page { items, total } => {
+                    let got = items.len();
                     out.extend(items);
-                    return Ok(out);
-                }
-                Value::Object(mut obj) => {
-                    if let Some(Value::Array(items)) = obj.remove("collections") {
-                        out.extend(items);
-                        return Ok(out);
+                    if got == 0 || total.is_none_or(|t| out.len() as u64 >= t) {
+                        break;
                     }
-                    let Some(Value::Array(items)) = obj.remove("records") else {
-                        return Err(Error::Decode {
-                            attempted,
-                            path: ".".into(),
-                            message:
-                                "expected an array, {\"collections\": [...]} or a page of records"
-                                    .into(),
-                            excerpt: crate::error::Excerpt::of(&answer.body),
-                        });
-                    };
-                    let got = items.len() as u64;
-                    out.extend(items);
-                    let total = obj.get("totalRecords").and_then(Value::as_u64);
-                    // Follow pages until the total is read, or a short or empty page.
-                    match total {
-                        Some(t) if (out.len() as u64) < t && got > 0 => index += 1,
-                        _ => return Ok(out),
-                    }
-                }
-                _ => {
-                    return Err(Error::Decode {
-                        attempted,
-                        path: ".".into(),
-                        message: "expected a list of collections".into(),
-                        excerpt: crate::error::Excerpt::of(&answer.body),
-                    });
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// One answer of `GET /collections`, in whichever form it comes.
+    fn listing(&self, page: Option<u64>) -> Result<Listing> {
+        let mut call = Call::new(Method::GET, "collections".into(), Repeat::Safe);
+        if let Some(index) = page {
+            call = call
+                .query("pageIndex", index)
+                .query("pageSize", crate::handle::MAX_BATCH);
+        }
+        let attempted = call.attempted();
+        let answer = self.execute(call)?;
+        let unexpected = |message: &str| Error::Decode {
+            attempted: attempted.clone(),
+            path: ".".into(),
+            message: message.into(),
+            excerpt: crate::error::Excerpt::of(&answer.body),
+        };
+        match decode::<Value>(&attempted, &answer.body, true)? {
+            Value::Array(items) => Ok(Listing::Complete(items)),
+            Value::Object(mut obj) => {
+                if let Some(Value::Array(items)) = obj.remove("collections") {
+                    return Ok(Listing::Complete(items));
+                }
+                match obj.remove("records") {
+                    Some(Value::Array(items)) => Ok(Listing::Page {
+                        items,
+                        total: obj.get("totalRecords").and_then(Value::as_u64),
+                    }),
+                    _ => Err(unexpected(
+                        "expected an array, {\"collections\": [...]} or a page of records",
+                    )),
+                }
+            }
+            _ => Err(unexpected("expected a list of collections")),
         }
     }
 

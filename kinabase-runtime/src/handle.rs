@@ -513,12 +513,14 @@ impl<C: Collection> Iterator for RecordIter<C> {
                     self.next_index += 1;
                     let got = page.records.len();
                     let total = page.total_records;
-                    // Stop on a short page, or when the total is reached.
-                    if got < self.options.page_size
-                        || total.is_some_and(|t| self.seen + got as u64 >= t)
-                    {
-                        self.done = true;
-                    }
+                    // With a total, read until it is reached (a server that pages smaller
+                    // than asked must not end the scan early); without one, a short page
+                    // is the last. An empty page always ends it.
+                    self.done = got == 0
+                        || match total {
+                            Some(t) => self.seen + got as u64 >= t,
+                            None => got < self.options.page_size,
+                        };
                     self.buffer = page.records.into_iter();
                 }
             }

@@ -223,6 +223,26 @@ fn paging_edge_cases_use_ceil_n_over_300_requests() {
 }
 
 #[test]
+fn a_server_that_pages_smaller_than_asked_does_not_end_the_scan() {
+    let account = synth::account(Size {
+        collections: 1,
+        fields: 3,
+        records: 1234,
+    });
+    let emu = Emulator::start(account, EmulatorConfig::default()).unwrap();
+    emu.set_page_cap(Some(100));
+    let client = client_for(&emu);
+    let ids: Vec<String> = client
+        .untyped("collection-0")
+        .iter()
+        .map(|r| r.unwrap().id)
+        .collect();
+    let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len()), (1234, 1234));
+    assert_eq!(count(&emu, "GET", "/collections/collection-0"), 13);
+}
+
+#[test]
 fn bulk_calls_chunk_to_300() {
     for n in [0usize, 1, 300, 301, 1000] {
         let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
