@@ -98,8 +98,8 @@ pub struct EmulatorConfig {
     pub app_secret: String,
     /// How long issued tokens live (one hour, as documented; tests use seconds).
     pub token_lifetime: Duration,
-    /// The rate limit, or `None` for unlimited (the default for tests; the binary
-    /// enforces the documented limit).
+    /// The rate limit (default: the documented 100 requests a minute), or `None` for
+    /// unlimited, as tests that make many requests quickly use ([`EmulatorConfig::unlimited`]).
     pub rate_limit: Option<RateLimit>,
     /// Form of `GET /collections`.
     pub listing_form: ListingForm,
@@ -121,13 +121,24 @@ impl Default for EmulatorConfig {
             app_id: DEFAULT_APP_ID.into(),
             app_secret: DEFAULT_APP_SECRET.into(),
             token_lifetime: Duration::from_secs(3600),
-            rate_limit: None,
+            rate_limit: Some(RateLimit::DOCUMENTED),
             listing_form: ListingForm::default(),
             bulk_response: BulkResponse::default(),
             record_shape: RecordShape::default(),
             timestamp_format: TimestampFormat::default(),
             data_file: None,
             port: 0,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// The default configuration without a rate limit: for tests and benchmarks that
+    /// make many requests quickly and are not about the limit.
+    pub fn unlimited() -> EmulatorConfig {
+        EmulatorConfig {
+            rate_limit: None,
+            ..EmulatorConfig::default()
         }
     }
 }

@@ -43,7 +43,7 @@ impl Api {
     }
 
     fn demo() -> Api {
-        Api::start(demo(), EmulatorConfig::default())
+        Api::start(demo(), EmulatorConfig::unlimited())
     }
 
     fn url(&self, path: &str) -> String {
@@ -98,7 +98,7 @@ fn error_of(r: Response) -> (u16, String) {
 
 #[test]
 fn token_accepts_either_secret_key_and_refuses_bad_credentials() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let http = client();
     let url = format!("{}token", emu.base_url());
     for key in ["secret", "appSecret"] {
@@ -142,7 +142,7 @@ fn token_accepts_either_secret_key_and_refuses_bad_credentials() {
 fn status_needs_a_good_token_and_tokens_expire_and_revoke() {
     let config = EmulatorConfig {
         token_lifetime: Duration::from_millis(1200),
-        ..EmulatorConfig::default()
+        ..EmulatorConfig::unlimited()
     };
     let api = Api::start(demo(), config);
     assert_eq!(api.get("status").status(), 200);
@@ -225,7 +225,7 @@ fn paging_limits_and_bad_values() {
         fields: 3,
         records: 1234,
     });
-    let api = Api::start(account, EmulatorConfig::default());
+    let api = Api::start(account, EmulatorConfig::unlimited());
     let p = api.json("collections/collection-0");
     assert_eq!(
         (
@@ -557,7 +557,7 @@ fn rate_limit_answers_429_with_retry_after() {
             requests: 5,
             per: Duration::from_secs(2),
         }),
-        ..EmulatorConfig::default()
+        ..EmulatorConfig::unlimited()
     };
     let api = Api::start(demo(), config); // the token request is the first of five
     for _ in 0..4 {
@@ -687,7 +687,7 @@ fn persistence_survives_a_restart() {
     let file = dir.path().join("data.json");
     let config = EmulatorConfig {
         data_file: Some(file.clone()),
-        ..EmulatorConfig::default()
+        ..EmulatorConfig::unlimited()
     };
     let id = {
         let api = Api::start(demo(), config.clone());
@@ -793,4 +793,14 @@ fn demo_fixture_uses_every_field_type() {
     }
     let records: usize = account.collections.iter().map(|c| c.records.len()).sum();
     assert!((50..=500).contains(&records));
+}
+
+#[test]
+fn the_default_configuration_enforces_the_documented_limit() {
+    let api = Api::start(demo(), EmulatorConfig::default()); // the token request is the first of 100
+    let statuses: Vec<u16> = (0..100)
+        .map(|_| api.get("status").status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 99);
+    assert_eq!(*statuses.last().unwrap(), 429);
 }

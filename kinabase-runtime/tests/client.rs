@@ -114,7 +114,7 @@ fn clients_are_send_sync_and_clones_share_one_token() {
     fn send_sync<T: Send + Sync + Clone>() {}
     send_sync::<Client>();
     send_sync::<kinabase_runtime::CollectionHandle<Suppliers>>();
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let a = client_for(&emu);
     let b = a.clone();
     a.status().unwrap();
@@ -125,7 +125,7 @@ fn clients_are_send_sync_and_clones_share_one_token() {
 
 #[test]
 fn typed_crud_with_partial_updates_and_clears() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     let suppliers = client.collection::<Suppliers>();
     let created = suppliers
@@ -182,7 +182,7 @@ fn typed_crud_with_partial_updates_and_clears() {
 
 #[test]
 fn typed_links_and_both_record_shapes() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     let jobs = client.collection::<Jobs>();
     let nested: Vec<_> = jobs.iter().map(Result::unwrap).collect();
@@ -208,7 +208,7 @@ fn paging_edge_cases_use_ceil_n_over_300_requests() {
             fields: 4,
             records: n,
         });
-        let emu = Emulator::start(account, EmulatorConfig::default()).unwrap();
+        let emu = Emulator::start(account, EmulatorConfig::unlimited()).unwrap();
         let client = client_for(&emu);
         let handle = client.untyped("collection-0");
         let ids: Vec<String> = handle.iter().map(|r| r.unwrap().id).collect();
@@ -229,7 +229,7 @@ fn a_server_that_pages_smaller_than_asked_does_not_end_the_scan() {
         fields: 3,
         records: 1234,
     });
-    let emu = Emulator::start(account, EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(account, EmulatorConfig::unlimited()).unwrap();
     emu.set_page_cap(Some(100));
     let client = client_for(&emu);
     let ids: Vec<String> = client
@@ -245,7 +245,7 @@ fn a_server_that_pages_smaller_than_asked_does_not_end_the_scan() {
 #[test]
 fn bulk_calls_chunk_to_300() {
     for n in [0usize, 1, 300, 301, 1000] {
-        let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+        let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
         let client = client_for(&emu);
         let suppliers = client.collection::<Suppliers>();
         let items: Vec<NewSupplier> = (0..n).map(|i| new_supplier(&format!("Bulk {i}"))).collect();
@@ -276,7 +276,7 @@ fn bulk_calls_chunk_to_300() {
 
 #[test]
 fn a_failed_bulk_chunk_reports_the_chunks_written_before_it() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     let mut items: Vec<NewSupplier> = (0..700).map(|i| new_supplier(&format!("B{i}"))).collect();
     items[450].payment_terms = Some("Whenever".into());
@@ -306,7 +306,7 @@ fn short_tokens_are_renewed_during_a_long_iteration() {
     });
     let config = EmulatorConfig {
         token_lifetime: Duration::from_secs(2),
-        ..EmulatorConfig::default()
+        ..EmulatorConfig::unlimited()
     };
     let emu = Emulator::start(account, config).unwrap();
     emu.set_delay(Duration::from_millis(120));
@@ -333,7 +333,7 @@ fn short_tokens_are_renewed_during_a_long_iteration() {
 
 #[test]
 fn eight_threads_share_one_token_request() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     emu.set_delay(Duration::from_millis(50));
     let client = client_for(&emu);
     let barrier = Arc::new(Barrier::new(8));
@@ -356,7 +356,7 @@ fn eight_threads_share_one_token_request() {
 
 #[test]
 fn revoked_tokens_are_renewed_once() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     client.status().unwrap();
     emu.revoke_tokens();
@@ -371,7 +371,7 @@ fn a_429_every_third_request_still_yields_every_record_once() {
         fields: 3,
         records: 1234,
     });
-    let emu = Emulator::start(account, EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(account, EmulatorConfig::unlimited()).unwrap();
     emu.throttle_every(3);
     let client = Client::builder()
         .base_url(emu.base_url())
@@ -396,7 +396,7 @@ fn a_429_every_third_request_still_yields_every_record_once() {
 
 #[test]
 fn server_errors_on_reads_are_retried() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     client.status().unwrap();
     emu.inject(FaultRule::fail(500).times(3).on_method("GET"));
@@ -432,7 +432,7 @@ fn server_errors_on_reads_are_retried() {
 
 #[test]
 fn a_create_is_never_sent_twice() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     client.status().unwrap();
     let suppliers = client.collection::<Suppliers>();
@@ -499,7 +499,7 @@ fn the_client_budget_avoids_429s() {
         account,
         EmulatorConfig {
             rate_limit: Some(limit),
-            ..EmulatorConfig::default()
+            ..EmulatorConfig::unlimited()
         },
     )
     .unwrap();
@@ -525,7 +525,7 @@ fn the_client_budget_avoids_429s() {
 
 #[test]
 fn bad_credentials_unreachable_hosts_and_secrets() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let secret = "this-is-the-wrong-secret-0123456789";
     let client = Client::builder()
         .base_url(emu.base_url())
@@ -582,7 +582,7 @@ fn bad_credentials_unreachable_hosts_and_secrets() {
 #[test]
 fn collections_listing_in_each_form() {
     use kinabase_emulator::ListingForm;
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     for form in [
         ListingForm::BareArray,
@@ -598,7 +598,7 @@ fn collections_listing_in_each_form() {
 
 #[test]
 fn external_ids_and_activities() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     let customers = client.untyped("customers");
     let rec = customers.get_external("xero", "CUST-0003").unwrap();
@@ -621,7 +621,7 @@ fn external_ids_and_activities() {
 
 #[test]
 fn decode_errors_name_the_json_path() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     emu.with_store(|s| {
         let c = s.collection_mut("suppliers").unwrap();

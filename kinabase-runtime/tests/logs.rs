@@ -31,7 +31,7 @@ fn requests_are_traced_without_secrets() {
         .as_ref(),
     )
     .unwrap();
-    let emu = Emulator::start(account, EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(account, EmulatorConfig::unlimited()).unwrap();
     let captured = Captured::default();
     let sink = captured.clone();
     let subscriber = tracing_subscriber::fmt()

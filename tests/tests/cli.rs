@@ -20,7 +20,7 @@ fn no_env(_: &str) -> Option<String> {
 fn emulator() -> Emulator {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/accounts/field-service.json");
-    Emulator::start(Account::load(&path).unwrap(), EmulatorConfig::default()).unwrap()
+    Emulator::start(Account::load(&path).unwrap(), EmulatorConfig::unlimited()).unwrap()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {

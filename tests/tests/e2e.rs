@@ -90,7 +90,7 @@ fn main() {
 
 #[test]
 fn pull_generate_compile_run_and_check() {
-    let emu = Emulator::start(demo(), EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     // One collection lists no fields: its types are inferred from its records.
     assert!(emu.set_hide_fields("suppliers", true));
     let client = client(&emu);

@@ -32,7 +32,7 @@ fn every_listing_form_gives_the_same_schema_and_pages_are_followed() {
         fields: 3,
         records: 0,
     });
-    let emu = Emulator::start(account, EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(account, EmulatorConfig::unlimited()).unwrap();
     let client = client(&emu);
     let mut schemas = Vec::new();
     for form in [
@@ -71,7 +71,7 @@ fn hidden_fields_are_inferred_with_optional_and_mixed_keys() {
         fields: 16,
         records: 40,
     });
-    let emu = Emulator::start(account, EmulatorConfig::default()).unwrap();
+    let emu = Emulator::start(account, EmulatorConfig::unlimited()).unwrap();
     // A key that holds a number in some records and text in others, and one set only once.
     emu.with_store(|s| {
         let c = s.collection_mut("collection-0").unwrap();

@@ -268,7 +268,8 @@ fn scan_table(sizes: &[usize]) -> Result<(), String> {
             fields: SCAN_FIELDS,
             records: n,
         });
-        let emu = Emulator::start(account, EmulatorConfig::default()).map_err(|e| e.to_string())?;
+        let emu =
+            Emulator::start(account, EmulatorConfig::unlimited()).map_err(|e| e.to_string())?;
         for (label, mode, expected) in [
             ("typed paging iterator", "paged", n.div_ceil(300).max(1)),
             ("typed /all", "all", 1),
@@ -309,7 +310,7 @@ fn decode_table() -> Result<(), String> {
         fields: SCAN_FIELDS,
         records: 3000,
     });
-    let emu = Emulator::start(account, EmulatorConfig::default()).map_err(|e| e.to_string())?;
+    let emu = Emulator::start(account, EmulatorConfig::unlimited()).map_err(|e| e.to_string())?;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::blocking::Client::new();
     let token: Value = http
