@@ -1,6 +1,6 @@
 //! Schema (+ overlay) → model: names, types, collisions, sorting and every problem.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diag::Diagnostics;
 use crate::model::{ChoiceModel, CollectionModel, FieldModel, Model, SHORT_NAMES, ValueType};
@@ -54,24 +54,37 @@ pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Mod
         .find(|c| c.slug == "colleagues")
         .map(|c| c.id.as_str());
 
-    let mut collections = Vec::new();
-    for c in &kept {
+    // Link targets by slug or id; the first in canonical order wins, as the API's lookup.
+    let mut by_key: HashMap<&str, &CollectionSchema> = HashMap::new();
+    for c in &sorted {
+        by_key.entry(c.slug.as_str()).or_insert(c);
+        by_key.entry(c.id.as_str()).or_insert(c);
+    }
+    let resolve = |target: &str| -> Option<(RustName, RustName)> {
+        heads.get(by_key.get(target)?.id.as_str()).cloned()
+    };
+    let colleague_target = colleagues.and_then(|id| heads.get(id).cloned());
+    // Collections lower independently: on all cores, each with its own diagnostics,
+    // merged back in canonical order.
+    let lowered = crate::render::parallel_map(&kept, |c| {
+        let mut own = Diagnostics::default();
         let (module, marker) = heads[c.id.as_str()].clone();
         let over = overlay.collection(&c.slug, &c.id);
-        let resolve = |target: &str| -> Option<(RustName, RustName)> {
-            let t = sorted.iter().find(|c| c.slug == target || c.id == target)?;
-            heads.get(t.id.as_str()).cloned()
-        };
-        let colleague_target = colleagues.and_then(|id| heads.get(id).cloned());
-        collections.push(lower_collection(
+        let model = lower_collection(
             c,
             over,
             module,
             marker,
             &resolve,
-            colleague_target,
-            diags,
-        ));
+            colleague_target.clone(),
+            &mut own,
+        );
+        (model, own)
+    });
+    let mut collections = Vec::with_capacity(lowered.len());
+    for (model, own) in lowered {
+        diags.items.extend(own.items);
+        collections.push(model);
     }
     collections.sort_by(|a, b| a.module.cmp(&b.module));
     Model {
@@ -130,7 +143,7 @@ fn lower_collection(
     over: Option<&CollectionOverlay>,
     module: RustName,
     marker: RustName,
-    resolve: &dyn Fn(&str) -> Option<(RustName, RustName)>,
+    resolve: &(dyn Fn(&str) -> Option<(RustName, RustName)> + Sync),
     colleagues: Option<(RustName, RustName)>,
     diags: &mut Diagnostics,
 ) -> CollectionModel {
@@ -216,7 +229,7 @@ fn value_type(
     f: &FieldSchema,
     types: &mut Scope,
     choices: &mut Vec<ChoiceModel>,
-    resolve: &dyn Fn(&str) -> Option<(RustName, RustName)>,
+    resolve: &(dyn Fn(&str) -> Option<(RustName, RustName)> + Sync),
     colleagues: &Option<(RustName, RustName)>,
     diags: &mut Diagnostics,
 ) -> ValueType {

@@ -30,22 +30,22 @@ pub fn render(tokens: TokenStream, header: &str) -> Result<String, RenderError> 
     Ok(format!("{header}{body}"))
 }
 
-/// Renders one token stream per item on all cores. Threads take the next item from a
-/// shared counter (modules differ in size), and results are placed by index, so the
-/// output does not depend on the thread count or timing.
-pub fn render_all<T: Sync>(
-    items: &[T],
-    emit: impl Fn(&T) -> TokenStream + Sync,
-) -> Result<Vec<String>, RenderError> {
+/// Maps `f` over `items` on all cores. Threads take the next item from a shared counter
+/// (items differ in size) and results are placed by index, so the output does not depend
+/// on the thread count or timing.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 16)
         .min(items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
     let next = AtomicUsize::new(0);
-    let (emit, next) = (&emit, &next);
-    std::thread::scope(|scope| {
+    let (f, next) = (&f, &next);
+    let mut slots: Vec<Option<R>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(move || {
@@ -53,23 +53,32 @@ pub fn render_all<T: Sync>(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = items.get(i) else { break };
-                        done.push((i, render(emit(item), "")));
+                        done.push((i, f(item)));
                     }
                     done
                 })
             })
             .collect();
-        let mut out = vec![String::new(); items.len()];
+        let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
         for h in handles {
-            for (i, rendered) in h
-                .join()
-                .map_err(|_| RenderError::Parse("a rendering thread panicked".into()))?
-            {
-                out[i] = rendered?;
+            // A panicking worker is a generator bug; re-raise it on this thread.
+            for (i, r) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                slots[i] = Some(r);
             }
         }
-        Ok(out)
-    })
+        slots
+    });
+    slots.iter_mut().filter_map(Option::take).collect()
+}
+
+/// Renders one token stream per item on all cores, in item order.
+pub fn render_all<T: Sync>(
+    items: &[T],
+    emit: impl Fn(&T) -> TokenStream + Sync,
+) -> Result<Vec<String>, RenderError> {
+    parallel_map(items, |item| render(emit(item), ""))
+        .into_iter()
+        .collect()
 }
 
 /// The header every generated file starts with: no timestamps, no versions.
