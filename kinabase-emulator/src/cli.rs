@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::{Account, Emulator, EmulatorConfig, ListingForm, RateLimit, RecordShape};
+use crate::{
+    Account, BulkResponse, Emulator, EmulatorConfig, ListingForm, RateLimit, RecordShape,
+    TimestampFormat,
+};
 
 /// Options of `kinabase-emulator` / `cargo xtask emulate`.
 #[derive(Debug, Clone, Args)]
@@ -36,9 +39,33 @@ pub struct EmulateArgs {
     /// Shape of records.
     #[arg(long, value_enum, default_value_t = Shape::Nested)]
     pub shape: Shape,
+    /// Format of `createdAt` and `updatedAt`.
+    #[arg(long, value_enum, default_value_t = Timestamps::Kinabase)]
+    pub timestamps: Timestamps,
+    /// What bulk create and update answer.
+    #[arg(long, value_enum, default_value_t = Bulk::Records)]
+    pub bulk_response: Bulk,
     /// Persist writes to this file and resume from it.
     #[arg(long)]
     pub data_file: Option<PathBuf>,
+}
+
+/// `--timestamps` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Timestamps {
+    /// `dd/MM/yyyy HH:mm:ss +hh:mm`, as Kinabase's published example.
+    Kinabase,
+    /// ISO 8601.
+    Iso,
+}
+
+/// `--bulk-response` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Bulk {
+    /// `{"records": [...]}`.
+    Records,
+    /// An empty body.
+    Empty,
 }
 
 /// `--listing` values.
@@ -81,9 +108,16 @@ impl EmulateArgs {
                 Shape::Nested => RecordShape::Nested,
                 Shape::Flat => RecordShape::Flat,
             },
+            timestamp_format: match self.timestamps {
+                Timestamps::Kinabase => TimestampFormat::Kinabase,
+                Timestamps::Iso => TimestampFormat::Iso8601,
+            },
+            bulk_response: match self.bulk_response {
+                Bulk::Records => BulkResponse::Records,
+                Bulk::Empty => BulkResponse::Empty,
+            },
             data_file: self.data_file.clone(),
             port: self.port,
-            ..EmulatorConfig::default()
         }
     }
 }
