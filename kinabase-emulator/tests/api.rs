@@ -804,3 +804,15 @@ fn the_default_configuration_enforces_the_documented_limit() {
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 99);
     assert_eq!(*statuses.last().unwrap(), 429);
 }
+
+#[test]
+fn iso_timestamps_are_selectable() {
+    let config = EmulatorConfig {
+        timestamp_format: kinabase_emulator::TimestampFormat::Iso8601,
+        ..EmulatorConfig::unlimited()
+    };
+    let api = Api::start(demo(), config);
+    let page = api.json("collections/jobs?pageSize=1");
+    let created = page["records"][0]["createdAt"].as_str().unwrap();
+    assert_eq!(created, "2024-01-01T00:01:00Z");
+}
