@@ -434,16 +434,7 @@ impl Std {
                 full
             }
         };
-        let runtime = [
-            "Assign",
-            "Currency",
-            "Date",
-            "Duration",
-            "Patch",
-            "Raw",
-            "RecordRef",
-        ];
-        let imported: Vec<proc_macro2::Ident> = runtime
+        let imported: Vec<proc_macro2::Ident> = crate::model::RUNTIME_NAMES
             .iter()
             .filter(|n| short(n))
             .map(|n| quote::format_ident!("{}", n))

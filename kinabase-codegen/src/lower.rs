@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diag::Diagnostics;
-use crate::model::{ChoiceModel, CollectionModel, FieldModel, Model, SHORT_NAMES, ValueType};
+use crate::model::{
+    ChoiceModel, CollectionModel, FieldModel, Model, RUNTIME_NAMES, SHORT_NAMES, ValueType,
+};
 use crate::names::{self, Case, RustName, Scope};
 use crate::overlay::{CollectionOverlay, Overlay};
 use crate::schema::{CollectionSchema, FieldSchema, Kind, Schema};
@@ -206,7 +208,9 @@ fn lower_collection(
     choices.sort_by(|a, b| a.name.cmp(&b.name));
     let shadowed = std::iter::once(&marker)
         .chain(choices.iter().map(|ch| &ch.name))
-        .filter(|n| SHORT_NAMES.contains(&n.text.as_str()))
+        .filter(|n| {
+            SHORT_NAMES.contains(&n.text.as_str()) || RUNTIME_NAMES.contains(&n.text.as_str())
+        })
         .map(|n| n.text.clone())
         .collect();
     CollectionModel {

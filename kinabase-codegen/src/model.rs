@@ -12,15 +12,13 @@ pub struct Model {
     pub collections: Vec<CollectionModel>,
 }
 
-/// Names the output uses unqualified when no generated type of the module shadows them:
-/// prelude items and the runtime's value types (imported at the top of each module).
-pub const SHORT_NAMES: &[&str] = &[
-    "Option",
-    "Some",
-    "None",
-    "String",
-    "Vec",
-    "Default",
+/// Prelude names the output uses unqualified when no generated type of the module
+/// shadows them.
+pub const SHORT_NAMES: &[&str] = &["Option", "Some", "None", "String", "Vec", "Default"];
+
+/// The runtime's value types, imported at the top of each module and used by their short
+/// names, again unless a type of the module shadows them.
+pub const RUNTIME_NAMES: &[&str] = &[
     "Assign",
     "Currency",
     "Date",
@@ -53,7 +51,7 @@ pub struct CollectionModel {
     pub fields: Vec<FieldModel>,
     /// Choice enums, sorted by name.
     pub choices: Vec<ChoiceModel>,
-    /// The names among [`SHORT_NAMES`] that a type of this module shadows (a collection
+    /// The names among [`SHORT_NAMES`] and [`RUNTIME_NAMES`] that a type of this module shadows (a collection
     /// or choice called `Option` or `Date`). The module uses short names for the others
     /// and full paths (`::std::option::Option`) for these.
     pub shadowed: Vec<String>,

@@ -17,6 +17,32 @@ fn no_env(_: &str) -> Option<String> {
     None
 }
 
+fn generate(snapshot: &Path, out: &Path) -> i32 {
+    run(
+        &[
+            "generate",
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &no_env,
+    )
+}
+
+fn check_generated(snapshot: &Path, generated: &Path) -> i32 {
+    run(
+        &[
+            "check",
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+            "--generated",
+            generated.to_str().unwrap(),
+        ],
+        &no_env,
+    )
+}
+
 fn emulator() -> Emulator {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/accounts/field-service.json");
@@ -37,33 +63,9 @@ fn generate_from_missing_or_malformed_snapshots_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let out = d.join("out.rs");
-    assert_eq!(
-        run(
-            &[
-                "generate",
-                "--snapshot",
-                d.join("missing.json").to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap()
-            ],
-            &no_env
-        ),
-        2
-    );
+    assert_eq!(generate(&d.join("missing.json"), &out), 2);
     std::fs::write(d.join("bad.json"), "{\"format\": 1, \"collections\": [{]}").unwrap();
-    assert_eq!(
-        run(
-            &[
-                "generate",
-                "--snapshot",
-                d.join("bad.json").to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap()
-            ],
-            &no_env
-        ),
-        2
-    );
+    assert_eq!(generate(&d.join("bad.json"), &out), 2);
     assert_eq!(files_in(d), ["bad.json"], "nothing written");
 
     // An unwritable output path (a directory that does not exist).
@@ -73,33 +75,9 @@ fn generate_from_missing_or_malformed_snapshots_fails_cleanly() {
     )
     .unwrap();
     let nowhere = d.join("no/such/dir/out.rs");
-    assert_eq!(
-        run(
-            &[
-                "generate",
-                "--snapshot",
-                d.join("ok.json").to_str().unwrap(),
-                "--out",
-                nowhere.to_str().unwrap()
-            ],
-            &no_env
-        ),
-        2
-    );
+    assert_eq!(generate(&d.join("ok.json"), &nowhere), 2);
     assert_eq!(files_in(d), ["bad.json", "ok.json"]);
-    assert_eq!(
-        run(
-            &[
-                "generate",
-                "--snapshot",
-                d.join("ok.json").to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap()
-            ],
-            &no_env
-        ),
-        0
-    );
+    assert_eq!(generate(&d.join("ok.json"), &out), 0);
     assert!(
         std::fs::read_to_string(&out)
             .unwrap()
@@ -170,44 +148,8 @@ fn check_generated_reports_stale_code() {
     .unwrap();
     let snap = d.join("s.json");
     let out = d.join("gen");
-    assert_eq!(
-        run(
-            &[
-                "generate",
-                "--snapshot",
-                snap.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap()
-            ],
-            &no_env
-        ),
-        0
-    );
-    assert_eq!(
-        run(
-            &[
-                "check",
-                "--snapshot",
-                snap.to_str().unwrap(),
-                "--generated",
-                out.to_str().unwrap()
-            ],
-            &no_env
-        ),
-        0
-    );
+    assert_eq!(generate(&snap, &out), 0);
+    assert_eq!(check_generated(&snap, &out), 0);
     std::fs::write(d.join("s.json"), "{\"format\": 1, \"collections\": [{\"id\": \"a\", \"name\": \"A\", \"slug\": \"a\", \"fields\": [{\"key\": \"x\", \"name\": \"X\", \"type\": \"text\"}]}]}").unwrap();
-    assert_eq!(
-        run(
-            &[
-                "check",
-                "--snapshot",
-                snap.to_str().unwrap(),
-                "--generated",
-                out.to_str().unwrap()
-            ],
-            &no_env
-        ),
-        1
-    );
+    assert_eq!(check_generated(&snap, &out), 1);
 }
