@@ -791,17 +791,27 @@ fn renew_after(token: &str) -> Duration {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
-    let exp = token
+    let claims = token
         .split('.')
         .nth(1)
         .and_then(|p| URL_SAFE_NO_PAD.decode(p.trim_end_matches('=')).ok())
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        .and_then(|v| v.get("exp").and_then(Value::as_f64));
-    match exp {
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+    let claim = |k: &str| {
+        claims
+            .as_ref()
+            .and_then(|v| v.get(k))
+            .and_then(Value::as_f64)
+    };
+    match claim("exp") {
         Some(exp) if exp > now => {
-            let life = exp - now;
+            let remaining = exp - now;
+            // The margin is a quarter of the token's whole life (from `iat` when given, as
+            // whole-second claims make `exp - now` up to a second short), at most 5 minutes.
+            let life = claim("iat")
+                .filter(|iat| *iat < exp)
+                .map_or(remaining, |iat| exp - iat);
             let margin = (life / 4.0).min(300.0);
-            Duration::from_secs_f64(life - margin)
+            Duration::from_secs_f64((remaining - margin).max(0.0))
         }
         Some(_) => Duration::ZERO,
         None => Duration::from_secs(55 * 60),
