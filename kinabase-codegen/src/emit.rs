@@ -280,7 +280,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         ::kinabase_runtime::record_fields!(read Fields { #(#read_table),* });
 
         /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-        #[derive(Debug, Clone, PartialEq, #create_default)]
+        #[derive(Debug, Clone, #create_default)]
         pub struct Create {
             #(#create_fields)*
         }
@@ -297,7 +297,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
 
         /// Changes to a record: each field is kept (not sent), set, or (when optional)
         /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-        #[derive(Debug, Clone, PartialEq, #default)]
+        #[derive(Debug, Clone, #default)]
         pub struct Update {
             #(#update_fields)*
         }
@@ -335,7 +335,6 @@ fn choice(ch: &ChoiceModel, std: &Std) -> TokenStream {
     });
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum #name {
             #(#variants)*
             /// A label this version of the bindings does not know.

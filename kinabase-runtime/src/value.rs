@@ -577,8 +577,9 @@ pub fn deserialize_choice<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<
     Ok(C::from_label(&s))
 }
 
-/// Implements `Serialize`, `Deserialize`, `Display` and `FromStr` for a [`Choice`] enum,
-/// so that generated code stays one line per choice type.
+/// Implements `Serialize`, `Deserialize`, `Display`, `FromStr`, `Clone`, `PartialEq`,
+/// `Eq`, `Hash` and `Debug` for a [`Choice`] enum, all through its label, so that
+/// generated code stays one line per choice type.
 #[macro_export]
 macro_rules! impl_choice {
     ($ty:ty) => {
@@ -606,6 +607,32 @@ macro_rules! impl_choice {
             type Err = ::std::convert::Infallible;
             fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
                 ::std::result::Result::Ok($crate::Choice::from_label(s))
+            }
+        }
+        // Equality, hashing, cloning and debugging go through the label: two values are
+        // the same option exactly when they travel as the same label. Written once here,
+        // not derived per enum, which keeps large bindings quick to build.
+        impl ::std::clone::Clone for $ty {
+            fn clone(&self) -> Self {
+                $crate::Choice::from_label($crate::Choice::label(self))
+            }
+        }
+        impl ::std::cmp::PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                $crate::Choice::label(self) == $crate::Choice::label(other)
+            }
+        }
+        impl ::std::cmp::Eq for $ty {}
+        impl ::std::hash::Hash for $ty {
+            fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+                ::std::hash::Hash::hash($crate::Choice::label(self), state)
+            }
+        }
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_tuple(::std::stringify!($ty))
+                    .field(&$crate::Choice::label(self))
+                    .finish()
             }
         }
     };
@@ -736,7 +763,6 @@ mod tests {
         };
         assert_eq!(serde_json::to_value(u).unwrap(), json!({"b": null, "c": 3}));
 
-        #[derive(Debug, PartialEq)]
         enum Pri {
             Low,
             Unknown(String),
@@ -757,6 +783,9 @@ mod tests {
             }
         }
         crate::impl_choice!(Pri);
+        assert_eq!(format!("{:?}", Pri::Low), "Pri(\"Low\")");
+        assert_eq!(Pri::Low.clone(), Pri::Low);
+        assert_ne!(Pri::Low, Pri::Unknown("Urgent!".into()));
         let p: Pri = serde_json::from_value(json!("Urgent!")).unwrap();
         assert_eq!(p, Pri::Unknown("Urgent!".into()));
         assert_eq!(serde_json::to_value(&p).unwrap(), json!("Urgent!"));

@@ -61,7 +61,7 @@ pub mod colleagues {
         phone, "role" => role, "startDate" => start_date }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **Active** (`active`, `checkbox`).
         pub active: Option<bool>,
@@ -95,7 +95,7 @@ pub mod colleagues {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Active** (`active`, `checkbox`).
         pub active: Patch<bool>,
@@ -115,7 +115,6 @@ pub mod colleagues {
         phone, "role" => role, "startDate" => start_date }
     );
     /// The options of Role. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Role {
         /// `Engineer`
         Engineer,
@@ -245,7 +244,7 @@ pub mod customers {
         website }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **Account Manager** (`accountManager`, `colleague`).
         pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
@@ -297,7 +296,7 @@ pub mod customers {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Account Manager** (`accountManager`, `colleague`).
         pub account_manager: Patch<RecordRef<super::colleagues::Colleagues>>,
@@ -329,7 +328,6 @@ pub mod customers {
         primary_site, "rating" => rating, "status" => status, "website" => website }
     );
     /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Status {
         /// `Prospect`
         Prospect,
@@ -482,7 +480,7 @@ pub mod jobs {
         travel_distance_km[lenient] }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **Checklist** (`checklist`, `list`).
         pub checklist: Option<Raw>,
@@ -550,7 +548,7 @@ pub mod jobs {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Checklist** (`checklist`, `list`).
         pub checklist: Patch<Raw>,
@@ -592,7 +590,6 @@ pub mod jobs {
         "stage" => stage, "travelDistanceKm" => travel_distance_km }
     );
     /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Health {
         /// `On Track`
         OnTrack,
@@ -623,7 +620,6 @@ pub mod jobs {
     }
     ::kinabase_runtime::impl_choice!(Health);
     /// The options of Priority. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Priority {
         /// `Low`
         Low,
@@ -658,7 +654,6 @@ pub mod jobs {
     }
     ::kinabase_runtime::impl_choice!(Priority);
     /// The options of Stage. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Stage {
         /// `New`
         New,
@@ -774,7 +769,7 @@ pub mod purchase_orders {
         "status" => status, "supplier" => supplier, "totalGbp" => total_ps[lenient] }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **Amount** (`amount`, `currency`).
         pub amount: Option<Currency>,
@@ -818,7 +813,7 @@ pub mod purchase_orders {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Amount** (`amount`, `currency`).
         pub amount: Patch<Currency>,
@@ -843,7 +838,6 @@ pub mod purchase_orders {
         "status" => status, "supplier" => supplier }
     );
     /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Status {
         /// `Draft`
         Draft,
@@ -949,7 +943,7 @@ pub mod sites {
         site_name }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **Access Notes** (`accessNotes`, `richText`).
         pub access_notes: Option<String>,
@@ -983,7 +977,7 @@ pub mod sites {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Access Notes** (`accessNotes`, `richText`).
         pub access_notes: Patch<String>,
@@ -1062,7 +1056,7 @@ pub mod suppliers {
         "website" => website }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **Email** (`email`, `email`).
         pub email: Option<String>,
@@ -1100,7 +1094,7 @@ pub mod suppliers {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Email** (`email`, `email`).
         pub email: Patch<String>,
@@ -1123,7 +1117,6 @@ pub mod suppliers {
         website }
     );
     /// The options of Payment Terms. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum PaymentTerms {
         /// `On Receipt`
         OnReceipt,

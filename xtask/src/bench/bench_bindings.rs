@@ -125,7 +125,7 @@ pub mod collection_0 {
         text_field_16, "websiteField12" => website_field_12 }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **Checkbox Field 19** (`checkboxField19`, `checkbox`).
         pub checkbox_field_19: Option<bool>,
@@ -206,7 +206,7 @@ pub mod collection_0 {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Checkbox Field 19** (`checkboxField19`, `checkbox`).
         pub checkbox_field_19: Patch<bool>,
@@ -259,7 +259,6 @@ pub mod collection_0 {
         => text_field_16, "websiteField12" => website_field_12 }
     );
     /// The options of Select Field 4. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum SelectField4 {
         /// `Open`
         Open,
@@ -290,7 +289,6 @@ pub mod collection_0 {
     }
     ::kinabase_runtime::impl_choice!(SelectField4);
     /// The options of Stage Field 8. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum StageField8 {
         /// `Open`
         Open,

@@ -58,7 +58,7 @@ pub struct Fields {
     "role" => role, "startDate" => start_date }
 );
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Create {
     /// **Active** (`active`, `checkbox`).
     pub active: Option<bool>,
@@ -92,7 +92,7 @@ impl Create {
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Active** (`active`, `checkbox`).
     pub active: Patch<bool>,
@@ -112,7 +112,6 @@ pub struct Update {
     phone, "role" => role, "startDate" => start_date }
 );
 /// The options of Role. Labels the bindings do not know are kept in `Unknown`, exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Role {
     /// `Engineer`
     Engineer,

@@ -96,7 +96,7 @@ pub struct Fields {
     primary_site, "rating" => rating[lenient], "status" => status, "website" => website }
 );
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Create {
     /// **Account Manager** (`accountManager`, `colleague`).
     pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
@@ -147,7 +147,7 @@ impl Create {
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Account Manager** (`accountManager`, `colleague`).
     pub account_manager: Patch<RecordRef<super::colleagues::Colleagues>>,
@@ -179,7 +179,6 @@ pub struct Update {
     rating, "status" => status, "website" => website }
 );
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Status {
     /// `Prospect`
     Prospect,

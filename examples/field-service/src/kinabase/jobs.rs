@@ -119,7 +119,7 @@ pub struct Fields {
     site, "stage" => stage, "travelDistanceKm" => travel_distance_km[lenient] }
 );
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Create {
     /// **Checklist** (`checklist`, `list`).
     pub checklist: Option<Raw>,
@@ -187,7 +187,7 @@ impl Create {
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Checklist** (`checklist`, `list`).
     pub checklist: Patch<Raw>,
@@ -229,7 +229,6 @@ pub struct Update {
     => travel_distance_km }
 );
 /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Health {
     /// `On Track`
     OnTrack,
@@ -260,7 +259,6 @@ impl ::kinabase_runtime::Choice for Health {
 }
 ::kinabase_runtime::impl_choice!(Health);
 /// The options of Priority. Labels the bindings do not know are kept in `Unknown`, exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Priority {
     /// `Low`
     Low,
@@ -295,7 +293,6 @@ impl ::kinabase_runtime::Choice for Priority {
 }
 ::kinabase_runtime::impl_choice!(Priority);
 /// The options of Stage. Labels the bindings do not know are kept in `Unknown`, exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Stage {
     /// `New`
     New,

@@ -71,7 +71,7 @@ pub struct Fields {
     "status" => status, "supplier" => supplier, "totalGbp" => total_ps[lenient] }
 );
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Create {
     /// **Amount** (`amount`, `currency`).
     pub amount: Option<Currency>,
@@ -115,7 +115,7 @@ impl Create {
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Amount** (`amount`, `currency`).
     pub amount: Patch<Currency>,
@@ -140,7 +140,6 @@ pub struct Update {
     "status" => status, "supplier" => supplier }
 );
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Status {
     /// `Draft`
     Draft,

@@ -69,7 +69,7 @@ pub struct Fields {
     site_name }
 );
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Create {
     /// **Access Notes** (`accessNotes`, `richText`).
     pub access_notes: Option<String>,
@@ -103,7 +103,7 @@ impl Create {
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Access Notes** (`accessNotes`, `richText`).
     pub access_notes: Patch<String>,

@@ -59,7 +59,7 @@ pub struct Fields {
     website }
 );
 /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Create {
     /// **Email** (`email`, `email`).
     pub email: Option<String>,
@@ -97,7 +97,7 @@ impl Create {
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional)
 /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Email** (`email`, `email`).
     pub email: Patch<String>,
@@ -120,7 +120,6 @@ pub struct Update {
     }
 );
 /// The options of Payment Terms. Labels the bindings do not know are kept in `Unknown`, exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PaymentTerms {
     /// `On Receipt`
     OnReceipt,

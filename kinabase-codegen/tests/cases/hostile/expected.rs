@@ -110,7 +110,7 @@ pub mod kinabase {
         g, "h" => h }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **A** (`a`, `text`).
         pub a: String,
@@ -152,7 +152,7 @@ pub mod kinabase {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **A** (`a`, `text`).
         pub a: Assign<String>,
@@ -204,7 +204,7 @@ pub mod new_2 {
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -215,7 +215,7 @@ pub mod new_2 {
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }
@@ -373,7 +373,7 @@ pub mod option {
         "type" => r#type, "value" => value, "weird" => weird }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **2nd Visit** (`2ndVisit`, `date`).
         pub n2nd_visit: ::std::option::Option<Date>,
@@ -468,7 +468,7 @@ pub mod option {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **2nd Visit** (`2ndVisit`, `date`).
         pub n2nd_visit: Patch<Date>,
@@ -529,7 +529,6 @@ pub mod option {
         weird }
     );
     /// The options of Create. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Create2 {
         /// `x`
         X,
@@ -552,7 +551,6 @@ pub mod option {
     }
     ::kinabase_runtime::impl_choice!(Create2);
     /// The options of Fields. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Fields2 {
         /// `A`
         A,
@@ -575,7 +573,6 @@ pub mod option {
     }
     ::kinabase_runtime::impl_choice!(Fields2);
     /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Status {
         /// `Open`
         Open,
@@ -663,7 +660,7 @@ pub mod result {
     }
     ::kinabase_runtime::record_fields!(read Fields { "back" => back, "name" => name });
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **Back** (`back`, `link`).
         pub back: Option<Vec<RecordRef<super::option::Option>>>,
@@ -681,7 +678,7 @@ pub mod result {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Back** (`back`, `link`).
         pub back: Patch<Vec<RecordRef<super::option::Option>>>,
@@ -723,7 +720,7 @@ pub mod self_ {
     }
     ::kinabase_runtime::record_fields!(read Fields { "option" => option });
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Create {
         /// **Option** (`option`, `select`).
         pub option: ::std::option::Option<Option>,
@@ -739,14 +736,13 @@ pub mod self_ {
     ::kinabase_runtime::record_fields!(write Create { "option" => option });
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Option** (`option`, `select`).
         pub option: Patch<Option>,
     }
     ::kinabase_runtime::record_fields!(write Update { "option" => option });
     /// The options of Option. Labels the bindings do not know are kept in `Unknown`, exactly.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub enum Option {
         /// `Some`
         Some,
@@ -806,7 +802,7 @@ pub mod string {
     }
     ::kinabase_runtime::record_fields!(read Fields { "vec" => vec });
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Create {
         /// **Vec** (`vec`, `text`).
         pub vec: Option<::std::string::String>,
@@ -820,7 +816,7 @@ pub mod string {
     ::kinabase_runtime::record_fields!(write Create { "vec" => vec });
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Vec** (`vec`, `text`).
         pub vec: Patch<::std::string::String>,
@@ -855,7 +851,7 @@ pub mod vec {
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -866,7 +862,7 @@ pub mod vec {
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }

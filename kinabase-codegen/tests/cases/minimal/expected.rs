@@ -56,7 +56,7 @@ pub mod empty {
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -67,7 +67,7 @@ pub mod empty {
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }
@@ -114,7 +114,7 @@ pub mod read_only {
         read Fields { "guess" => guess[lenient], "label" => label, "total" => total }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Create {
         /// **guess** (`guess`, `number`).
         pub guess: Option<f64>,
@@ -128,7 +128,7 @@ pub mod read_only {
     ::kinabase_runtime::record_fields!(write Create { "guess" => guess });
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **guess** (`guess`, `number`).
         pub guess: Patch<f64>,

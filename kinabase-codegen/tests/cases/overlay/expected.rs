@@ -66,7 +66,7 @@ pub mod bill {
         }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone)]
     pub struct Create {
         /// **Amount** (`amount`, `currency`).
         pub total: Option<::kinabase_runtime::reexports::rust_decimal::Decimal>,
@@ -91,7 +91,7 @@ pub mod bill {
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Amount** (`amount`, `currency`).
         pub total: Patch<::kinabase_runtime::reexports::rust_decimal::Decimal>,
