@@ -895,7 +895,9 @@ struct Limiter {
 
 impl Limiter {
     fn new(budget: RateBudget) -> Limiter {
-        let slack = (budget.per / 60).max(Duration::from_millis(50));
+        // A second a minute, and at least a quarter of a second: a request that waited in
+        // a queue on the way must not land in the server's next window early.
+        let slack = (budget.per / 60).max(Duration::from_millis(250));
         Limiter {
             budget,
             window: budget.per + slack,
