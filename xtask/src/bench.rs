@@ -181,15 +181,7 @@ fn worker(w: Worker, args: &BenchArgs) -> Result<(), String> {
             // Only generation is timed: building the synthetic schema is not.
             let schema = synthetic_schema(args.n, 50);
             started = Instant::now();
-            let mut g = kinabase_codegen::generate(
-                &schema,
-                &Overlay::default(),
-                "bench",
-                Layout::SingleFile,
-                EmitOptions::default(),
-            )
-            .map_err(|e| e.to_string())?;
-            g.files.remove(0).1.lines().count()
+            generate_single(&schema)?.lines().count()
         }
     };
     println!(
@@ -442,9 +434,13 @@ pub fn synthetic_schema(collections: usize, fields: usize) -> Schema {
 
 /// The single-file bindings of a synthetic account.
 fn generate_synthetic(collections: usize, fields: usize) -> Result<String, String> {
-    let schema = synthetic_schema(collections, fields);
+    generate_single(&synthetic_schema(collections, fields))
+}
+
+/// The single-file bindings of a schema.
+fn generate_single(schema: &Schema) -> Result<String, String> {
     let mut g = kinabase_codegen::generate(
-        &schema,
+        schema,
         &Overlay::default(),
         "bench",
         Layout::SingleFile,
