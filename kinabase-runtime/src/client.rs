@@ -364,7 +364,7 @@ impl Call {
         self
     }
 
-    fn attempted(&self) -> String {
+    pub(crate) fn attempted(&self) -> String {
         format!("{} /{}", self.method, self.path)
     }
 }

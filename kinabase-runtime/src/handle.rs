@@ -410,7 +410,7 @@ impl<C: Collection> CollectionHandle<C> {
                 Ok(c) => c,
                 Err(e) => return Err(fail(report, e)),
             };
-            let attempted = format!("{method} /{}", self.url("bulk"));
+            let attempted = call.attempted();
             match self.client.execute(call) {
                 Ok(answer) => {
                     let records = if is_blank(&answer.body) {
@@ -437,7 +437,7 @@ impl<C: Collection> CollectionHandle<C> {
     }
 
     fn optional_record(&self, call: Call) -> Result<Option<Record<C::Read>>> {
-        let attempted = format!("{} /{}", call.method, call.path);
+        let attempted = call.attempted();
         let answer = self.client.execute(call)?;
         if is_blank(&answer.body) || answer.status == 204 {
             return Ok(None);
