@@ -36,7 +36,9 @@ pub enum RootItems {
 
 /// The root items: the account type and, as asked, the modules.
 pub fn root(model: &Model, options: EmitOptions, items: RootItems) -> TokenStream {
-    let account = options.account_type.then(|| account_type(model));
+    let account = options
+        .account_type
+        .then(|| crate::account::account_type(model));
     let modules = model
         .collections
         .iter()
@@ -78,53 +80,6 @@ pub fn inline_module(c: &CollectionModel) -> TokenStream {
         #[allow(dead_code, clippy::all)]
         pub mod #module {
             #body
-        }
-    }
-}
-
-fn account_type(model: &Model) -> TokenStream {
-    let title = match &model.account {
-        Some(a) => format!("Typed access to the Kinabase account {}.", escape_md(a)),
-        None => "Typed access to a Kinabase account.".to_string(),
-    };
-    let title = doc_attrs(&title);
-    let methods = model.collections.iter().map(|c| {
-        let accessor = c.accessor.ident();
-        let module = c.module.ident();
-        let marker = c.marker.ident();
-        let doc = doc_attrs(&format!(
-            "The {} collection (`{}`).",
-            escape_md(&c.name),
-            c.slug.replace('`', "'")
-        ));
-        quote! {
-            #doc
-            pub fn #accessor(&self) -> ::kinabase_runtime::CollectionHandle<#module::#marker> {
-                self.client.collection::<#module::#marker>()
-            }
-        }
-    });
-    quote! {
-        #title
-        #[derive(Debug, Clone)]
-        #[allow(dead_code)]
-        pub struct Kinabase {
-            client: ::kinabase_runtime::Client,
-        }
-
-        #[allow(dead_code)]
-        impl Kinabase {
-            /// Wraps a runtime client.
-            pub fn new(client: ::kinabase_runtime::Client) -> Self {
-                Kinabase { client }
-            }
-
-            /// The runtime client, for untyped calls.
-            pub fn client(&self) -> &::kinabase_runtime::Client {
-                &self.client
-            }
-
-            #(#methods)*
         }
     }
 }
@@ -532,7 +487,7 @@ fn field_doc(f: &FieldModel) -> String {
 
 /// One `#[doc]` attribute per line, so that the output uses `///` comments (a `*/` in
 /// user text cannot end a block comment that is never opened).
-fn doc_attrs(text: &str) -> TokenStream {
+pub(crate) fn doc_attrs(text: &str) -> TokenStream {
     let lines = text.split('\n').map(|l| format!(" {l}"));
     quote! { #(#[doc = #lines])* }
 }

@@ -28,6 +28,7 @@
 pub mod diag;
 pub mod drift;
 
+mod account;
 pub mod emit;
 pub mod lower;
 pub mod model;

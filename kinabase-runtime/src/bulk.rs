@@ -10,8 +10,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result, decode};
-use crate::handle::{CollectionHandle, MAX_BATCH, is_blank};
+use crate::handle::{CollectionHandle, MAX_BATCH};
 use crate::record::{Collection, Record, WriteBody};
+use crate::requests::is_blank;
 use crate::retry::Repeat;
 
 /// The records a bulk call wrote, chunk by chunk.
@@ -118,84 +119,135 @@ struct BulkAnswer<T> {
     records: Vec<Record<T>>,
 }
 
+/// The chunks of a bulk call: each one's item range and its body, `{key: [items]}`.
+pub(crate) fn chunks<B: Serialize>(key: &str, items: &[B]) -> Vec<(Range<usize>, Value)> {
+    items
+        .chunks(MAX_BATCH)
+        .enumerate()
+        .map(|(n, c)| {
+            let start = n * MAX_BATCH;
+            (start..start + c.len(), json!({ key: c }))
+        })
+        .collect()
+}
+
+/// The bodies of a bulk create.
+pub(crate) fn create_bodies<T: Serialize>(items: &[T]) -> Vec<WriteBody<'_, T>> {
+    items
+        .iter()
+        .map(|d| WriteBody {
+            id: None,
+            numeric_id: None,
+            data: d,
+            external: None,
+        })
+        .collect()
+}
+
+/// The bodies of a bulk update.
+pub(crate) fn update_bodies<I: AsRef<str>, T: Serialize>(
+    items: &[(I, T)],
+) -> Vec<WriteBody<'_, T>> {
+    items
+        .iter()
+        .map(|(id, d)| WriteBody {
+            id: Some(id.as_ref()),
+            numeric_id: None,
+            data: d,
+            external: None,
+        })
+        .collect()
+}
+
+/// Collects the chunks of a bulk call as they end.
+pub(crate) struct Collect<T> {
+    report: BulkReport<T>,
+    failures: Vec<BulkFailure>,
+}
+
+impl<T> Collect<T> {
+    pub(crate) fn new() -> Self {
+        Collect {
+            report: BulkReport::default(),
+            failures: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, items: Range<usize>, result: Result<Vec<Record<T>>>) {
+        match result {
+            Ok(records) => self.report.chunks.push(BulkChunk { items, records }),
+            Err(error) => self.failures.push(BulkFailure { items, error }),
+        }
+    }
+
+    pub(crate) fn finish(self) -> BulkResult<T> {
+        if self.failures.is_empty() {
+            Ok(self.report)
+        } else {
+            Err(BulkError {
+                completed: self.report,
+                failures: self.failures,
+            })
+        }
+    }
+}
+
+/// The records of an answer to a bulk chunk: none when it had no body, or one that
+/// cannot be read (the chunk was written all the same).
+pub(crate) fn chunk_records<T: DeserializeOwned>(attempted: &str, body: &[u8]) -> Vec<Record<T>> {
+    if is_blank(body) {
+        return Vec::new();
+    }
+    match decode::<BulkAnswer<T>>(attempted, body, true) {
+        Ok(a) => a.records,
+        Err(e) => {
+            tracing::warn!(error = %e, "bulk answer not decoded");
+            Vec::new()
+        }
+    }
+}
+
 impl<C: Collection> CollectionHandle<C> {
     /// Creates many records, 300 a request. Chunks are never sent twice once they may
     /// have reached the server; a failed chunk does not stop the others. For creates
     /// that end exactly once, use [`bulk_create_once`](Self::bulk_create_once).
     pub fn bulk_create(&self, items: &[C::Create]) -> BulkResult<C::Read> {
-        let bodies: Vec<WriteBody<'_, C::Create>> = items
-            .iter()
-            .map(|d| WriteBody {
-                id: None,
-                numeric_id: None,
-                data: d,
-                external: None,
-            })
-            .collect();
-        self.bulk(Method::POST, &bodies, Repeat::Once)
+        self.bulk_chunks(
+            Method::POST,
+            chunks("records", &create_bodies(items)),
+            Repeat::Once,
+        )
     }
 
     /// Updates many records, 300 a request. Each item is a record id and its changes.
     pub fn bulk_update<I: AsRef<str>>(&self, items: &[(I, C::Update)]) -> BulkResult<C::Read> {
-        let bodies: Vec<WriteBody<'_, C::Update>> = items
-            .iter()
-            .map(|(id, d)| WriteBody {
-                id: Some(id.as_ref()),
-                numeric_id: None,
-                data: d,
-                external: None,
-            })
-            .collect();
-        self.bulk(Method::PATCH, &bodies, Repeat::Safe)
+        self.bulk_chunks(
+            Method::PATCH,
+            chunks("records", &update_bodies(items)),
+            Repeat::Safe,
+        )
     }
 
     /// Deletes many records, 300 a request.
     pub fn bulk_delete<I: AsRef<str>>(&self, ids: &[I]) -> BulkResult<C::Read> {
         let ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
-        let chunks = ids.chunks(MAX_BATCH).map(|c| json!({ "recordIds": c }));
-        self.bulk_chunks(Method::DELETE, ids.len(), chunks, Repeat::Safe)
-    }
-
-    pub(crate) fn bulk<B: Serialize>(
-        &self,
-        method: Method,
-        items: &[B],
-        repeat: Repeat,
-    ) -> BulkResult<C::Read> {
-        let chunks = items.chunks(MAX_BATCH).map(|c| json!({ "records": c }));
-        self.bulk_chunks(method, items.len(), chunks, repeat)
+        self.bulk_chunks(Method::DELETE, chunks("recordIds", &ids), Repeat::Safe)
     }
 
     fn bulk_chunks(
         &self,
         method: Method,
-        len: usize,
-        chunks: impl Iterator<Item = Value>,
+        chunks: Vec<(Range<usize>, Value)>,
         repeat: Repeat,
     ) -> BulkResult<C::Read> {
-        let mut report = BulkReport::default();
-        let mut failures = Vec::new();
-        let mut start = 0;
-        for body in chunks {
-            let items = start..(start + MAX_BATCH).min(len);
-            start = items.end;
-            match self.bulk_chunk(method.clone(), &body, repeat) {
-                Ok(records) => report.chunks.push(BulkChunk { items, records }),
-                Err(error) => failures.push(BulkFailure { items, error }),
-            }
+        let mut collect = Collect::new();
+        for (items, body) in chunks {
+            collect.push(items, self.bulk_chunk(method.clone(), &body, repeat));
         }
-        if failures.is_empty() {
-            Ok(report)
-        } else {
-            Err(BulkError {
-                completed: report,
-                failures,
-            })
-        }
+        collect.finish()
     }
 
-    /// Sends one chunk; the records of its answer (none when it had no body, or one
-    /// that cannot be read: the chunk was written all the same).
+    /// Sends one chunk; the records of its answer.
     pub(crate) fn bulk_chunk(
         &self,
         method: Method,
@@ -205,15 +257,6 @@ impl<C: Collection> CollectionHandle<C> {
         let call = self.call(method, &["bulk"], repeat)?.json(body)?;
         let attempted = call.attempted();
         let answer = self.client.execute(call)?;
-        if is_blank(&answer.body) {
-            return Ok(Vec::new());
-        }
-        match decode::<BulkAnswer<C::Read>>(&attempted, &answer.body, true) {
-            Ok(a) => Ok(a.records),
-            Err(e) => {
-                tracing::warn!(error = %e, "bulk answer not decoded");
-                Ok(Vec::new())
-            }
-        }
+        Ok(chunk_records(&attempted, &answer.body))
     }
 }

@@ -3,14 +3,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use reqwest::Method;
 use reqwest::blocking::Client as HttpClient;
 
-use crate::config::{ClientBuilder, RetryPolicy, WaitHook};
+use crate::config::ClientBuilder;
 use crate::error::Result;
-use crate::limiter::Limiter;
+use crate::exchange::Core;
 use crate::retry::Repeat;
 use crate::secret::Secret;
 use crate::send::Call;
@@ -29,17 +28,17 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) http: HttpClient,
-    pub(crate) base: reqwest::Url,
-    pub(crate) app_id: String,
-    pub(crate) secret: Secret,
     pub(crate) token: TokenCache,
-    pub(crate) limiter: Option<Limiter>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: std::time::Duration,
-    pub(crate) max_response_bytes: usize,
-    pub(crate) max_pages: usize,
-    pub(crate) on_wait: Option<WaitHook>,
-    pub(crate) stats: Counters,
+    /// Configuration, rate budget and counters, as the async client has them too.
+    pub(crate) core: Core,
+}
+
+impl std::ops::Deref for Inner {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }
 
 impl fmt::Debug for Client {
@@ -49,22 +48,6 @@ impl fmt::Debug for Client {
             .field("app_id", &self.inner.app_id)
             .field("app_secret", &self.inner.secret)
             .finish_non_exhaustive()
-    }
-}
-
-/// Counters of what a client (and its clones) did.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub(crate) requests: AtomicU64,
-    pub(crate) token_requests: AtomicU64,
-    pub(crate) retries: AtomicU64,
-    pub(crate) throttled: AtomicU64,
-    pub(crate) limiter_waits: AtomicU64,
-}
-
-impl Counters {
-    pub(crate) fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -99,17 +82,8 @@ impl Client {
         Client {
             inner: Arc::new(Inner {
                 http,
-                base,
-                app_id,
-                secret,
                 token: TokenCache::default(),
-                limiter: b.budget.map(Limiter::new),
-                retry: b.retry,
-                timeout: b.timeout,
-                max_response_bytes: b.max_response_bytes,
-                max_pages: b.max_pages,
-                on_wait: b.on_wait,
-                stats: Counters::default(),
+                core: Core::new(&b, base, app_id, secret),
             }),
         }
     }
@@ -117,19 +91,7 @@ impl Client {
     /// A client from `KINABASE_APP_ID`, `KINABASE_APP_SECRET` and (optionally)
     /// `KINABASE_BASE_URL`.
     pub fn from_env() -> Result<Client> {
-        let mut b = Client::builder();
-        if let Ok(id) = std::env::var("KINABASE_APP_ID") {
-            b = b.app_id(id);
-        }
-        if let Ok(secret) = std::env::var("KINABASE_APP_SECRET") {
-            b = b.app_secret(secret);
-        }
-        if let Ok(url) = std::env::var("KINABASE_BASE_URL")
-            && !url.trim().is_empty()
-        {
-            b = b.base_url(url);
-        }
-        b.build()
+        ClientBuilder::from_env().build()
     }
 
     /// The base URL in use.
@@ -139,14 +101,7 @@ impl Client {
 
     /// What this client and its clones have done so far.
     pub fn stats(&self) -> Stats {
-        let s = &self.inner.stats;
-        Stats {
-            requests: s.requests.load(Ordering::Relaxed),
-            token_requests: s.token_requests.load(Ordering::Relaxed),
-            retries: s.retries.load(Ordering::Relaxed),
-            throttled: s.throttled.load(Ordering::Relaxed),
-            limiter_waits: s.limiter_waits.load(Ordering::Relaxed),
-        }
+        self.inner.stats.snapshot()
     }
 
     /// `GET /status`: checks that the credentials work.

@@ -217,8 +217,40 @@ impl ClientBuilder {
         self
     }
 
+    /// A builder with `KINABASE_APP_ID`, `KINABASE_APP_SECRET` and (optionally)
+    /// `KINABASE_BASE_URL` from the environment.
+    pub(crate) fn from_env() -> ClientBuilder {
+        let mut b = ClientBuilder::default();
+        if let Ok(id) = std::env::var("KINABASE_APP_ID") {
+            b = b.app_id(id);
+        }
+        if let Ok(secret) = std::env::var("KINABASE_APP_SECRET") {
+            b = b.app_secret(secret);
+        }
+        if let Ok(url) = std::env::var("KINABASE_BASE_URL")
+            && !url.trim().is_empty()
+        {
+            b = b.base_url(url);
+        }
+        b
+    }
+
     /// Checks the configuration and builds the client. No request is made yet.
     pub fn build(self) -> Result<Client> {
+        let (base, app_id, secret) = self.checked()?;
+        let http = match self.http.clone() {
+            Some(h) => h,
+            None => {
+                let s = http_settings(&self, &base);
+                // reqwest's blocking builder must not run inside an async runtime.
+                crate::send::off_runtime(move || http_client(s))?
+            }
+        };
+        Ok(Client::from_parts(self, base, app_id, secret, http))
+    }
+
+    /// The base URL, App ID and App Secret, checked.
+    pub(crate) fn checked(&self) -> Result<(reqwest::Url, String, Secret)> {
         let base = normalize_base(&self.base_url)?;
         let app_id = self
             .app_id
@@ -234,33 +266,39 @@ impl ClientBuilder {
             .ok_or_else(|| {
                 Error::Config("no App Secret: set KINABASE_APP_SECRET or call .app_secret()".into())
             })?;
-        let http = match self.http.clone() {
-            Some(h) => h,
-            None => {
-                let (timeout, connect, ua) =
-                    (self.timeout, self.connect_timeout, self.user_agent.clone());
-                let loopback = is_loopback(&base);
-                // reqwest's blocking builder must not run inside an async runtime.
-                crate::send::off_runtime(move || http_client(timeout, connect, ua, loopback))?
-            }
-        };
-        Ok(Client::from_parts(self, base, app_id, secret, http))
+        Ok((base, app_id, secret))
     }
 }
 
-fn http_client(
-    timeout: Duration,
-    connect_timeout: Duration,
-    user_agent: String,
-    loopback: bool,
-) -> Result<HttpClient> {
+/// What the blocking and the async reqwest clients are built with.
+pub(crate) struct HttpSettings {
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) user_agent: String,
+    pub(crate) redirect: reqwest::redirect::Policy,
+    /// Loopback base URL: no proxy.
+    pub(crate) loopback: bool,
+}
+
+/// The HTTP settings of a builder (and installs the TLS provider once).
+pub(crate) fn http_settings(b: &ClientBuilder, base: &reqwest::Url) -> HttpSettings {
     install_crypto_provider();
+    HttpSettings {
+        timeout: b.timeout,
+        connect_timeout: b.connect_timeout,
+        user_agent: b.user_agent.clone(),
+        redirect: redirect_policy(),
+        loopback: is_loopback(base),
+    }
+}
+
+fn http_client(s: HttpSettings) -> Result<HttpClient> {
     let mut b = HttpClient::builder()
-        .timeout(timeout)
-        .connect_timeout(connect_timeout)
-        .user_agent(user_agent)
-        .redirect(redirect_policy());
-    if loopback {
+        .timeout(s.timeout)
+        .connect_timeout(s.connect_timeout)
+        .user_agent(s.user_agent)
+        .redirect(s.redirect);
+    if s.loopback {
         // An `HTTP_PROXY` meant for the outside must not carry emulator traffic (and its
         // token) to another machine.
         b = b.no_proxy();

@@ -11,8 +11,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::client::Client;
-use crate::error::{Error, Excerpt, Result, decode};
-use crate::record::{Collection, Page, Record, Untyped, WriteBody};
+use crate::error::Result;
+use crate::record::{Collection, Page, Record, Untyped};
+use crate::requests::{self, Pager};
 use crate::retry::Repeat;
 use crate::send::Call;
 use crate::value::RecordRef;
@@ -117,27 +118,13 @@ impl<C: Collection> CollectionHandle<C> {
 
     /// A call to `collections/{collection}/{rest...}`, every segment encoded.
     pub(crate) fn call(&self, method: Method, rest: &[&str], repeat: Repeat) -> Result<Call> {
-        let mut segments = vec!["collections", self.path.as_str()];
-        segments.extend_from_slice(rest);
-        Call::new(method, &segments, repeat)
+        requests::at(&self.path, method, rest, repeat)
     }
 
     /// One page (index from 0) with the given options.
     pub fn page(&self, index: usize, options: &ListOptions) -> Result<Page<C::Read>> {
-        let mut call = self
-            .call(Method::GET, &[], Repeat::Safe)?
-            .query("pageIndex", index)
-            .query("pageSize", options.page_size.clamp(1, MAX_BATCH));
-        if let Some(t) = options.updated_after {
-            call = call.query("updatedAfter", t);
-        }
-        if options.include_lists {
-            call = call.query("includeLists", "true");
-        }
-        if let Some(s) = &options.external_service {
-            call = call.query("externalService", s);
-        }
-        self.client.fetch(call)
+        self.client
+            .fetch(requests::page(&self.path, index, options)?)
     }
 
     /// Every record, lazily, 300 a request; at most one page is held in memory.
@@ -148,12 +135,10 @@ impl<C: Collection> CollectionHandle<C> {
     /// Every record matching `options`, lazily.
     pub fn iter_with(&self, options: ListOptions) -> RecordIter<C> {
         RecordIter {
+            pager: Pager::new(options.page_size, self.client.inner.max_pages),
             handle: self.clone(),
             options,
-            next_index: 0,
             buffer: Vec::new().into_iter(),
-            seen: 0,
-            done: false,
         }
     }
 
@@ -164,11 +149,7 @@ impl<C: Collection> CollectionHandle<C> {
 
     /// Every record updated after `t` in one request (`/all?updatedAfter=`).
     pub fn all_updated_after(&self, t: Option<Timestamp>) -> Result<Vec<Record<C::Read>>> {
-        let mut call = self.call(Method::GET, &["all"], Repeat::Safe)?;
-        if let Some(t) = t {
-            call = call.query("updatedAfter", t);
-        }
-        self.client.fetch(call)
+        self.client.fetch(requests::all(&self.path, t)?)
     }
 
     /// One record by id.
@@ -197,34 +178,15 @@ impl<C: Collection> CollectionHandle<C> {
         fields: &C::Create,
         external: Option<&BTreeMap<String, String>>,
     ) -> Result<Record<C::Read>> {
-        let body = WriteBody {
-            id: None,
-            numeric_id: None,
-            data: fields,
-            external,
-        };
-        let call = self.call(Method::POST, &[], Repeat::Once)?.json(&body)?;
+        let call = requests::create(&self.path, fields, external)?;
         let attempted = call.attempted();
-        self.optional_record(call)?.ok_or_else(|| Error::Decode {
-            attempted,
-            path: ".".into(),
-            message: "the service accepted the create but answered without the record; read it back by an external id (create_once does this)".into(),
-            excerpt: Excerpt(String::new()),
-            applied: true,
-        })
+        requests::created(attempted, self.optional_record(call)?)
     }
 
     /// Updates only the fields the update sets or clears. Returns the record when the
     /// service answers with it.
     pub fn update(&self, id: &str, changes: &C::Update) -> Result<Option<Record<C::Read>>> {
-        let body = WriteBody {
-            id: None,
-            numeric_id: None,
-            data: changes,
-            external: None,
-        };
-        let call = self.call(Method::PATCH, &[id], Repeat::Safe)?.json(&body)?;
-        self.optional_record(call)
+        self.optional_record(requests::update(&self.path, &[id], changes)?)
     }
 
     /// Deletes a record.
@@ -246,16 +208,11 @@ impl<C: Collection> CollectionHandle<C> {
         external_id: &str,
         changes: &C::Update,
     ) -> Result<Option<Record<C::Read>>> {
-        let body = WriteBody {
-            id: None,
-            numeric_id: None,
-            data: changes,
-            external: None,
-        };
-        let call = self
-            .call(Method::PATCH, &["ext", service, external_id], Repeat::Safe)?
-            .json(&body)?;
-        self.optional_record(call)
+        self.optional_record(requests::update(
+            &self.path,
+            &["ext", service, external_id],
+            changes,
+        )?)
     }
 
     /// Deletes a record found by its external id.
@@ -280,17 +237,8 @@ impl<C: Collection> CollectionHandle<C> {
     pub(crate) fn optional_record(&self, call: Call) -> Result<Option<Record<C::Read>>> {
         let attempted = call.attempted();
         let answer = self.client.execute(call)?;
-        if is_blank(&answer.body) || answer.status == 204 {
-            return Ok(None);
-        }
-        decode(&attempted, &answer.body, true)
-            .map(Some)
-            .map_err(Error::applied)
+        requests::optional_record(&attempted, &answer)
     }
-}
-
-pub(crate) fn is_blank(body: &[u8]) -> bool {
-    body.iter().all(u8::is_ascii_whitespace)
 }
 
 /// A lazy iterator over every record of a collection, one page at a time.
@@ -302,17 +250,15 @@ pub(crate) fn is_blank(body: &[u8]) -> bool {
 pub struct RecordIter<C: Collection> {
     handle: CollectionHandle<C>,
     options: ListOptions,
-    next_index: usize,
+    pager: Pager,
     buffer: std::vec::IntoIter<Record<C::Read>>,
-    seen: u64,
-    done: bool,
 }
 
 impl<C: Collection> fmt::Debug for RecordIter<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecordIter")
             .field("collection", &self.handle.path)
-            .field("next_index", &self.next_index)
+            .field("next_index", &self.pager.next_index())
             .finish()
     }
 }
@@ -323,43 +269,19 @@ impl<C: Collection> Iterator for RecordIter<C> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(r) = self.buffer.next() {
-                self.seen += 1;
                 return Some(Ok(r));
             }
-            if self.done {
-                return None;
-            }
-            let max_pages = self.handle.client.inner.max_pages;
-            if self.next_index >= max_pages {
-                self.done = true;
-                return Some(Err(Error::Decode {
-                    attempted: format!("GET /collections/{}", self.handle.path),
-                    path: ".".into(),
-                    message: format!(
-                        "the listing did not end within {max_pages} pages ({} records read); the server's paging looks broken (raise ClientBuilder::max_pages if the collection is really this large)",
-                        self.seen
-                    ),
-                    excerpt: Excerpt(String::new()),
-                    applied: false,
-                }));
-            }
-            match self.handle.page(self.next_index, &self.options) {
+            let index = match self.pager.next(&self.handle.path)? {
+                Ok(index) => index,
+                Err(e) => return Some(Err(e)),
+            };
+            match self.handle.page(index, &self.options) {
                 Err(e) => {
-                    self.done = true;
+                    self.pager.failed();
                     return Some(Err(e));
                 }
                 Ok(page) => {
-                    self.next_index += 1;
-                    let got = page.records.len();
-                    let total = page.total_records;
-                    // With a total, read until it is reached (a server that pages smaller
-                    // than asked must not end the scan early); without one, a short page
-                    // is the last. An empty page always ends it.
-                    self.done = got == 0
-                        || match total {
-                            Some(t) => self.seen + got as u64 >= t,
-                            None => got < self.options.page_size,
-                        };
+                    self.pager.arrived(&page);
                     self.buffer = page.records.into_iter();
                 }
             }

@@ -34,8 +34,11 @@
 //! # Ok::<(), kinabase_runtime::Error>(())
 //! ```
 //!
-//! The client is blocking (reqwest's blocking client). Do not call it on an async
-//! runtime's worker threads; wrap calls in `spawn_blocking`.
+//! [`Client`] is blocking (reqwest's blocking client): on an async runtime it moves each
+//! request to a helper thread, but still blocks the task's worker. For tokio services
+//! the `async` feature adds [`AsyncClient`], whose handles take the same generated types
+//! (`Kinabase::new(async_client).jobs().stream()`), with the same token, rate-budget,
+//! retry and exactly-once logic (one implementation without I/O, driven by each client).
 //!
 //! Without the default `http` feature only the value types, [`Record`] and the
 //! [`Collection`] trait compile: enough for generated types in crates that never make a
@@ -43,13 +46,20 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "async")]
+mod async_client;
+#[cfg(feature = "async")]
+mod async_handle;
 #[cfg(feature = "http")]
 mod bulk;
 #[cfg(feature = "http")]
 mod client;
 #[cfg(feature = "http")]
 mod config;
+mod connection;
 mod error;
+#[cfg(feature = "http")]
+mod exchange;
 mod fields;
 #[cfg(feature = "http")]
 mod handle;
@@ -60,6 +70,8 @@ mod listing;
 #[cfg(feature = "http")]
 mod once;
 mod record;
+#[cfg(feature = "http")]
+mod requests;
 #[cfg(feature = "http")]
 mod retry;
 #[cfg(feature = "http")]
@@ -72,6 +84,10 @@ mod sync;
 mod token;
 mod value;
 
+#[cfg(feature = "async")]
+pub use async_client::AsyncClient;
+#[cfg(feature = "async")]
+pub use async_handle::AsyncCollectionHandle;
 #[cfg(feature = "http")]
 pub use bulk::{BulkChunk, BulkError, BulkFailure, BulkReport, BulkResult};
 #[cfg(feature = "http")]
@@ -81,6 +97,7 @@ pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BYTES, RateBudget,
     RetryPolicy, Wait, WaitReason,
 };
+pub use connection::Connection;
 pub use error::{BoxError, Error, Excerpt, Result};
 #[cfg(feature = "http")]
 pub use handle::{CollectionHandle, ListOptions, MAX_BATCH, RecordIter};

@@ -82,8 +82,33 @@ impl<T> OnceReport<T> {
 }
 
 /// A new random idempotency key (128 bits, hex).
-fn new_key() -> String {
+pub(crate) fn new_key() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+/// What an exactly-once create does after a failed round.
+pub(crate) enum Next {
+    /// Give up with this error: certainly not applied, or out of rounds.
+    Fail(Error),
+    /// Wait, look the key up first when the failed round may have been applied, then
+    /// send again if the record is not there.
+    Again {
+        look_up: bool,
+        wait: std::time::Duration,
+    },
+}
+
+/// The step after round `round` of an exactly-once create failed with `error` (the same
+/// for the blocking and the async client).
+pub(crate) fn after_create(error: Error, round: u32, policy: &crate::RetryPolicy) -> Next {
+    if !(error.may_have_been_applied() || error.is_retryable()) || round >= policy.max_attempts {
+        return Next::Fail(error);
+    }
+    tracing::debug!(round, error = %error, "create failed; looking it up or sending it again");
+    Next::Again {
+        look_up: error.may_have_been_applied(),
+        wait: backoff(policy, round, fastrand::f64()),
+    }
 }
 
 impl<C: Collection> CollectionHandle<C> {
@@ -113,35 +138,29 @@ impl<C: Collection> CollectionHandle<C> {
     ) -> Result<Record<C::Read>> {
         let external = BTreeMap::from([(IDEMPOTENCY_SERVICE.to_string(), key.to_string())]);
         let policy = self.client.inner.retry;
-        let mut round = 0;
         // A caller's key may have been used before: then the record exists already.
-        if maybe_used {
-            match self.get_external(IDEMPOTENCY_SERVICE, key) {
-                Ok(r) => return Ok(r),
-                Err(Error::NotFound { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let mut look_up = maybe_used;
+        let mut round = 0;
         loop {
-            round += 1;
-            let error = match self.create_with_external(fields, Some(&external)) {
-                Ok(r) => return Ok(r),
-                Err(e) => e,
-            };
-            if !(error.may_have_been_applied() || error.is_retryable())
-                || round >= policy.max_attempts
-            {
-                return Err(error);
-            }
-            if error.may_have_been_applied() {
+            if look_up {
                 match self.get_external(IDEMPOTENCY_SERVICE, key) {
                     Ok(r) => return Ok(r),
                     Err(Error::NotFound { .. }) => {}
                     Err(e) => return Err(e),
                 }
             }
-            tracing::debug!(round, error = %error, "create not applied; sending it again");
-            std::thread::sleep(backoff(&policy, round, fastrand::f64()));
+            round += 1;
+            let error = match self.create_with_external(fields, Some(&external)) {
+                Ok(r) => return Ok(r),
+                Err(e) => e,
+            };
+            match after_create(error, round, &policy) {
+                Next::Fail(e) => return Err(e),
+                Next::Again { look_up: l, wait } => {
+                    look_up = l;
+                    std::thread::sleep(wait);
+                }
+            }
         }
     }
 

@@ -2,52 +2,48 @@
 // Do not edit by hand: change the snapshot or kinabase.toml and regenerate.
 
 /// Typed access to a Kinabase account.
+///
+/// `Kinabase::new(client)` takes a blocking `Client` or, with the runtime's `async` feature, an `AsyncClient`; each accessor then returns that client's handle.
 #[derive(Debug, Clone)]
 #[allow(dead_code)]
-pub struct Kinabase {
-    client: ::kinabase_runtime::Client,
+pub struct Kinabase<T = ::kinabase_runtime::Client> {
+    client: T,
 }
 #[allow(dead_code)]
-impl Kinabase {
-    /// Wraps a runtime client.
-    pub fn new(client: ::kinabase_runtime::Client) -> Self {
+impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
+    /// Wraps a runtime client (blocking or async).
+    pub fn new(client: T) -> Self {
         Kinabase { client }
     }
     /// The runtime client, for untyped calls.
-    pub fn client(&self) -> &::kinabase_runtime::Client {
+    pub fn client(&self) -> &T {
         &self.client
     }
     /// The Colleagues collection (`colleagues`).
-    pub fn colleagues(
-        &self,
-    ) -> ::kinabase_runtime::CollectionHandle<colleagues::Colleagues> {
-        self.client.collection::<colleagues::Colleagues>()
+    pub fn colleagues(&self) -> T::Handle<colleagues::Colleagues> {
+        ::kinabase_runtime::Connection::handle::<colleagues::Colleagues>(&self.client)
     }
     /// The Customers collection (`customers`).
-    pub fn customers(
-        &self,
-    ) -> ::kinabase_runtime::CollectionHandle<customers::Customers> {
-        self.client.collection::<customers::Customers>()
+    pub fn customers(&self) -> T::Handle<customers::Customers> {
+        ::kinabase_runtime::Connection::handle::<customers::Customers>(&self.client)
     }
     /// The Jobs collection (`jobs`).
-    pub fn jobs(&self) -> ::kinabase_runtime::CollectionHandle<jobs::Jobs> {
-        self.client.collection::<jobs::Jobs>()
+    pub fn jobs(&self) -> T::Handle<jobs::Jobs> {
+        ::kinabase_runtime::Connection::handle::<jobs::Jobs>(&self.client)
     }
     /// The Purchase Orders collection (`purchase-orders`).
-    pub fn purchase_orders(
-        &self,
-    ) -> ::kinabase_runtime::CollectionHandle<purchase_orders::PurchaseOrders> {
-        self.client.collection::<purchase_orders::PurchaseOrders>()
+    pub fn purchase_orders(&self) -> T::Handle<purchase_orders::PurchaseOrders> {
+        ::kinabase_runtime::Connection::handle::<
+            purchase_orders::PurchaseOrders,
+        >(&self.client)
     }
     /// The Sites collection (`sites`).
-    pub fn sites(&self) -> ::kinabase_runtime::CollectionHandle<sites::Sites> {
-        self.client.collection::<sites::Sites>()
+    pub fn sites(&self) -> T::Handle<sites::Sites> {
+        ::kinabase_runtime::Connection::handle::<sites::Sites>(&self.client)
     }
     /// The Suppliers collection (`suppliers`).
-    pub fn suppliers(
-        &self,
-    ) -> ::kinabase_runtime::CollectionHandle<suppliers::Suppliers> {
-        self.client.collection::<suppliers::Suppliers>()
+    pub fn suppliers(&self) -> T::Handle<suppliers::Suppliers> {
+        ::kinabase_runtime::Connection::handle::<suppliers::Suppliers>(&self.client)
     }
 }
 /// The Colleagues collection: see [`colleagues::Colleagues`].

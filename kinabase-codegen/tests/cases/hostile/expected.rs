@@ -2,48 +2,50 @@
 // Do not edit by hand: change the snapshot or kinabase.toml and regenerate.
 
 /// Typed access to the Kinabase account Hostile \<Names\> \& "Quotes" \*/.
+///
+/// `Kinabase::new(client)` takes a blocking `Client` or, with the runtime's `async` feature, an `AsyncClient`; each accessor then returns that client's handle.
 #[derive(Debug, Clone)]
 #[allow(dead_code)]
-pub struct Kinabase {
-    client: ::kinabase_runtime::Client,
+pub struct Kinabase<T = ::kinabase_runtime::Client> {
+    client: T,
 }
 #[allow(dead_code)]
-impl Kinabase {
-    /// Wraps a runtime client.
-    pub fn new(client: ::kinabase_runtime::Client) -> Self {
+impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
+    /// Wraps a runtime client (blocking or async).
+    pub fn new(client: T) -> Self {
         Kinabase { client }
     }
     /// The runtime client, for untyped calls.
-    pub fn client(&self) -> &::kinabase_runtime::Client {
+    pub fn client(&self) -> &T {
         &self.client
     }
     /// The Kinabase collection (`kinabase`).
-    pub fn kinabase(&self) -> ::kinabase_runtime::CollectionHandle<kinabase::Kinabase> {
-        self.client.collection::<kinabase::Kinabase>()
+    pub fn kinabase(&self) -> T::Handle<kinabase::Kinabase> {
+        ::kinabase_runtime::Connection::handle::<kinabase::Kinabase>(&self.client)
     }
     /// The new collection (`new-things`).
-    pub fn new_2(&self) -> ::kinabase_runtime::CollectionHandle<new_2::New> {
-        self.client.collection::<new_2::New>()
+    pub fn new_2(&self) -> T::Handle<new_2::New> {
+        ::kinabase_runtime::Connection::handle::<new_2::New>(&self.client)
     }
     /// The Option collection (`option`).
-    pub fn option(&self) -> ::kinabase_runtime::CollectionHandle<option::Option> {
-        self.client.collection::<option::Option>()
+    pub fn option(&self) -> T::Handle<option::Option> {
+        ::kinabase_runtime::Connection::handle::<option::Option>(&self.client)
     }
     /// The Result collection (`result`).
-    pub fn result(&self) -> ::kinabase_runtime::CollectionHandle<result::Result> {
-        self.client.collection::<result::Result>()
+    pub fn result(&self) -> T::Handle<result::Result> {
+        ::kinabase_runtime::Connection::handle::<result::Result>(&self.client)
     }
     /// The Self collection (`self`).
-    pub fn self_(&self) -> ::kinabase_runtime::CollectionHandle<self_::Self_> {
-        self.client.collection::<self_::Self_>()
+    pub fn self_(&self) -> T::Handle<self_::Self_> {
+        ::kinabase_runtime::Connection::handle::<self_::Self_>(&self.client)
     }
     /// The String collection (`string`).
-    pub fn string(&self) -> ::kinabase_runtime::CollectionHandle<string::String> {
-        self.client.collection::<string::String>()
+    pub fn string(&self) -> T::Handle<string::String> {
+        ::kinabase_runtime::Connection::handle::<string::String>(&self.client)
     }
     /// The Vec collection (`vec`).
-    pub fn vec(&self) -> ::kinabase_runtime::CollectionHandle<vec::Vec> {
-        self.client.collection::<vec::Vec>()
+    pub fn vec(&self) -> T::Handle<vec::Vec> {
+        ::kinabase_runtime::Connection::handle::<vec::Vec>(&self.client)
     }
 }
 /// The Kinabase collection: see [`kinabase::Kinabase`].

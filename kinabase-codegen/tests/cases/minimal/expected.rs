@@ -2,30 +2,30 @@
 // Do not edit by hand: change the snapshot or kinabase.toml and regenerate.
 
 /// Typed access to a Kinabase account.
+///
+/// `Kinabase::new(client)` takes a blocking `Client` or, with the runtime's `async` feature, an `AsyncClient`; each accessor then returns that client's handle.
 #[derive(Debug, Clone)]
 #[allow(dead_code)]
-pub struct Kinabase {
-    client: ::kinabase_runtime::Client,
+pub struct Kinabase<T = ::kinabase_runtime::Client> {
+    client: T,
 }
 #[allow(dead_code)]
-impl Kinabase {
-    /// Wraps a runtime client.
-    pub fn new(client: ::kinabase_runtime::Client) -> Self {
+impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
+    /// Wraps a runtime client (blocking or async).
+    pub fn new(client: T) -> Self {
         Kinabase { client }
     }
     /// The runtime client, for untyped calls.
-    pub fn client(&self) -> &::kinabase_runtime::Client {
+    pub fn client(&self) -> &T {
         &self.client
     }
     /// The Empty collection (`empty`).
-    pub fn empty(&self) -> ::kinabase_runtime::CollectionHandle<empty::Empty> {
-        self.client.collection::<empty::Empty>()
+    pub fn empty(&self) -> T::Handle<empty::Empty> {
+        ::kinabase_runtime::Connection::handle::<empty::Empty>(&self.client)
     }
     /// The Read Only collection (`read-only`).
-    pub fn read_only(
-        &self,
-    ) -> ::kinabase_runtime::CollectionHandle<read_only::ReadOnly> {
-        self.client.collection::<read_only::ReadOnly>()
+    pub fn read_only(&self) -> T::Handle<read_only::ReadOnly> {
+        ::kinabase_runtime::Connection::handle::<read_only::ReadOnly>(&self.client)
     }
 }
 /// The Empty collection: see [`empty::Empty`].

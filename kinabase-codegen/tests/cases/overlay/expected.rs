@@ -2,24 +2,26 @@
 // Do not edit by hand: change the snapshot or kinabase.toml and regenerate.
 
 /// Typed access to a Kinabase account.
+///
+/// `Kinabase::new(client)` takes a blocking `Client` or, with the runtime's `async` feature, an `AsyncClient`; each accessor then returns that client's handle.
 #[derive(Debug, Clone)]
 #[allow(dead_code)]
-pub struct Kinabase {
-    client: ::kinabase_runtime::Client,
+pub struct Kinabase<T = ::kinabase_runtime::Client> {
+    client: T,
 }
 #[allow(dead_code)]
-impl Kinabase {
-    /// Wraps a runtime client.
-    pub fn new(client: ::kinabase_runtime::Client) -> Self {
+impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
+    /// Wraps a runtime client (blocking or async).
+    pub fn new(client: T) -> Self {
         Kinabase { client }
     }
     /// The runtime client, for untyped calls.
-    pub fn client(&self) -> &::kinabase_runtime::Client {
+    pub fn client(&self) -> &T {
         &self.client
     }
     /// The Invoices collection (`invoices`).
-    pub fn bill(&self) -> ::kinabase_runtime::CollectionHandle<bill::Bill> {
-        self.client.collection::<bill::Bill>()
+    pub fn bill(&self) -> T::Handle<bill::Bill> {
+        ::kinabase_runtime::Connection::handle::<bill::Bill>(&self.client)
     }
 }
 /// The Invoices collection: see [`bill::Bill`].
