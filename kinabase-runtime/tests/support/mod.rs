@@ -226,7 +226,8 @@ impl Flaky {
 fn relay(client: TcpStream, upstream: u16, seq: &AtomicUsize, lost: &AtomicUsize) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut client = client;
-    while let Some(req) = read_request(&mut reader) {
+    // One request a connection: the answer closes it.
+    if let Some(req) = read_request(&mut reader) {
         let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.target);
         for (k, v) in &req.headers {
             if !k.eq_ignore_ascii_case("connection") {
@@ -247,12 +248,9 @@ fn relay(client: TcpStream, upstream: u16, seq: &AtomicUsize, lost: &AtomicUsize
             let _ = client.shutdown(Shutdown::Both);
             return;
         }
-        // The upstream closes after its answer; say so to the client too.
-        if client.write_all(&response).is_err() {
-            return;
-        }
+        // The upstream closed after its answer (`Connection: close`); so does the relay.
+        let _ = client.write_all(&response);
         let _ = client.shutdown(Shutdown::Both);
-        return;
     }
 }
 
