@@ -166,7 +166,7 @@ impl<C: Collection> CollectionHandle<C> {
 
     /// Creates a record and returns it as the service stored it. Never sent twice once
     /// it may have reached the server: on a dropped connection or a `5xx` the error says
-    /// it [may have been applied](Error::may_have_been_applied). For a create that is
+    /// it [may have been applied](crate::Error::may_have_been_applied). For a create that is
     /// safe to repeat, use [`create_once`](Self::create_once).
     pub fn create(&self, fields: &C::Create) -> Result<Record<C::Read>> {
         self.create_with_external(fields, None)
