@@ -8,11 +8,9 @@
 //! In a `build.rs`, in the style of prost-build:
 //!
 //! ```no_run
-//! // build.rs: reads kinabase.toml beside the snapshot when it exists; writes
-//! // $OUT_DIR/kinabase.rs; on an error prints the problems and stops the build.
-//! fn main() {
-//!     kinabase_codegen::Builder::new("kinabase.snapshot.json").compile_or_exit();
-//! }
+//! // build.rs, `fn main`: reads kinabase.toml beside the snapshot when it exists;
+//! // writes $OUT_DIR/kinabase.rs; on an error prints the problems and stops the build.
+//! kinabase_codegen::Builder::new("kinabase.snapshot.json").compile_or_exit();
 //! ```
 //!
 //! and in the crate:
