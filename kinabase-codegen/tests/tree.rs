@@ -102,18 +102,21 @@ fn leftovers_of_an_interrupted_run_are_stale_and_cleaned_up() {
 #[test]
 fn build_scripts_watch_only_files_that_exist() {
     let (dir, snap, _out) = setup(&["jobs"]);
-    assert_eq!(Builder::new(&snap).rerun_paths(), [snap.clone()]);
+    assert_eq!(
+        Builder::new(&snap).rerun_paths(),
+        std::slice::from_ref(&snap)
+    );
     let overlay = dir.path().join("kinabase.toml");
     std::fs::write(&overlay, "").unwrap();
     assert_eq!(Builder::new(&snap).rerun_paths(), [snap.clone(), overlay]);
     assert_eq!(
         Builder::new(&snap).no_overlay().rerun_paths(),
-        [snap.clone()]
+        std::slice::from_ref(&snap)
     );
     let missing = dir.path().join("other.toml");
     assert_eq!(
         Builder::new(&snap).overlay(&missing).rerun_paths(),
-        [snap.clone()]
+        std::slice::from_ref(&snap)
     );
     assert!(Builder::new(&snap).overlay(&missing).generate().is_err());
 }
