@@ -16,6 +16,7 @@ pub(crate) fn account_type(model: &Model) -> TokenStream {
     let title = doc_attrs(&format!(
         "{title}\n\n`Kinabase::new(client)` takes a blocking `Client` or, with the runtime's `async` feature, an `AsyncClient`; each accessor then returns that client's handle."
     ));
+    let schema = schema_static(model);
     let methods = model.collections.iter().map(|c| {
         let accessor = c.accessor.ident();
         let module = c.module.ident();
@@ -52,7 +53,61 @@ pub(crate) fn account_type(model: &Model) -> TokenStream {
                 &self.client
             }
 
+            /// Reads the live collections listing once (plus its pages) and reports, field
+            /// by field, how it differs from [`SCHEMA`] (breaking, compatible, additive):
+            /// call it at start-up to fail fast or log. A `Result` with the blocking
+            /// client, a future of one with the async client.
+            pub fn verify(&self) -> T::Verified<'_> {
+                ::kinabase_runtime::Connection::verify(&self.client, &SCHEMA)
+            }
+
             #(#methods)*
         }
+
+        #schema
+    }
+}
+
+/// `SCHEMA`: what the bindings were generated from, one line a field.
+fn schema_static(model: &Model) -> TokenStream {
+    let collections = model.collections.iter().map(|c| {
+        let (id, slug, name) = (&c.id, &c.slug, &c.name);
+        let fields = c.fields.iter().map(|f| {
+            let facts = &f.contract;
+            let id = facts.id.as_deref().unwrap_or("");
+            let (key, display, ty) = (&f.key, &f.display, &f.type_name);
+            let mut flags = Vec::new();
+            if f.required {
+                flags.push(quote! { F::REQUIRED });
+            }
+            if facts.read_only {
+                flags.push(quote! { F::READ_ONLY });
+            }
+            if facts.multiple {
+                flags.push(quote! { F::MULTIPLE });
+            }
+            if f.inferred.is_some() {
+                flags.push(quote! { F::INFERRED });
+            }
+            let flags = if flags.is_empty() {
+                quote! { 0 }
+            } else {
+                quote! { #(#flags)|* }
+            };
+            let options = &facts.options;
+            let target = facts.target.as_deref().unwrap_or("");
+            quote! { F::new(#id, #key, #display, #ty, #flags, &[#(#options),*], #target) }
+        });
+        quote! { C::new(#id, #slug, #name, &[#(#fields),*]) }
+    });
+    quote! {
+        /// The schema these bindings were generated from (collections; fields with id,
+        /// wire key, name, type, flags, options, link target), for [`Kinabase::verify`].
+        #[allow(dead_code)]
+        pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = {
+            use ::kinabase_runtime::ExpectedCollection as C;
+            use ::kinabase_runtime::ExpectedField as F;
+            ::kinabase_runtime::ExpectedSchema::new(&[#(#collections),*])
+        };
     }
 }

@@ -197,6 +197,14 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         let (name, key) = (&p.name, &p.model.key);
         quote! { #key => #name }
     });
+    let ingest = crate::ingest::items(
+        c,
+        prepared
+            .iter()
+            .map(|p| (p.model, &p.name, &p.ty, &p.short_doc)),
+        option,
+        default,
+    );
     let choices = c.choices.iter().map(|ch| choice(ch, &std));
     let imports = &std.imports;
     let many_args = (required.len() > 6).then(|| quote! { #[allow(clippy::too_many_arguments)] });
@@ -258,6 +266,8 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         }
 
         ::kinabase_runtime::record_fields!(write Update { #(#update_table),* });
+
+        #ingest
 
 
         #(#choices)*

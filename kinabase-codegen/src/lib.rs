@@ -29,6 +29,7 @@ pub mod drift;
 
 mod account;
 pub mod emit;
+pub mod ingest;
 pub mod lower;
 pub mod model;
 pub mod names;

@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diag::Diagnostics;
 use crate::model::{
-    ChoiceModel, CollectionModel, FieldModel, Model, RUNTIME_NAMES, SHORT_NAMES, ValueType,
+    ChoiceModel, CollectionModel, FieldFacts, FieldModel, Model, RUNTIME_NAMES, SHORT_NAMES,
+    ValueType,
 };
 use crate::names::{self, Case, RustName, Scope};
 use crate::overlay::{CollectionOverlay, Overlay};
@@ -203,6 +204,13 @@ fn lower_collection(
             writable: f.writable(),
             description: f.description.clone(),
             inferred: f.inferred.as_ref().map(|i| (i.samples, i.present)),
+            contract: FieldFacts {
+                id: f.id.clone(),
+                read_only: f.read_only,
+                options: f.options.clone(),
+                target: f.target.clone(),
+                multiple: f.multiple,
+            },
         });
     }
     choices.sort_by(|a, b| a.name.cmp(&b.name));

@@ -84,6 +84,23 @@ pub struct FieldModel {
     pub description: Option<String>,
     /// `Some((samples, present))` when inferred.
     pub inferred: Option<(u64, u64)>,
+    /// The field object as the service described it, for the schema guard (`SCHEMA`).
+    pub contract: FieldFacts,
+}
+
+/// What the schema guard compares at start-up (`Kinabase::verify`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldFacts {
+    /// Field id.
+    pub id: Option<String>,
+    /// Read-only.
+    pub read_only: bool,
+    /// Choice options, in order.
+    pub options: Vec<String>,
+    /// Link target.
+    pub target: Option<String>,
+    /// A list of values.
+    pub multiple: bool,
 }
 
 /// The Rust type of a value (one element when the field is multiple).

@@ -124,6 +124,20 @@ impl FieldType {
         matches!(self.kind(), Kind::Link | Kind::Colleague | Kind::File)
     }
 
+    /// Whether `POST /collections/{c}/ingest` accepts values of this type (contract §4:
+    /// number, currency, duration, aggregation, stage, select).
+    pub fn is_ingestible(&self) -> bool {
+        matches!(
+            self,
+            FieldType::Number
+                | FieldType::Currency
+                | FieldType::Duration
+                | FieldType::Aggregation
+                | FieldType::Stage
+                | FieldType::Select
+        )
+    }
+
     /// Whether the type is one the contract lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, FieldType::Unknown(_))

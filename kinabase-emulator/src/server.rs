@@ -453,6 +453,13 @@ fn route(
                 persist(shared, &store)?;
                 Reply::json(200, &render(shared, &store, c, &rec, true))
             }
+            ("POST", ["collections", c, "ingest"]) => {
+                let body = json_body()?;
+                let mut store = lock(&shared.store);
+                store.ingest(c, &body, &app)?;
+                persist(shared, &store)?;
+                Reply::empty(200)
+            }
             ("POST", ["collections", c, "bulk"]) => {
                 bulk_write(shared, c, &json_body()?, &app, true)?
             }

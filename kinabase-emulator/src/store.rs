@@ -114,6 +114,8 @@ pub struct Store {
     pub id_counter: u64,
 }
 
+mod ingest;
+
 /// A write the service refused, with the message it answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {

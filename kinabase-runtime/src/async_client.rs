@@ -126,6 +126,36 @@ impl AsyncClient {
             .map(|_| ())
     }
 
+    /// Every collection of the account as raw JSON objects, in any tolerated listing
+    /// form (see [`Client::list_collections`](crate::Client::list_collections)).
+    pub async fn list_collections(&self) -> Result<Vec<serde_json::Value>> {
+        use crate::listing::{Collector, Step, listing_call, parse};
+        let mut collector = Collector::new(self.inner.core.max_pages);
+        let mut step = collector.start();
+        loop {
+            step = match step {
+                Step::Fetch(page) => {
+                    let call = listing_call(page)?;
+                    let attempted = call.attempted();
+                    let answer = self.execute(call).await?;
+                    collector.arrived(parse(&attempted, &answer.body)?)
+                }
+                Step::Done(result) => return result,
+            };
+        }
+    }
+
+    /// The schema guard (see [`Client::verify_schema`](crate::Client::verify_schema)).
+    pub async fn verify_schema(
+        &self,
+        expected: &crate::ExpectedSchema,
+    ) -> Result<crate::SchemaReport> {
+        Ok(crate::verify::compare(
+            expected,
+            &self.list_collections().await?,
+        ))
+    }
+
     /// Sends a call and decodes its JSON answer.
     pub(crate) async fn fetch<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
         let attempted = call.attempted();

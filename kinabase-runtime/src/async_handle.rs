@@ -12,10 +12,12 @@ use jiff::Timestamp;
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::activity::{Activity, NewActivity};
 use crate::async_client::AsyncClient;
 use crate::bulk::{BulkResult, Collect, chunk_records, chunks, create_bodies, update_bodies};
 use crate::error::{Error, Result};
 use crate::handle::ListOptions;
+use crate::ingest::{IngestRecord, Ingestible, ingest_chunks};
 use crate::record::{Collection, Page, Record, Untyped};
 use crate::requests::{self, Pager};
 use crate::retry::Repeat;
@@ -198,6 +200,42 @@ impl<C: Collection> AsyncCollectionHandle<C> {
     pub async fn delete_external(&self, service: &str, external_id: &str) -> Result<()> {
         let call = self.call(Method::DELETE, &["ext", service, external_id], Repeat::Safe)?;
         self.client.execute(call).await.map(|_| ())
+    }
+
+    /// A record's timeline entries.
+    pub async fn activities(&self, id: &str) -> Result<Vec<Activity>> {
+        self.client
+            .fetch(requests::activities(&self.path, id)?)
+            .await
+    }
+
+    /// Adds a timeline entry (see
+    /// [`CollectionHandle::add_activity`](crate::CollectionHandle::add_activity)).
+    pub async fn add_activity(&self, id: &str, activity: &NewActivity) -> Result<Option<Activity>> {
+        let call = requests::add_activity(&self.path, id, activity)?;
+        let attempted = call.attempted();
+        let answer = self.client.execute(call).await?;
+        requests::optional(&attempted, &answer)
+    }
+
+    /// Sends timestamped field changes, 300 records a request (see
+    /// [`CollectionHandle::ingest`](crate::CollectionHandle::ingest)).
+    pub async fn ingest(&self, records: &[IngestRecord<C::Ingest>]) -> BulkResult<C::Read>
+    where
+        C: Ingestible,
+    {
+        let mut collect = Collect::new();
+        for (items, body) in ingest_chunks(records) {
+            let sent = match self
+                .call(Method::POST, &["ingest"], Repeat::Once)
+                .and_then(|call| call.json(&body))
+            {
+                Ok(call) => self.client.execute(call).await.map(|_| Vec::new()),
+                Err(e) => Err(e),
+            };
+            collect.push(items, sent);
+        }
+        collect.finish()
     }
 
     async fn optional_record(&self, call: Call) -> Result<Option<Record<C::Read>>> {

@@ -8,10 +8,12 @@ use std::marker::PhantomData;
 
 use jiff::Timestamp;
 use reqwest::Method;
-use serde_json::{Value, json};
 
+use crate::activity::{Activity, NewActivity};
+use crate::bulk::{BulkResult, Collect};
 use crate::client::Client;
 use crate::error::Result;
+use crate::ingest::{IngestRecord, Ingestible, ingest_chunks};
 use crate::record::{Collection, Page, Record, Untyped};
 use crate::requests::{self, Pager};
 use crate::retry::Repeat;
@@ -227,17 +229,37 @@ impl<C: Collection> CollectionHandle<C> {
         self.client.execute(call).map(|_| ())
     }
 
-    /// A record's timeline entries (raw JSON; their shape is undocumented).
-    pub fn activities(&self, id: &str) -> Result<Vec<Value>> {
-        let call = Call::new(Method::GET, &["activities", &self.path, id], Repeat::Safe)?;
-        self.client.fetch(call)
+    /// A record's timeline entries.
+    pub fn activities(&self, id: &str) -> Result<Vec<Activity>> {
+        self.client.fetch(requests::activities(&self.path, id)?)
     }
 
-    /// Adds a timeline entry. Not repeated automatically (it would appear twice).
-    pub fn add_activity(&self, id: &str, content: &str, kind: &str, at: Timestamp) -> Result<()> {
-        let call = Call::new(Method::POST, &["activities", &self.path, id], Repeat::Once)?
-            .json(&json!({"content": content, "type": kind, "timestamp": at}))?;
-        self.client.execute(call).map(|_| ())
+    /// Adds a timeline entry; the entry as stored when the service answers with it. Not
+    /// repeated automatically once it may have arrived (it would appear twice).
+    pub fn add_activity(&self, id: &str, activity: &NewActivity) -> Result<Option<Activity>> {
+        let call = requests::add_activity(&self.path, id, activity)?;
+        let attempted = call.attempted();
+        let answer = self.client.execute(call)?;
+        requests::optional(&attempted, &answer)
+    }
+
+    /// Sends timestamped field changes (`POST .../ingest`), 300 records a request; a
+    /// failed chunk does not stop the others. Only the field types ingest accepts can be
+    /// given (the generated `Ingest` struct has only those). Chunks are not repeated once
+    /// they may have arrived (data points would be recorded twice).
+    pub fn ingest(&self, records: &[IngestRecord<C::Ingest>]) -> BulkResult<C::Read>
+    where
+        C: Ingestible,
+    {
+        let mut collect = Collect::new();
+        for (items, body) in ingest_chunks(records) {
+            let sent = self
+                .call(Method::POST, &["ingest"], Repeat::Once)
+                .and_then(|call| call.json(&body))
+                .and_then(|call| self.client.execute(call));
+            collect.push(items, sent.map(|_| Vec::new()));
+        }
+        collect.finish()
     }
 
     pub(crate) fn optional_record(&self, call: Call) -> Result<Option<Record<C::Read>>> {

@@ -53,6 +53,7 @@
 
 #![deny(missing_docs)]
 
+mod activity;
 #[cfg(feature = "async")]
 mod async_client;
 #[cfg(feature = "async")]
@@ -70,6 +71,7 @@ mod exchange;
 mod fields;
 #[cfg(feature = "http")]
 mod handle;
+mod ingest;
 #[cfg(feature = "http")]
 mod limiter;
 #[cfg(feature = "http")]
@@ -90,7 +92,9 @@ mod sync;
 #[cfg(feature = "http")]
 mod token;
 mod value;
+mod verify;
 
+pub use activity::{Activity, ActivityType, NewActivity};
 #[cfg(feature = "async")]
 pub use async_client::AsyncClient;
 #[cfg(feature = "async")]
@@ -108,6 +112,7 @@ pub use connection::Connection;
 pub use error::{BoxError, Error, Excerpt, Result};
 #[cfg(feature = "http")]
 pub use handle::{CollectionHandle, ListOptions, MAX_BATCH, RecordIter};
+pub use ingest::{IngestChange, IngestRecord, Ingestible};
 #[cfg(feature = "http")]
 pub use once::{IDEMPOTENCY_SERVICE, OnceItem, OnceReport};
 pub use record::{Collection, Page, Record, Untyped};
@@ -115,6 +120,10 @@ pub use record::{Collection, Page, Record, Untyped};
 pub use secret::Secret;
 pub use value::{
     Assign, Choice, Colleagues, Currency, Date, Duration, FieldKey, Patch, Raw, RecordRef,
+};
+pub use verify::{
+    ExpectedCollection, ExpectedField, ExpectedSchema, SchemaChange, SchemaReport, Severity,
+    compare as compare_schema,
 };
 
 /// Crates generated code names through the runtime, so that a project needs no direct

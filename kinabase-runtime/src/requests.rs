@@ -99,6 +99,30 @@ pub(crate) fn optional_record<T: DeserializeOwned>(
         .map_err(Error::applied)
 }
 
+/// `GET activities/{c}/{r}`.
+pub(crate) fn activities(collection: &str, id: &str) -> Result<Call> {
+    Call::new(Method::GET, &["activities", collection, id], Repeat::Safe)
+}
+
+/// `POST activities/{c}/{r}`: never repeated once it may have arrived.
+pub(crate) fn add_activity(
+    collection: &str,
+    id: &str,
+    activity: &crate::activity::NewActivity,
+) -> Result<Call> {
+    Call::new(Method::POST, &["activities", collection, id], Repeat::Once)?.json(activity)
+}
+
+/// The value an answer to a write may carry (`None` for an empty answer or `204`).
+pub(crate) fn optional<T: DeserializeOwned>(attempted: &str, answer: &Answer) -> Result<Option<T>> {
+    if is_blank(&answer.body) || answer.status == 204 {
+        return Ok(None);
+    }
+    decode(attempted, &answer.body, true)
+        .map(Some)
+        .map_err(Error::applied)
+}
+
 pub(crate) fn is_blank(body: &[u8]) -> bool {
     body.iter().all(u8::is_ascii_whitespace)
 }

@@ -618,7 +618,10 @@ fn external_ids_and_activities() {
         .unwrap();
     assert_eq!(customers.get(&rec.id).unwrap().fields["rating"], json!(2));
     customers
-        .add_activity(&rec.id, "Visited", "note", jiff::Timestamp::now())
+        .add_activity(
+            &rec.id,
+            &kinabase_runtime::NewActivity::new(kinabase_runtime::ActivityType::Note, "Visited"),
+        )
         .unwrap();
     assert_eq!(customers.activities(&rec.id).unwrap().len(), 1);
     customers.delete_external("xero", "CUST-0003").unwrap();

@@ -23,14 +23,16 @@ pub struct Summary {
     pub by_stage: BTreeMap<String, usize>,
     /// Records created, updated and deleted.
     pub written: usize,
+    /// Differences between the live account and the bindings, found at start-up.
+    pub schema_changes: usize,
 }
 
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "   async: {} jobs streamed and {} customers read concurrently; jobs by stage {:?}; {} writes",
-            self.jobs, self.customers, self.by_stage, self.written
+            "   async: schema verified ({} differences); {} jobs streamed and {} customers read concurrently; jobs by stage {:?}; {} writes",
+            self.schema_changes, self.jobs, self.customers, self.by_stage, self.written
         )
     }
 }
@@ -39,6 +41,14 @@ impl std::fmt::Display for Summary {
 /// job: the same typed calls as the blocking demo, awaited.
 pub async fn run(client: AsyncClient) -> Result<Summary, kinabase_runtime::Error> {
     let kb = kinabase::Kinabase::new(client);
+
+    // Fail fast when the account changed under the bindings: one listing call.
+    let report = kb.verify().await?;
+    if report.is_breaking() {
+        return Err(kinabase_runtime::Error::Config(format!(
+            "the account no longer matches the bindings:\n{report}"
+        )));
+    }
 
     // Two requests in flight at once on one client: one token, one rate budget.
     let jobs_handle = kb.jobs();
@@ -81,5 +91,6 @@ pub async fn run(client: AsyncClient) -> Result<Summary, kinabase_runtime::Error
         customers: customers.len(),
         by_stage,
         written,
+        schema_changes: report.changes.len(),
     })
 }

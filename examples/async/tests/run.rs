@@ -26,6 +26,7 @@ async fn the_async_demo_runs_against_the_emulator() {
     assert_eq!(summary.jobs, jobs_before);
     assert_eq!(summary.customers, emu.record_count("customers").unwrap());
     assert_eq!(summary.written, 3);
+    assert_eq!(summary.schema_changes, 0);
     assert_eq!(
         emu.record_count("jobs").unwrap(),
         jobs_before,

@@ -259,6 +259,33 @@ pub mod collection_0 {
         "selectField4" => select_field_4, "stageField8" => stage_field_8, "textField16"
         => text_field_16, "websiteField12" => website_field_12 }
     );
+    /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+    /// the fields ingest accepts (number, currency, duration, aggregation, stage,
+    /// select); only those set are sent.
+    #[derive(Debug, Clone, Default)]
+    pub struct Ingest {
+        /// **Currency Field 6** (`currencyField6`, `currency`).
+        pub currency_field_6: Option<Currency>,
+        /// **Duration Field 7** (`durationField7`, `duration`).
+        pub duration_field_7: Option<Duration>,
+        /// **Number Field 1** (`numberField1`, `number`).
+        pub number_field_1: Option<f64>,
+        /// **Number Field 17** (`numberField17`, `number`).
+        pub number_field_17: Option<f64>,
+        /// **Select Field 4** (`selectField4`, `select`).
+        pub select_field_4: Option<SelectField4>,
+        /// **Stage Field 8** (`stageField8`, `stage`).
+        pub stage_field_8: Option<StageField8>,
+    }
+    ::kinabase_runtime::record_fields!(
+        write Ingest { "currencyField6" => currency_field_6, "durationField7" =>
+        duration_field_7, "numberField1" => number_field_1, "numberField17" =>
+        number_field_17, "selectField4" => select_field_4, "stageField8" => stage_field_8
+        }
+    );
+    impl ::kinabase_runtime::Ingestible for Collection0 {
+        type Ingest = Ingest;
+    }
     /// The options of Select Field 4. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum SelectField4 {
         /// `Open`
@@ -638,6 +665,34 @@ pub mod jobs {
         "startedAt" => started_at, "travelDistance" => travel_distance, "watchers" =>
         watchers }
     );
+    /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+    /// the fields ingest accepts (number, currency, duration, aggregation, stage,
+    /// select); only those set are sent.
+    #[derive(Debug, Clone, Default)]
+    pub struct Ingest {
+        /// **Effort** (`effort`, `duration`).
+        pub effort: Option<Duration>,
+        /// **Priority** (`priority`, `select`).
+        pub priority: Option<Priority>,
+        /// **Quantity** (`quantity`, `number`).
+        pub quantity: Option<f64>,
+        /// **Quoted Price** (`quotedPrice`, `currency`).
+        pub quoted_price: Option<Currency>,
+        /// **Stage** (`stage`, `stage`).
+        pub stage: Option<Stage>,
+        /// **Travel Distance** (`travelDistance`, `number`).
+        pub travel_distance: Option<f64>,
+        /// **Visit Count** (`visitCount`, `aggregation`).
+        pub visit_count: Option<Raw>,
+    }
+    ::kinabase_runtime::record_fields!(
+        write Ingest { "effort" => effort, "priority" => priority, "quantity" =>
+        quantity, "quotedPrice" => quoted_price, "stage" => stage, "travelDistance" =>
+        travel_distance, "visitCount" => visit_count }
+    );
+    impl ::kinabase_runtime::Ingestible for Jobs {
+        type Ingest = Ingest;
+    }
     /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum Health {
         /// `Green`

@@ -33,8 +33,37 @@ pub fn worker(mode: &str, base_url: &str) -> Result<usize, String> {
             all.map(|v| v.len()).map_err(|e| e.to_string())
         }
         "baseline" => baseline_scan(base_url),
+        "stream" => stream_scan(base_url),
         _ => Err(format!("unknown scan mode {mode}")),
     }
+}
+
+/// The async client's record stream over the same generated type, on a one-thread tokio
+/// runtime.
+fn stream_scan(base_url: &str) -> Result<usize, String> {
+    use futures_util::StreamExt;
+    type Uniform = bench_bindings::collection_0::Collection0;
+    let client = kinabase_runtime::AsyncClient::builder()
+        .base_url(base_url)
+        .app_id(kinabase_emulator::DEFAULT_APP_ID)
+        .app_secret(kinabase_emulator::DEFAULT_APP_SECRET)
+        .rate_budget(None)
+        .timeout(Duration::from_secs(600))
+        .build_async()
+        .map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let mut stream = std::pin::pin!(client.collection::<Uniform>().stream());
+        let mut n = 0;
+        while let Some(r) = stream.next().await {
+            r.map_err(|e| e.to_string())?;
+            n += 1;
+        }
+        Ok(n)
+    })
 }
 
 /// What a user would write by hand: reqwest, `serde_json::Value`, the same pages.
@@ -92,6 +121,7 @@ pub fn table(sizes: &[usize], runs: usize) -> Result<(), String> {
             Emulator::start(account, EmulatorConfig::unlimited()).map_err(|e| e.to_string())?;
         for (label, mode) in [
             ("typed paging iterator", "paged"),
+            ("typed async stream", "stream"),
             ("typed /all", "all"),
             ("baseline reqwest + Value", "baseline"),
         ] {

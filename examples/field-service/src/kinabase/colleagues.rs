@@ -112,6 +112,18 @@ pub struct Update {
     write Update { "active" => active, "email" => email, "name" => name, "phone" =>
     phone, "role" => role, "startDate" => start_date }
 );
+/// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+/// the fields ingest accepts (number, currency, duration, aggregation, stage,
+/// select); only those set are sent.
+#[derive(Debug, Clone, Default)]
+pub struct Ingest {
+    /// **Role** (`role`, `select`).
+    pub role: Option<Role>,
+}
+::kinabase_runtime::record_fields!(write Ingest { "role" => role });
+impl ::kinabase_runtime::Ingestible for Colleagues {
+    type Ingest = Ingest;
+}
 /// The options of Role. Labels the bindings do not know are kept in `Unknown`, exactly.
 pub enum Role {
     /// `Engineer`

@@ -179,6 +179,25 @@ pub struct Update {
     "notes" => notes, "phone" => phone, "primarySite" => primary_site, "rating" =>
     rating, "status" => status, "website" => website }
 );
+/// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+/// the fields ingest accepts (number, currency, duration, aggregation, stage,
+/// select); only those set are sent.
+#[derive(Debug, Clone, Default)]
+pub struct Ingest {
+    /// **Credit Limit** (`creditLimit`, `currency`).
+    pub credit_limit: Option<Currency>,
+    /// **Open Jobs** (`openJobs`, `aggregation`).
+    pub open_jobs: Option<Raw>,
+    /// **Status** (`status`, `select`).
+    pub status: Option<Status>,
+}
+::kinabase_runtime::record_fields!(
+    write Ingest { "creditLimit" => credit_limit, "openJobs" => open_jobs, "status" =>
+    status }
+);
+impl ::kinabase_runtime::Ingestible for Customers {
+    type Ingest = Ingest;
+}
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
 pub enum Status {
     /// `Prospect`

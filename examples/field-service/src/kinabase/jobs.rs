@@ -229,6 +229,30 @@ pub struct Update {
     "scheduledFor" => scheduled_for, "site" => site, "stage" => stage, "travelDistanceKm"
     => travel_distance_km }
 );
+/// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+/// the fields ingest accepts (number, currency, duration, aggregation, stage,
+/// select); only those set are sent.
+#[derive(Debug, Clone, Default)]
+pub struct Ingest {
+    /// **Estimated Duration** (`estimatedDuration`, `duration`).
+    pub estimated_duration: Option<Duration>,
+    /// **Priority** (`priority`, `select`).
+    pub priority: Option<Priority>,
+    /// **Quoted Price** (`quotedPrice`, `currency`).
+    pub quoted_price: Option<Currency>,
+    /// **Stage** (`stage`, `stage`).
+    pub stage: Option<Stage>,
+    /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
+    pub travel_distance_km: Option<f64>,
+}
+::kinabase_runtime::record_fields!(
+    write Ingest { "estimatedDuration" => estimated_duration, "priority" => priority,
+    "quotedPrice" => quoted_price, "stage" => stage, "travelDistanceKm" =>
+    travel_distance_km }
+);
+impl ::kinabase_runtime::Ingestible for Jobs {
+    type Ingest = Ingest;
+}
 /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
 pub enum Health {
     /// `On Track`

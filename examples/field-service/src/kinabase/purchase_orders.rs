@@ -140,6 +140,22 @@ pub struct Update {
     "lineItems" => line_items, "orderedOn" => ordered_on, "poNumber" => po_number,
     "status" => status, "supplier" => supplier }
 );
+/// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+/// the fields ingest accepts (number, currency, duration, aggregation, stage,
+/// select); only those set are sent.
+#[derive(Debug, Clone, Default)]
+pub struct Ingest {
+    /// **Amount** (`amount`, `currency`).
+    pub amount: Option<Currency>,
+    /// **Status** (`status`, `select`).
+    pub status: Option<Status>,
+}
+::kinabase_runtime::record_fields!(
+    write Ingest { "amount" => amount, "status" => status }
+);
+impl ::kinabase_runtime::Ingestible for PurchaseOrders {
+    type Ingest = Ingest;
+}
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
 pub enum Status {
     /// `Draft`

@@ -120,6 +120,18 @@ pub struct Update {
     "phone" => phone, "preferred" => preferred, "rating" => rating, "website" => website
     }
 );
+/// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+/// the fields ingest accepts (number, currency, duration, aggregation, stage,
+/// select); only those set are sent.
+#[derive(Debug, Clone, Default)]
+pub struct Ingest {
+    /// **Payment Terms** (`paymentTerms`, `select`).
+    pub payment_terms: Option<PaymentTerms>,
+}
+::kinabase_runtime::record_fields!(write Ingest { "paymentTerms" => payment_terms });
+impl ::kinabase_runtime::Ingestible for Suppliers {
+    type Ingest = Ingest;
+}
 /// The options of Payment Terms. Labels the bindings do not know are kept in `Unknown`, exactly.
 pub enum PaymentTerms {
     /// `On Receipt`

@@ -20,6 +20,13 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
     pub fn client(&self) -> &T {
         &self.client
     }
+    /// Reads the live collections listing once (plus its pages) and reports, field
+    /// by field, how it differs from [`SCHEMA`] (breaking, compatible, additive):
+    /// call it at start-up to fail fast or log. A `Result` with the blocking
+    /// client, a future of one with the async client.
+    pub fn verify(&self) -> T::Verified<'_> {
+        ::kinabase_runtime::Connection::verify(&self.client, &SCHEMA)
+    }
     /// The Kinabase collection (`kinabase`).
     pub fn kinabase(&self) -> T::Handle<kinabase::Kinabase> {
         ::kinabase_runtime::Connection::handle::<kinabase::Kinabase>(&self.client)
@@ -49,6 +56,113 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
         ::kinabase_runtime::Connection::handle::<vec::Vec>(&self.client)
     }
 }
+/// The schema these bindings were generated from (collections; fields with id,
+/// wire key, name, type, flags, options, link target), for [`Kinabase::verify`].
+#[allow(dead_code)]
+pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = {
+    use ::kinabase_runtime::ExpectedCollection as C;
+    use ::kinabase_runtime::ExpectedField as F;
+    ::kinabase_runtime::ExpectedSchema::new(
+        &[
+            C::new(
+                "c_kinabase",
+                "kinabase",
+                "Kinabase",
+                &[
+                    F::new("k1", "a", "A", "text", F::REQUIRED, &[], ""),
+                    F::new("k2", "b", "B", "text", F::REQUIRED, &[], ""),
+                    F::new("k3", "c", "C", "text", F::REQUIRED, &[], ""),
+                    F::new("k4", "d", "D", "text", F::REQUIRED, &[], ""),
+                    F::new("k5", "e", "E", "text", F::REQUIRED, &[], ""),
+                    F::new("k6", "f", "F", "text", F::REQUIRED, &[], ""),
+                    F::new("k7", "g", "G", "text", F::REQUIRED, &[], ""),
+                    F::new("k8", "h", "H", "text", F::REQUIRED, &[], ""),
+                ],
+            ),
+            C::new("c_new", "new-things", "new", &[]),
+            C::new(
+                "c_option",
+                "option",
+                "Option",
+                &[
+                    F::new("f13", "2ndVisit", "2nd Visit", "date", 0, &[], ""),
+                    F::new("f3", "Self", "Self", "number", 0, &[], ""),
+                    F::new("f12", "_", "_", "text", 0, &[], ""),
+                    F::new("f14", "cafe", "Café Crème", "text", 0, &[], ""),
+                    F::new(
+                        "f21",
+                        "computed",
+                        "Computed",
+                        "computedNumber",
+                        F::READ_ONLY,
+                        &[],
+                        "",
+                    ),
+                    F::new("f19", "crate", "crate", "link", F::REQUIRED, &[], "result"),
+                    F::new("f23", "create", "Create", "select", 0, &["x"], ""),
+                    F::new("f4", "dueDate", "Due Date", "date", 0, &[], ""),
+                    F::new("f5", "dueDate2", "Due-Date", "date", 0, &[], ""),
+                    F::new("f10", "emoji", "🚀🔥", "text", 0, &[], ""),
+                    F::new("f22", "fields", "Fields", "stage", 0, &["A"], ""),
+                    F::new("f15", "hamza", "ا\u{654} mark", "text", 0, &[], ""),
+                    F::new("f11", "hash", "#", "text", 0, &[], ""),
+                    F::new("f8", "nA", "N/A", "checkbox", 0, &[], ""),
+                    F::new("f9", "na", "NA", "checkbox", 0, &[], ""),
+                    F::new("f24", "new", "new", "text", 0, &[], ""),
+                    F::new("f18", "orphan", "Orphan Link", "link", 0, &[], "nowhere"),
+                    F::new("f20", "people", "People", "colleague", F::MULTIPLE, &[], ""),
+                    F::new("f2", "self", "self", "text", 0, &[], ""),
+                    F::new(
+                        "f16",
+                        "status",
+                        "Status",
+                        "select",
+                        0,
+                        &[
+                            "Open",
+                            "open",
+                            "Unknown",
+                            "",
+                            "In Progress",
+                            "In-Progress",
+                            "Open",
+                            "Self",
+                            "✓",
+                        ],
+                        "",
+                    ),
+                    F::new("f6", "totalGbp", "Total (£)", "currency", 0, &[], ""),
+                    F::new("f7", "totalPct", "Total (%)", "number", 0, &[], ""),
+                    F::new("f1", "type", "type", "text", F::REQUIRED, &[], ""),
+                    F::new("f25", "value", "value", "duration", 0, &[], ""),
+                    F::new("f17", "weird", "Weird", "hologram", 0, &[], ""),
+                ],
+            ),
+            C::new(
+                "c_result",
+                "result",
+                "Result",
+                &[
+                    F::new("r2", "back", "Back", "link", F::MULTIPLE, &[], "option"),
+                    F::new("r1", "name", "Name", "text", F::REQUIRED, &[], ""),
+                ],
+            ),
+            C::new(
+                "c_self",
+                "self",
+                "Self",
+                &[F::new("x1", "option", "Option", "select", 0, &["Some", "None"], "")],
+            ),
+            C::new(
+                "c_string",
+                "string",
+                "String",
+                &[F::new("s1", "vec", "Vec", "text", 0, &[], "")],
+            ),
+            C::new("c_vec", "vec", "Vec", &[]),
+        ],
+    )
+};
 /// The Kinabase collection: see [`kinabase::Kinabase`].
 #[allow(dead_code, clippy::all)]
 pub mod kinabase {
@@ -531,6 +645,33 @@ pub mod option {
         => total_ps, "totalPct" => total, "type" => r#type, "value" => value, "weird" =>
         weird }
     );
+    /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+    /// the fields ingest accepts (number, currency, duration, aggregation, stage,
+    /// select); only those set are sent.
+    #[derive(Debug, Clone, Default)]
+    pub struct Ingest {
+        /// **Self** (`Self`, `number`).
+        pub self_: ::std::option::Option<f64>,
+        /// **Create** (`create`, `select`).
+        pub create: ::std::option::Option<Create2>,
+        /// **Fields** (`fields`, `stage`).
+        pub fields: ::std::option::Option<Fields2>,
+        /// **Status** (`status`, `select`).
+        pub status: ::std::option::Option<Status>,
+        /// **Total \(£\)** (`totalGbp`, `currency`).
+        pub total_ps: ::std::option::Option<Currency>,
+        /// **Total \(%\)** (`totalPct`, `number`).
+        pub total: ::std::option::Option<f64>,
+        /// **value** (`value`, `duration`).
+        pub value: ::std::option::Option<Duration>,
+    }
+    ::kinabase_runtime::record_fields!(
+        write Ingest { "Self" => self_, "create" => create, "fields" => fields, "status"
+        => status, "totalGbp" => total_ps, "totalPct" => total, "value" => value }
+    );
+    impl ::kinabase_runtime::Ingestible for Option {
+        type Ingest = Ingest;
+    }
     /// The options of Create. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum Create2 {
         /// `x`
@@ -745,6 +886,18 @@ pub mod self_ {
         pub option: Patch<Option>,
     }
     ::kinabase_runtime::record_fields!(write Update { "option" => option });
+    /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+    /// the fields ingest accepts (number, currency, duration, aggregation, stage,
+    /// select); only those set are sent.
+    #[derive(Debug, Clone, Default)]
+    pub struct Ingest {
+        /// **Option** (`option`, `select`).
+        pub option: ::std::option::Option<Option>,
+    }
+    ::kinabase_runtime::record_fields!(write Ingest { "option" => option });
+    impl ::kinabase_runtime::Ingestible for Self_ {
+        type Ingest = Ingest;
+    }
     /// The options of Option. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum Option {
         /// `Some`

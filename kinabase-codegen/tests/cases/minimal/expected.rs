@@ -20,6 +20,13 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
     pub fn client(&self) -> &T {
         &self.client
     }
+    /// Reads the live collections listing once (plus its pages) and reports, field
+    /// by field, how it differs from [`SCHEMA`] (breaking, compatible, additive):
+    /// call it at start-up to fail fast or log. A `Result` with the blocking
+    /// client, a future of one with the async client.
+    pub fn verify(&self) -> T::Verified<'_> {
+        ::kinabase_runtime::Connection::verify(&self.client, &SCHEMA)
+    }
     /// The Empty collection (`empty`).
     pub fn empty(&self) -> T::Handle<empty::Empty> {
         ::kinabase_runtime::Connection::handle::<empty::Empty>(&self.client)
@@ -29,6 +36,28 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
         ::kinabase_runtime::Connection::handle::<read_only::ReadOnly>(&self.client)
     }
 }
+/// The schema these bindings were generated from (collections; fields with id,
+/// wire key, name, type, flags, options, link target), for [`Kinabase::verify`].
+#[allow(dead_code)]
+pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = {
+    use ::kinabase_runtime::ExpectedCollection as C;
+    use ::kinabase_runtime::ExpectedField as F;
+    ::kinabase_runtime::ExpectedSchema::new(
+        &[
+            C::new("empty", "empty", "Empty", &[]),
+            C::new(
+                "ro",
+                "read-only",
+                "Read Only",
+                &[
+                    F::new("", "guess", "guess", "number", F::INFERRED, &[], ""),
+                    F::new("", "label", "Label", "computedText", 0, &[], ""),
+                    F::new("", "total", "Total", "aggregation", 0, &[], ""),
+                ],
+            ),
+        ],
+    )
+};
 /// The Empty collection: see [`empty::Empty`].
 #[allow(dead_code, clippy::all)]
 pub mod empty {
@@ -135,4 +164,20 @@ pub mod read_only {
         pub guess: Patch<f64>,
     }
     ::kinabase_runtime::record_fields!(write Update { "guess" => guess });
+    /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+    /// the fields ingest accepts (number, currency, duration, aggregation, stage,
+    /// select); only those set are sent.
+    #[derive(Debug, Clone, Default)]
+    pub struct Ingest {
+        /// **guess** (`guess`, `number`).
+        pub guess: Option<f64>,
+        /// **Total** (`total`, `aggregation`).
+        pub total: Option<Raw>,
+    }
+    ::kinabase_runtime::record_fields!(
+        write Ingest { "guess" => guess, "total" => total }
+    );
+    impl ::kinabase_runtime::Ingestible for ReadOnly {
+        type Ingest = Ingest;
+    }
 }

@@ -20,11 +20,39 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
     pub fn client(&self) -> &T {
         &self.client
     }
+    /// Reads the live collections listing once (plus its pages) and reports, field
+    /// by field, how it differs from [`SCHEMA`] (breaking, compatible, additive):
+    /// call it at start-up to fail fast or log. A `Result` with the blocking
+    /// client, a future of one with the async client.
+    pub fn verify(&self) -> T::Verified<'_> {
+        ::kinabase_runtime::Connection::verify(&self.client, &SCHEMA)
+    }
     /// The Invoices collection (`invoices`).
     pub fn bill(&self) -> T::Handle<bill::Bill> {
         ::kinabase_runtime::Connection::handle::<bill::Bill>(&self.client)
     }
 }
+/// The schema these bindings were generated from (collections; fields with id,
+/// wire key, name, type, flags, options, link target), for [`Kinabase::verify`].
+#[allow(dead_code)]
+pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = {
+    use ::kinabase_runtime::ExpectedCollection as C;
+    use ::kinabase_runtime::ExpectedField as F;
+    ::kinabase_runtime::ExpectedSchema::new(
+        &[
+            C::new(
+                "c1",
+                "invoices",
+                "Invoices",
+                &[
+                    F::new("i2", "amount", "Amount", "currency", 0, &[], ""),
+                    F::new("i1", "number", "Number", "text", F::REQUIRED, &[], ""),
+                    F::new("", "ref", "Reference", "text", 0, &[], ""),
+                ],
+            ),
+        ],
+    )
+};
 /// The Invoices collection: see [`bill::Bill`].
 #[allow(dead_code, clippy::all)]
 pub mod bill {
@@ -107,4 +135,16 @@ pub mod bill {
         write Update { "amount" => total, "number" => number, "ref" => external_reference
         }
     );
+    /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
+    /// the fields ingest accepts (number, currency, duration, aggregation, stage,
+    /// select); only those set are sent.
+    #[derive(Debug, Clone, Default)]
+    pub struct Ingest {
+        /// **Amount** (`amount`, `currency`).
+        pub total: Option<::kinabase_runtime::reexports::rust_decimal::Decimal>,
+    }
+    ::kinabase_runtime::record_fields!(write Ingest { "amount" => total });
+    impl ::kinabase_runtime::Ingestible for Bill {
+        type Ingest = Ingest;
+    }
 }
