@@ -18,7 +18,7 @@ use crate::send::Call;
 use crate::value::RecordRef;
 
 /// The most records a page or a bulk call may carry (documented).
-pub const MAX_BATCH: usize = 300;
+pub const MAX_BATCH: usize = kinabase_contract::limits::MAX_BULK;
 
 /// A handle on one collection, typed by its generated [`Collection`] type.
 pub struct CollectionHandle<C: Collection> {
@@ -175,6 +175,12 @@ impl<C: Collection> CollectionHandle<C> {
     pub fn get(&self, id: &str) -> Result<Record<C::Read>> {
         self.client
             .fetch(self.call(Method::GET, &[id], Repeat::Safe)?)
+    }
+
+    /// A link value to the record of this collection with this id: the collection is
+    /// named by the handle, never guessed from context.
+    pub fn reference(&self, id: impl Into<String>) -> RecordRef<C> {
+        RecordRef::from_raw_id(id)
     }
 
     /// The record a link of this collection points at: `jobs.get_ref(&po.job)` only

@@ -10,7 +10,9 @@ use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Vis
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::value::{RecordRef, parse_timestamp};
+use kinabase_contract::time::parse_timestamp;
+
+use crate::value::RecordRef;
 
 /// A collection of an account, as generated bindings describe it.
 ///
@@ -70,7 +72,7 @@ impl<T> Record<T> {
     /// record.reference();` compiles only when `C`'s records are `T`, so a record can
     /// never become a link to another collection by accident.
     pub fn reference<C: Collection<Read = T>>(&self) -> RecordRef<C> {
-        RecordRef::new(self.id.clone())
+        RecordRef::from_raw_id(self.id.clone())
     }
 }
 
@@ -110,8 +112,8 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for RecordVisitor<T> {
         let mut nested: Option<T> = None;
         // Flat shape: fields beside the metadata. Only filled when there is no `data`.
         let mut rest = Map::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match key.as_ref() {
+        while let Some(key) = map.next_key::<crate::fields::Key<'de>>()? {
+            match key.as_str() {
                 // Metadata is read leniently and without building a JSON tree: an odd
                 // value becomes `None`, never an error.
                 "id" => id = map.next_value::<Lenient>()?.text(),
@@ -119,8 +121,8 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for RecordVisitor<T> {
                     let n = map.next_value::<Lenient>()?.number();
                     numeric_id = numeric_id.or(n);
                 }
-                "createdAt" => created_at = map.next_value::<Lenient>()?.time(),
-                "updatedAt" => updated_at = map.next_value::<Lenient>()?.time(),
+                "createdAt" => created_at = map.next_value::<LenientTime>()?.0,
+                "updatedAt" => updated_at = map.next_value::<LenientTime>()?.0,
                 "updatedBy" => updated_by = map.next_value::<Lenient>()?.text(),
                 "external" => external = Some(map.next_value::<Value>()?).filter(|v| !v.is_null()),
                 // Decoded straight into T: the nested shape pays for no intermediate tree.
@@ -173,12 +175,58 @@ impl Lenient {
             Lenient::Other => None,
         }
     }
+}
 
-    fn time(self) -> Option<Timestamp> {
-        match self {
-            Lenient::Text(s) => parse_kinabase_time(&s).or_else(|| parse_timestamp(&s)),
-            _ => None,
+/// A metadata timestamp in either documented form, parsed from the borrowed text (no
+/// copy); anything else is `None`.
+struct LenientTime(Option<Timestamp>);
+
+impl<'de> Deserialize<'de> for LenientTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<LenientTime, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LenientTime;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientTime, E> {
+                Ok(LenientTime(parse_timestamp(v)))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<LenientTime, E> {
+                Ok(LenientTime(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<LenientTime, E> {
+                Ok(LenientTime(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<LenientTime, E> {
+                Ok(LenientTime(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<LenientTime, E> {
+                Ok(LenientTime(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<LenientTime, E> {
+                Ok(LenientTime(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<LenientTime, A::Error> {
+                Lenient::skip_seq(seq).map(|_| LenientTime(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LenientTime, A::Error> {
+                Lenient::skip_map(map).map(|_| LenientTime(None))
+            }
         }
+        d.deserialize_any(V)
+    }
+}
+
+impl Lenient {
+    fn skip_seq<'de, A: de::SeqAccess<'de>>(mut seq: A) -> Result<Lenient, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Lenient::Other)
+    }
+
+    fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Lenient, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Lenient::Other)
     }
 }
 
@@ -219,60 +267,15 @@ impl<'de> Deserialize<'de> for Lenient {
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Lenient, D::Error> {
                 Lenient::deserialize(d)
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Lenient, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Lenient::Other)
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Lenient, A::Error> {
+                Lenient::skip_seq(seq)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lenient, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Lenient::Other)
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Lenient, A::Error> {
+                Lenient::skip_map(map)
             }
         }
         d.deserialize_any(V)
     }
-}
-
-/// The fast path for Kinabase's own `dd/MM/yyyy HH:mm:ss +hh:mm`, read on every record.
-pub fn parse_kinabase_time(s: &str) -> Option<Timestamp> {
-    let b = s.as_bytes();
-    if b.len() != 26
-        || b[2] != b'/'
-        || b[5] != b'/'
-        || b[10] != b' '
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b' '
-        || b[23] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i32> {
-        b[r].iter().try_fold(0i32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
-        })
-    };
-    let (day, month, year) = (num(0..2)?, num(3..5)?, num(6..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let sign = match b[20] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let offset_secs = sign * (num(21..23)? * 3600 + num(24..26)? * 60);
-    let dt = jiff::civil::DateTime::new(
-        year as i16,
-        month as i8,
-        day as i8,
-        hour as i8,
-        minute as i8,
-        second as i8,
-        0,
-    )
-    .ok()?;
-    jiff::tz::Offset::from_seconds(offset_secs)
-        .ok()?
-        .to_timestamp(dt)
-        .ok()
 }
 
 /// Whether a JSON key is record metadata rather than a field (flat shape).
@@ -360,32 +363,6 @@ mod tests {
         assert_eq!(nested.created_at, flat.created_at);
         assert_eq!(nested.updated_at, flat.updated_at);
         assert!(nested.created_at.is_some());
-    }
-
-    #[test]
-    fn fast_time_parser_agrees_with_jiff() {
-        for s in [
-            "18/08/2023 12:28:21 +00:00",
-            "01/01/2024 00:00:00 -05:30",
-            "29/02/2024 23:59:59 +14:00",
-        ] {
-            assert_eq!(
-                parse_kinabase_time(s),
-                Timestamp::strptime("%d/%m/%Y %H:%M:%S %:z", s).ok(),
-                "{s}"
-            );
-            assert!(parse_kinabase_time(s).is_some());
-        }
-        for bad in [
-            "30/02/2024 00:00:00 +00:00",
-            "18/08/2023 12:28:21 00:00",
-            "18-08-2023 12:28:21 +00:00",
-            "",
-            "18/08/2023 1a:28:21 +00:00",
-            "18/08/2023 12:28:21 +00:00x",
-        ] {
-            assert_eq!(parse_kinabase_time(bad), None, "{bad}");
-        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use jiff::civil;
 use jiff::{SignedDuration, Timestamp};
+use kinabase_contract::time::DateValue;
 use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -28,27 +29,13 @@ pub enum Date {
 }
 
 impl Date {
-    /// Parses every documented form. A date-time without an offset is taken as UTC.
+    /// Parses every documented form (the contract's `parse_date`). A date-time without an
+    /// offset is taken as UTC.
     pub fn parse(s: &str) -> Option<Date> {
-        let s = s.trim();
-        if let Some(d) = parse_iso_day(s) {
-            return Some(Date::Day(d));
-        }
-        if let Ok(d) = s.parse::<civil::Date>()
-            && s.len() <= 10
-        {
-            return Some(Date::Day(d));
-        }
-        if let Some(ts) = parse_timestamp(s) {
-            return Some(Date::Instant(ts));
-        }
-        if let Ok(dt) = s.parse::<civil::DateTime>() {
-            return dt
-                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .ok()
-                .map(|z| Date::Instant(z.timestamp()));
-        }
-        civil::Date::strptime("%d/%m/%Y", s).ok().map(Date::Day)
+        kinabase_contract::time::parse_date(s).map(|d| match d {
+            DateValue::Day(day) => Date::Day(day),
+            DateValue::Instant(ts) => Date::Instant(ts),
+        })
     }
 
     /// The calendar day (UTC for instants).
@@ -89,35 +76,23 @@ impl Serialize for Date {
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Date::parse(&s).ok_or_else(|| {
-            de::Error::custom(format!(
-                "{s:?} is not a date (2024-03-01, ISO 8601, or dd/MM/yyyy HH:mm:ss +hh:mm)"
-            ))
-        })
+        // From the borrowed text through a visitor: no copy of the string.
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date (2024-03-01, ISO 8601, or dd/MM/yyyy HH:mm:ss +hh:mm)")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Date, E> {
+                Date::parse(s).ok_or_else(|| {
+                    E::custom(format!(
+                        "{s:?} is not a date (2024-03-01, ISO 8601, or dd/MM/yyyy HH:mm:ss +hh:mm)"
+                    ))
+                })
+            }
+        }
+        d.deserialize_str(V)
     }
-}
-
-/// The fast path for `2024-03-01`, the commonest date value.
-fn parse_iso_day(s: &str) -> Option<civil::Date> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i32> {
-        b[r].iter().try_fold(0i32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
-        })
-    };
-    civil::Date::new(num(0..4)? as i16, num(5..7)? as i8, num(8..10)? as i8).ok()
-}
-
-/// Parses a timestamp in ISO 8601 or Kinabase's `dd/MM/yyyy HH:mm:ss +hh:mm`.
-pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
-    let s = s.trim();
-    s.parse::<Timestamp>()
-        .ok()
-        .or_else(|| Timestamp::strptime("%d/%m/%Y %H:%M:%S %:z", s).ok())
 }
 
 /// A `duration` field: written as a number of seconds; read from seconds or an ISO 8601
@@ -333,12 +308,24 @@ pub struct RecordRef<C: ?Sized> {
 }
 
 impl<C: ?Sized> RecordRef<C> {
-    /// A reference to the record with this id.
-    pub fn new(id: impl Into<String>) -> RecordRef<C> {
+    /// A reference to the record with this id, which the caller asserts is a record of
+    /// `C`. Prefer the typed sources, which cannot name the wrong collection:
+    /// `record.reference()` (from a record of `C`), `handle.reference(id)` (from `C`'s
+    /// handle) or a link field read from the service.
+    pub fn from_raw_id(id: impl Into<String>) -> RecordRef<C> {
         RecordRef {
             id: id.into(),
             _to: PhantomData,
         }
+    }
+
+    /// A reference to the record with this id.
+    #[deprecated(
+        since = "0.2.0",
+        note = "`RecordRef::new` takes its collection from inference, so an id of another collection fits silently; use `record.reference()`, `handle.reference(id)`, or `RecordRef::from_raw_id` when the id is known to be right"
+    )]
+    pub fn new(id: impl Into<String>) -> RecordRef<C> {
+        RecordRef::from_raw_id(id)
     }
 
     /// The record id.
@@ -349,7 +336,7 @@ impl<C: ?Sized> RecordRef<C> {
 
 impl<C: ?Sized> Clone for RecordRef<C> {
     fn clone(&self) -> Self {
-        RecordRef::new(self.id.clone())
+        RecordRef::from_raw_id(self.id.clone())
     }
 }
 
@@ -403,21 +390,21 @@ impl<'de, C: ?Sized> Deserialize<'de> for RecordRef<C> {
                 f.write_str("a record reference: {\"id\": \"...\"} or an id string")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RecordRef<C>, E> {
-                Ok(RecordRef::new(v))
+                Ok(RecordRef::from_raw_id(v))
             }
             fn visit_map<A: de::MapAccess<'de>>(
                 self,
                 mut map: A,
             ) -> Result<RecordRef<C>, A::Error> {
                 let mut id = None;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    if key == "id" {
+                while let Some(key) = map.next_key::<crate::fields::Key<'de>>()? {
+                    if key.as_str() == "id" {
                         id = Some(map.next_value::<RecordId>()?.0);
                     } else {
                         map.next_value::<de::IgnoredAny>()?;
                     }
                 }
-                id.map(RecordRef::new)
+                id.map(RecordRef::from_raw_id)
                     .ok_or_else(|| de::Error::missing_field("id"))
             }
         }
@@ -573,8 +560,18 @@ pub fn serialize_choice<C: Choice, S: Serializer>(c: &C, s: S) -> Result<S::Ok, 
 
 /// Deserializes a choice from its label.
 pub fn deserialize_choice<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<C, D::Error> {
-    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    Ok(C::from_label(&s))
+    // Through a visitor on the borrowed text: a known label allocates nothing.
+    struct V<C>(PhantomData<fn() -> C>);
+    impl<C: Choice> Visitor<'_> for V<C> {
+        type Value = C;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an option label (string)")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<C, E> {
+            Ok(C::from_label(v))
+        }
+    }
+    d.deserialize_str(V(PhantomData))
 }
 
 /// Implements `Serialize`, `Deserialize`, `Display`, `FromStr`, `Clone`, `PartialEq`,
