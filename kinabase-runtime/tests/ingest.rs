@@ -87,12 +87,16 @@ fn typed_ingest_sets_the_latest_values_and_chunks_at_300() {
     let kb = kinabase::Kinabase::new(builder(&emu).build().unwrap());
     let ids: Vec<String> = kb.jobs().all().unwrap().into_iter().map(|r| r.id).collect();
     let t0: Timestamp = "2026-03-02T09:00:00Z".parse().unwrap();
-    let mut early = jobs::Ingest::default();
-    early.travel_distance_km = Some(10.0);
-    early.stage = Some(jobs::Stage::Scheduled);
-    let mut late = jobs::Ingest::default();
-    late.travel_distance_km = Some(42.5);
-    late.quoted_price = Currency::parse("99.90");
+    let early = jobs::Ingest {
+        travel_distance_km: Some(10.0),
+        stage: Some(jobs::Stage::Scheduled),
+        ..Default::default()
+    };
+    let late = jobs::Ingest {
+        travel_distance_km: Some(42.5),
+        quoted_price: Currency::parse("99.90"),
+        ..Default::default()
+    };
     // The later change is listed first: the timestamp decides, not the order.
     let one = IngestRecord::new(
         ids[0].clone(),
@@ -111,8 +115,10 @@ fn typed_ingest_sets_the_latest_values_and_chunks_at_300() {
     // 350 records: two requests of 300 and 50.
     let many: Vec<_> = (0..350)
         .map(|i| {
-            let mut v = jobs::Ingest::default();
-            v.travel_distance_km = Some(i as f64);
+            let v = jobs::Ingest {
+                travel_distance_km: Some(i as f64),
+                ..Default::default()
+            };
             IngestRecord::new(ids[i % ids.len()].clone(), vec![IngestChange::new(t0, v)])
         })
         .collect();
@@ -177,8 +183,10 @@ fn async_activities_and_ingest() {
             .unwrap();
         let entries = kb.jobs().activities(&id).await.unwrap();
         assert_eq!(entries[0].kind, ActivityType::Email);
-        let mut v = jobs::Ingest::default();
-        v.priority = Some(jobs::Priority::Low);
+        let v = jobs::Ingest {
+            priority: Some(jobs::Priority::Low),
+            ..Default::default()
+        };
         kb.jobs()
             .ingest(&[IngestRecord::new(
                 id.clone(),
