@@ -29,11 +29,15 @@ pub(crate) fn account_type(model: &Model) -> TokenStream {
         quote! {
             #doc
             pub fn #accessor(&self) -> T::Handle<#module::#marker> {
-                ::kinabase_runtime::Connection::handle::<#module::#marker>(&self.client)
+                self.client.handle::<#module::#marker>()
             }
         }
     });
     quote! {
+        // Brings `handle` and `verify` into scope without taking a name.
+        #[allow(unused_imports)]
+        use ::kinabase_runtime::Connection as _;
+
         #title
         #[derive(Debug, Clone)]
         #[allow(dead_code)]
@@ -58,7 +62,7 @@ pub(crate) fn account_type(model: &Model) -> TokenStream {
             /// call it at start-up to fail fast or log. A `Result` with the blocking
             /// client, a future of one with the async client.
             pub fn verify(&self) -> T::Verified<'_> {
-                ::kinabase_runtime::Connection::verify(&self.client, &SCHEMA)
+                self.client.verify(&SCHEMA)
             }
 
             #(#methods)*

@@ -2,6 +2,8 @@
 // Options: none
 // Do not edit by hand: change the snapshot or kinabase.toml and regenerate.
 
+#[allow(unused_imports)]
+use ::kinabase_runtime::Connection as _;
 /// Typed access to a Kinabase account.
 ///
 /// `Kinabase::new(client)` takes a blocking `Client` or, with the runtime's `async` feature, an `AsyncClient`; each accessor then returns that client's handle.
@@ -25,33 +27,31 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
     /// call it at start-up to fail fast or log. A `Result` with the blocking
     /// client, a future of one with the async client.
     pub fn verify(&self) -> T::Verified<'_> {
-        ::kinabase_runtime::Connection::verify(&self.client, &SCHEMA)
+        self.client.verify(&SCHEMA)
     }
     /// The Colleagues collection (`colleagues`).
     pub fn colleagues(&self) -> T::Handle<colleagues::Colleagues> {
-        ::kinabase_runtime::Connection::handle::<colleagues::Colleagues>(&self.client)
+        self.client.handle::<colleagues::Colleagues>()
     }
     /// The Customers collection (`customers`).
     pub fn customers(&self) -> T::Handle<customers::Customers> {
-        ::kinabase_runtime::Connection::handle::<customers::Customers>(&self.client)
+        self.client.handle::<customers::Customers>()
     }
     /// The Jobs collection (`jobs`).
     pub fn jobs(&self) -> T::Handle<jobs::Jobs> {
-        ::kinabase_runtime::Connection::handle::<jobs::Jobs>(&self.client)
+        self.client.handle::<jobs::Jobs>()
     }
     /// The Purchase Orders collection (`purchase-orders`).
     pub fn purchase_orders(&self) -> T::Handle<purchase_orders::PurchaseOrders> {
-        ::kinabase_runtime::Connection::handle::<
-            purchase_orders::PurchaseOrders,
-        >(&self.client)
+        self.client.handle::<purchase_orders::PurchaseOrders>()
     }
     /// The Sites collection (`sites`).
     pub fn sites(&self) -> T::Handle<sites::Sites> {
-        ::kinabase_runtime::Connection::handle::<sites::Sites>(&self.client)
+        self.client.handle::<sites::Sites>()
     }
     /// The Suppliers collection (`suppliers`).
     pub fn suppliers(&self) -> T::Handle<suppliers::Suppliers> {
-        ::kinabase_runtime::Connection::handle::<suppliers::Suppliers>(&self.client)
+        self.client.handle::<suppliers::Suppliers>()
     }
 }
 /// The schema these bindings were generated from (collections; fields with id,

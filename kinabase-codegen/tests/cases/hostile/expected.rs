@@ -2,6 +2,8 @@
 // Options: none
 // Do not edit by hand: change the snapshot or kinabase.toml and regenerate.
 
+#[allow(unused_imports)]
+use ::kinabase_runtime::Connection as _;
 /// Typed access to the Kinabase account Hostile \<Names\> \& "Quotes" \*/.
 ///
 /// `Kinabase::new(client)` takes a blocking `Client` or, with the runtime's `async` feature, an `AsyncClient`; each accessor then returns that client's handle.
@@ -25,35 +27,35 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
     /// call it at start-up to fail fast or log. A `Result` with the blocking
     /// client, a future of one with the async client.
     pub fn verify(&self) -> T::Verified<'_> {
-        ::kinabase_runtime::Connection::verify(&self.client, &SCHEMA)
+        self.client.verify(&SCHEMA)
     }
     /// The Kinabase collection (`kinabase`).
     pub fn kinabase(&self) -> T::Handle<kinabase::Kinabase> {
-        ::kinabase_runtime::Connection::handle::<kinabase::Kinabase>(&self.client)
+        self.client.handle::<kinabase::Kinabase>()
     }
     /// The new collection (`new-things`).
     pub fn new_2(&self) -> T::Handle<new_2::New> {
-        ::kinabase_runtime::Connection::handle::<new_2::New>(&self.client)
+        self.client.handle::<new_2::New>()
     }
     /// The Option collection (`option`).
     pub fn option(&self) -> T::Handle<option::Option> {
-        ::kinabase_runtime::Connection::handle::<option::Option>(&self.client)
+        self.client.handle::<option::Option>()
     }
     /// The Result collection (`result`).
     pub fn result(&self) -> T::Handle<result::Result> {
-        ::kinabase_runtime::Connection::handle::<result::Result>(&self.client)
+        self.client.handle::<result::Result>()
     }
     /// The Self collection (`self`).
     pub fn self_(&self) -> T::Handle<self_::Self_> {
-        ::kinabase_runtime::Connection::handle::<self_::Self_>(&self.client)
+        self.client.handle::<self_::Self_>()
     }
     /// The String collection (`string`).
     pub fn string(&self) -> T::Handle<string::String> {
-        ::kinabase_runtime::Connection::handle::<string::String>(&self.client)
+        self.client.handle::<string::String>()
     }
     /// The Vec collection (`vec`).
     pub fn vec(&self) -> T::Handle<vec::Vec> {
-        ::kinabase_runtime::Connection::handle::<vec::Vec>(&self.client)
+        self.client.handle::<vec::Vec>()
     }
 }
 /// The schema these bindings were generated from (collections; fields with id,

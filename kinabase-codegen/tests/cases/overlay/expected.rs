@@ -2,6 +2,8 @@
 // Options: none
 // Do not edit by hand: change the snapshot or kinabase.toml and regenerate.
 
+#[allow(unused_imports)]
+use ::kinabase_runtime::Connection as _;
 /// Typed access to a Kinabase account.
 ///
 /// `Kinabase::new(client)` takes a blocking `Client` or, with the runtime's `async` feature, an `AsyncClient`; each accessor then returns that client's handle.
@@ -25,11 +27,11 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
     /// call it at start-up to fail fast or log. A `Result` with the blocking
     /// client, a future of one with the async client.
     pub fn verify(&self) -> T::Verified<'_> {
-        ::kinabase_runtime::Connection::verify(&self.client, &SCHEMA)
+        self.client.verify(&SCHEMA)
     }
     /// The Invoices collection (`invoices`).
     pub fn bill(&self) -> T::Handle<bill::Bill> {
-        ::kinabase_runtime::Connection::handle::<bill::Bill>(&self.client)
+        self.client.handle::<bill::Bill>()
     }
 }
 /// The schema these bindings were generated from (collections; fields with id,
