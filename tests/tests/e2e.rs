@@ -65,8 +65,7 @@ fn main() {
             job.quoted_price = Currency::parse("99.95");
             job
         })
-        .expect("create")
-        .expect("record");
+        .expect("create");
     let mut changes = jobs::Update::default();
     changes.stage.set(jobs::Stage::InProgress);
     changes.quoted_price.clear();
