@@ -533,13 +533,35 @@ fn field_doc(f: &FieldModel) -> String {
 /// One `#[doc]` attribute per line, so that the output uses `///` comments (a `*/` in
 /// user text cannot end a block comment that is never opened).
 fn doc_attrs(text: &str) -> TokenStream {
-    let lines = text.split('\n').map(|l| format!(" {l}"));
+    let lines = doc_lines(text);
     quote! { #(#[doc = #lines])* }
 }
 
 fn inner_doc(text: &str) -> TokenStream {
-    let lines = text.split('\n').map(|l| format!(" {l}"));
+    let lines = doc_lines(text);
     quote! { #(#![doc = #lines])* }
+}
+
+/// Doc text as `///` lines rustc accepts: bidi controls (rejected in comments by the
+/// `text_direction_codepoint_in_comment` lint) are written as `\u{202e}`, a bare CR
+/// (rejected in doc comments) ends the line, and other control characters are dropped.
+fn doc_lines(text: &str) -> Vec<String> {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .split('\n')
+        .map(|line| {
+            let mut out = String::with_capacity(line.len() + 1);
+            out.push(' ');
+            for c in line.chars() {
+                if crate::diag::is_bidi_control(c) {
+                    out.extend(c.escape_unicode());
+                } else if c == '\t' || !c.is_control() {
+                    out.push(c);
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 /// User text as a fenced `text` block: never Markdown, never a doctest. The fence is
@@ -548,7 +570,8 @@ pub fn text_block(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let clean: String = text
-        .replace('\r', "")
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
         .chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
         .collect();

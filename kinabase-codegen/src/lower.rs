@@ -7,13 +7,46 @@ use crate::model::{
     ChoiceModel, CollectionModel, FieldModel, Model, RUNTIME_NAMES, SHORT_NAMES, ValueType,
 };
 use crate::names::{self, Case, RustName, Scope};
-use crate::overlay::{CollectionOverlay, Overlay};
+use crate::overlay::{CollectionOverlay, FieldOverlay, Overlay};
 use crate::schema::{CollectionSchema, FieldSchema, Kind, Schema};
 
 /// Names every generated collection module reserves for its fixed items.
 const MODULE_ITEMS: &[&str] = &["Fields", "Create", "Update", "keys"];
-/// Methods of the generated account type.
-const ACCOUNT_METHODS: &[&str] = &["new", "client"];
+/// Methods a collection accessor on the account type must not be called: its own methods
+/// and the trait methods an inherent method of that name would shadow (`kb.clone()` must
+/// stay `Clone::clone`). Such a collection's module and method get a `_` suffix.
+const ACCOUNT_METHODS: &[&str] = &[
+    "new",
+    "client",
+    "clone",
+    "clone_from",
+    "clone_into",
+    "to_owned",
+    "fmt",
+    "eq",
+    "ne",
+    "hash",
+    "default",
+    "into",
+    "try_into",
+    "from",
+    "try_from",
+    "borrow",
+    "borrow_mut",
+    "type_id",
+    "to_string",
+    "as_ref",
+    "as_mut",
+];
+
+/// Where a name came from, in the order names are claimed: a name the overlay pins wins
+/// over a name the snapshot locked, which wins over a name made now from the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Pinned,
+    Locked,
+    Wire,
+}
 
 /// Lowers a schema to the model, collecting every problem.
 pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Model {
@@ -29,28 +62,7 @@ pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Mod
         .filter(|c| !overlay.collection(&c.slug, &c.id).is_some_and(|o| o.skip))
         .collect();
 
-    // Pass 1: module and type names of every collection, in slug order, so that links
-    // can name their targets.
-    let mut modules = Scope::with_reserved(ACCOUNT_METHODS);
-    let mut heads: BTreeMap<&str, (RustName, RustName)> = BTreeMap::new();
-    for c in &kept {
-        let over = overlay.collection(&c.slug, &c.id);
-        let pinned = over.and_then(|o| o.rename.as_deref());
-        let candidates: Vec<&str> = pinned
-            .into_iter()
-            .chain([c.name.as_str(), c.slug.as_str(), c.id.as_str()])
-            .collect();
-        let module = modules.claim(
-            &names::make(&candidates, Case::Snake, "collection"),
-            Case::Snake,
-        );
-        let mut types = Scope::with_reserved(MODULE_ITEMS);
-        let marker = types.claim(
-            &names::make(&candidates, Case::UpperCamel, "Collection"),
-            Case::UpperCamel,
-        );
-        heads.insert(c.id.as_str(), (module, marker));
-    }
+    let heads = collection_names(&kept, overlay, diags);
     let colleagues = kept
         .iter()
         .find(|c| c.slug == "colleagues")
@@ -92,6 +104,108 @@ pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Mod
     Model {
         account: schema.account.clone(),
         collections,
+    }
+}
+
+/// Locks names into the snapshot: every collection and field without a locked Rust name
+/// gets the one it is generated with now (ignoring overlay pins, which stay in the
+/// overlay). Items that already have one keep it. `pull` calls this after
+/// [`Schema::inherit_names`], so a later pull never renames what code already uses.
+pub fn assign_names(schema: &mut Schema) {
+    let model = lower(schema, &Overlay::default(), &mut Diagnostics::default());
+    for c in &mut schema.collections {
+        let Some(m) = model.collections.iter().find(|m| m.id == c.id) else {
+            continue;
+        };
+        c.rust.get_or_insert_with(|| m.module.text.clone());
+        for f in &mut c.fields {
+            if let Some(fm) = m.fields.iter().find(|fm| fm.key == f.key) {
+                f.rust.get_or_insert_with(|| fm.name.text.clone());
+            }
+        }
+    }
+}
+
+/// Module and marker names of every collection: pinned, then locked, then from the
+/// slug, each group in slug order, so a new collection never takes or moves a name.
+fn collection_names(
+    kept: &[&CollectionSchema],
+    overlay: &Overlay,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, (RustName, RustName)> {
+    let mut order: Vec<(Source, &CollectionSchema, String)> = kept
+        .iter()
+        .map(|c| {
+            let pinned = overlay
+                .collection(&c.slug, &c.id)
+                .and_then(|o| o.rename.as_deref());
+            let (source, first) = match (pinned, c.rust.as_deref()) {
+                (Some(p), _) => (Source::Pinned, p),
+                (None, Some(l)) => (Source::Locked, l),
+                (None, None) => (Source::Wire, c.slug.as_str()),
+            };
+            if source == Source::Wire && names::convert(&c.slug, Case::Snake).is_empty() {
+                diags.warn(
+                    Some(&c.name),
+                    None,
+                    format!(
+                        "slug {:?} has no identifier characters: named from the display name or id",
+                        c.slug
+                    ),
+                );
+            }
+            let base = names::make(&[first, &c.slug, &c.name, &c.id], Case::Snake, "collection");
+            (source, *c, base)
+        })
+        .collect();
+    order.sort_by_key(|(source, _, _)| *source);
+    let mut modules = Scope::default();
+    let mut owners: BTreeMap<String, String> = BTreeMap::new();
+    let mut heads = BTreeMap::new();
+    for (_, c, base) in order {
+        let wanted = if names::is_reserved_module(&base) || ACCOUNT_METHODS.contains(&base.as_str())
+        {
+            format!("{base}_")
+        } else {
+            base.clone()
+        };
+        let module = modules.claim(&wanted, Case::Snake);
+        if module.text != wanted {
+            let other = owners.get(&wanted).cloned().unwrap_or_default();
+            diags.warn(
+                Some(&c.name),
+                None,
+                format!(
+                    "module `{}` because `{wanted}` is {other}; to choose another name, add to kinabase.toml:\n[collections.{}]\nrename = \"...\"",
+                    module.text,
+                    toml_key(&c.slug)
+                ),
+            );
+        }
+        owners.insert(
+            module.text.clone(),
+            format!("the module of collection {:?} (slug {:?})", c.name, c.slug),
+        );
+        let mut types = Scope::with_reserved(MODULE_ITEMS);
+        let marker = types.claim(
+            &names::make(&[&module.text, &c.id], Case::UpperCamel, "Collection"),
+            Case::UpperCamel,
+        );
+        heads.insert(c.id.clone(), (module, marker));
+    }
+    heads
+}
+
+/// A TOML key as written in `kinabase.toml`: bare when it can be, else quoted.
+pub fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        k.to_string()
+    } else {
+        let escaped: String = k.chars().flat_map(char::escape_default).collect();
+        format!("\"{escaped}\"")
     }
 }
 
@@ -156,23 +270,71 @@ fn lower_collection(
     let mut fields = Vec::new();
     let mut choices = Vec::new();
 
+    // Fields by wire key; names claimed pinned first, then locked, then from the wire key,
+    // so that a new field never takes or moves the name of one that code already uses.
+    let mut order: Vec<(Source, &FieldSchema, Option<&FieldOverlay>)> = Vec::new();
     for f in &c.fields {
         let fo = over.and_then(|o| o.field(f.id.as_deref(), &f.key));
         if fo.is_some_and(|o| o.skip) {
             continue;
         }
-        let pinned = fo.and_then(|o| o.rename.as_deref());
-        let candidates: Vec<&str> = pinned
+        let source = match (fo.and_then(|o| o.rename.as_deref()), f.rust.as_deref()) {
+            (Some(_), _) => Source::Pinned,
+            (None, Some(_)) => Source::Locked,
+            (None, None) => Source::Wire,
+        };
+        order.push((source, f, fo));
+    }
+    order.sort_by(|a, b| (a.0, &a.1.key).cmp(&(b.0, &b.1.key)));
+    let mut owners: BTreeMap<String, &FieldSchema> = BTreeMap::new();
+    let mut named: Vec<(RustName, &FieldSchema, Option<&FieldOverlay>)> = Vec::new();
+    for (source, f, fo) in order {
+        let first = match source {
+            Source::Pinned => fo.and_then(|o| o.rename.as_deref()).unwrap_or(&f.key),
+            Source::Locked => f.rust.as_deref().unwrap_or(&f.key),
+            Source::Wire => f.key.as_str(),
+        };
+        if source == Source::Wire && names::convert(&f.key, Case::Snake).is_empty() {
+            diags.warn(
+                Some(&c.name),
+                Some(&f.name),
+                format!(
+                    "wire key {:?} has no identifier characters: named from the display name; pin a name in kinabase.toml to choose",
+                    f.key
+                ),
+            );
+        }
+        let candidates: Vec<&str> = [first, f.key.as_str(), f.name.as_str()]
             .into_iter()
-            .chain([f.name.as_str(), f.key.as_str()])
             .chain(f.id.as_deref())
             .collect();
         let base = names::make(&candidates, Case::Snake, "field");
         let name = fields_scope.claim(&base, Case::Snake);
         if name.text != base && name.text != format!("{base}_") {
-            diags.warn(Some(&c.name), Some(&f.name), format!("named `{}` because `{base}` was taken by another field; pin a name in kinabase.toml to choose", name.source()));
+            let other = owners
+                .get(&base)
+                .map(|o| format!("field {:?} (wire key {:?})", o.name, o.key))
+                .unwrap_or_else(|| "taken".into());
+            diags.warn(
+                Some(&c.name),
+                Some(&f.name),
+                format!(
+                    "named `{}` because `{base}` is {other}; to choose, add to kinabase.toml:\n[collections.{}.fields.{}]\nrename = \"...\"",
+                    name.source(),
+                    toml_key(&c.slug),
+                    toml_key(f.id.as_deref().unwrap_or(&f.key))
+                ),
+            );
         }
-        let constant = consts.claim(&names::convert(&name.text, Case::Shouty), Case::Shouty);
+        owners.insert(name.text.clone(), f);
+        named.push((name, f, fo));
+    }
+    named.sort_by(|a, b| a.1.key.cmp(&b.1.key));
+    for (name, f, fo) in named {
+        let constant = consts.claim(
+            &names::make(&[&name.text], Case::Shouty, "FIELD"),
+            Case::Shouty,
+        );
 
         let ty = match fo.and_then(|o| o.ty.as_deref()) {
             Some(custom) => {
@@ -185,7 +347,16 @@ fn lower_collection(
                 }
                 ValueType::Custom(custom.to_string())
             }
-            None => value_type(c, f, &mut types, &mut choices, resolve, &colleagues, diags),
+            None => value_type(
+                c,
+                f,
+                &name,
+                &mut types,
+                &mut choices,
+                resolve,
+                &colleagues,
+                diags,
+            ),
         };
         if let Some(inf) = &f.inferred {
             diags.warn(Some(&c.name), Some(&f.name), format!("type inferred from {} sampled record(s) (present in {}); check it, or list the field's type in the snapshot", inf.samples, inf.present));
@@ -228,9 +399,11 @@ fn lower_collection(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn value_type(
     c: &CollectionSchema,
     f: &FieldSchema,
+    field_name: &RustName,
     types: &mut Scope,
     choices: &mut Vec<ChoiceModel>,
     resolve: &(dyn Fn(&str) -> Option<(RustName, RustName)> + Sync),
@@ -253,12 +426,9 @@ fn value_type(
             ValueType::Text
         }
         Kind::Choice => {
-            let candidates: Vec<&str> = [f.name.as_str(), f.key.as_str()]
-                .into_iter()
-                .chain(f.id.as_deref())
-                .collect();
+            // The enum is named after the field's Rust name, so it is as stable as that.
             let name = types.claim(
-                &names::make(&candidates, Case::UpperCamel, "Choice"),
+                &names::make(&[&field_name.text, &f.key], Case::UpperCamel, "Choice"),
                 Case::UpperCamel,
             );
             let mut variants_scope = Scope::with_reserved(&["Unknown"]);

@@ -59,8 +59,10 @@ fn schema_strategy() -> impl Strategy<Value = Schema> {
                         target: Some("s0".into()),
                         multiple: false,
                         inferred: None,
+                        rust: None,
                     })
                     .collect(),
+                rust: None,
             })
             .collect();
         Schema {

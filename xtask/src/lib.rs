@@ -93,6 +93,10 @@ struct PullArgs {
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
+    /// Name every collection and field afresh from the wire, instead of keeping the Rust
+    /// names the existing snapshot locked (renames whatever the account renamed).
+    #[arg(long)]
+    fresh_names: bool,
 }
 
 #[derive(Debug, Args)]
@@ -124,7 +128,7 @@ struct CheckArgs {
     /// Instead of drift: fail (exit 1) when the generated code here is stale against the snapshot.
     #[arg(long)]
     generated: Option<PathBuf>,
-    /// Overlay used for `--generated`.
+    /// Overlay the bindings are generated with (names in use, skipped items).
     #[arg(long, default_value = "kinabase.toml")]
     overlay: PathBuf,
 }
@@ -172,6 +176,8 @@ fn pull_cmd(a: &PullArgs, env: Env<'_>) -> Result<(), String> {
         },
     )
     .map_err(|e| e.to_string())?;
+    let mut schema = schema;
+    lock_names(&a.snapshot, &mut schema, a.fresh_names)?;
     write_snapshot(&a.snapshot, &schema)?;
     if !a.quiet {
         eprintln!(
@@ -180,6 +186,17 @@ fn pull_cmd(a: &PullArgs, env: Env<'_>) -> Result<(), String> {
             schema.collections.len()
         );
     }
+    Ok(())
+}
+
+/// The snapshot is the lockfile of Rust names: a freshly pulled `schema` keeps the names
+/// the snapshot at `path` gave the same items (unless `fresh`), and new items get theirs.
+pub fn lock_names(path: &Path, schema: &mut Schema, fresh: bool) -> Result<(), String> {
+    if !fresh && path.exists() {
+        let old = Schema::load(path).map_err(|e| e.to_string())?;
+        schema.inherit_names(&old);
+    }
+    kinabase_codegen::lower::assign_names(schema);
     Ok(())
 }
 
@@ -258,7 +275,12 @@ fn check_cmd(a: &CheckArgs, env: Env<'_>) -> Result<i32, String> {
             .map_err(|e| e.to_string())?
         }
     };
-    let report = drift::compare(&committed, &current);
+    let overlay = if a.overlay.exists() {
+        kinabase_codegen::Overlay::load(&a.overlay).map_err(|e| e.to_string())?
+    } else {
+        kinabase_codegen::Overlay::default()
+    };
+    let report = drift::compare_with(&committed, &current, &overlay);
     print!("{}", report.render(std::io::stdout().is_terminal()));
     Ok(report.exit_code())
 }

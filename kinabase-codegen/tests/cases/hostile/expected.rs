@@ -22,8 +22,10 @@ impl Kinabase {
         self.client.collection::<kinabase::Kinabase>()
     }
     /// The new collection (`new-things`).
-    pub fn new_2(&self) -> ::kinabase_runtime::CollectionHandle<new_2::New> {
-        self.client.collection::<new_2::New>()
+    pub fn new_things(
+        &self,
+    ) -> ::kinabase_runtime::CollectionHandle<new_things::NewThings> {
+        self.client.collection::<new_things::NewThings>()
     }
     /// The Option collection (`option`).
     pub fn option(&self) -> ::kinabase_runtime::CollectionHandle<option::Option> {
@@ -176,16 +178,16 @@ pub mod kinabase {
         g, "h" => h }
     );
 }
-/// The new collection: see [`new_2::New`].
+/// The new collection: see [`new_things::NewThings`].
 #[allow(dead_code, clippy::all)]
-pub mod new_2 {
+pub mod new_things {
     //! **new** (slug `new-things`, id `c_new`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    /// The new collection, as a type: `CollectionHandle<New>` and `RecordRef<New>` are typed by it.
+    /// The new collection, as a type: `CollectionHandle<NewThings>` and `RecordRef<NewThings>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum New {}
-    impl ::kinabase_runtime::Collection for New {
+    pub enum NewThings {}
+    impl ::kinabase_runtime::Collection for NewThings {
         const ID: &'static str = "c_new";
         const SLUG: &'static str = "new-things";
         const NAME: &'static str = "new";
@@ -196,7 +198,7 @@ pub mod new_2 {
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
         /// A wire key of this collection.
-        pub type Key = ::kinabase_runtime::FieldKey<super::New>;
+        pub type Key = ::kinabase_runtime::FieldKey<super::NewThings>;
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
@@ -252,13 +254,13 @@ pub mod option {
         /// A wire key of this collection.
         pub type Key = ::kinabase_runtime::FieldKey<super::Option>;
         /// Wire key of 2nd Visit.
-        pub const N2ND_VISIT: Key = Key::new("2ndVisit");
+        pub const VISIT_2ND: Key = Key::new("2ndVisit");
         /// Wire key of Self.
         pub const SELF: Key = Key::new("Self");
         /// Wire key of \_.
         pub const F12: Key = Key::new("_");
         /// Wire key of Café Crème.
-        pub const CAFE_CREME: Key = Key::new("cafe");
+        pub const CAFE: Key = Key::new("cafe");
         /// Wire key of Computed.
         pub const COMPUTED: Key = Key::new("computed");
         /// Wire key of crate.
@@ -268,13 +270,13 @@ pub mod option {
         /// Wire key of Due Date.
         pub const DUE_DATE: Key = Key::new("dueDate");
         /// Wire key of Due\-Date.
-        pub const DUE_DATE_2: Key = Key::new("dueDate2");
+        pub const DUE_DATE2: Key = Key::new("dueDate2");
         /// Wire key of 🚀🔥.
-        pub const ROCKET_FIRE: Key = Key::new("emoji");
+        pub const EMOJI: Key = Key::new("emoji");
         /// Wire key of Fields.
         pub const FIELDS: Key = Key::new("fields");
         /// Wire key of أ mark.
-        pub const MARK: Key = Key::new("hamza");
+        pub const HAMZA: Key = Key::new("hamza");
         /// Wire key of \#.
         pub const HASH: Key = Key::new("hash");
         /// Wire key of N/A.
@@ -284,7 +286,7 @@ pub mod option {
         /// Wire key of new.
         pub const NEW: Key = Key::new("new");
         /// Wire key of Orphan Link.
-        pub const ORPHAN_LINK: Key = Key::new("orphan");
+        pub const ORPHAN: Key = Key::new("orphan");
         /// Wire key of People.
         pub const PEOPLE: Key = Key::new("people");
         /// Wire key of self.
@@ -292,9 +294,9 @@ pub mod option {
         /// Wire key of Status.
         pub const STATUS: Key = Key::new("status");
         /// Wire key of Total \(£\).
-        pub const TOTAL_PS: Key = Key::new("totalGbp");
+        pub const TOTAL_GBP: Key = Key::new("totalGbp");
         /// Wire key of Total \(%\).
-        pub const TOTAL: Key = Key::new("totalPct");
+        pub const TOTAL_PCT: Key = Key::new("totalPct");
         /// Wire key of type.
         pub const TYPE: Key = Key::new("type");
         /// Wire key of value.
@@ -307,13 +309,13 @@ pub mod option {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **2nd Visit**: wire key `2ndVisit`, type `date`.
-        pub n2nd_visit: ::std::option::Option<Date>,
+        pub visit_2nd: ::std::option::Option<Date>,
         /// **Self**: wire key `Self`, type `number`.
         pub self_: ::std::option::Option<f64>,
         /// **\_**: wire key `_`, type `text`.
         pub f12: ::std::option::Option<String>,
         /// **Café Crème**: wire key `cafe`, type `text`.
-        pub cafe_creme: ::std::option::Option<String>,
+        pub cafe: ::std::option::Option<String>,
         /// **Computed**: wire key `computed`, type `computedNumber`; read-only.
         pub computed: ::std::option::Option<f64>,
         /// **crate**: wire key `crate`, type `link`; required.
@@ -323,13 +325,13 @@ pub mod option {
         /// **Due Date**: wire key `dueDate`, type `date`.
         pub due_date: ::std::option::Option<Date>,
         /// **Due\-Date**: wire key `dueDate2`, type `date`.
-        pub due_date_2: ::std::option::Option<Date>,
+        pub due_date2: ::std::option::Option<Date>,
         /// **🚀🔥**: wire key `emoji`, type `text`.
-        pub rocket_fire: ::std::option::Option<String>,
+        pub emoji: ::std::option::Option<String>,
         /// **Fields**: wire key `fields`, type `stage`.
         pub fields: ::std::option::Option<Fields2>,
         /// **أ mark**: wire key `hamza`, type `text`.
-        pub mark: ::std::option::Option<String>,
+        pub hamza: ::std::option::Option<String>,
         /// **\#**: wire key `hash`, type `text`.
         pub hash: ::std::option::Option<String>,
         /// **N/A**: wire key `nA`, type `checkbox`.
@@ -339,7 +341,7 @@ pub mod option {
         /// **new**: wire key `new`, type `text`.
         pub new: ::std::option::Option<String>,
         /// **Orphan Link**: wire key `orphan`, type `link`.
-        pub orphan_link: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
+        pub orphan: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
         /// **People**: wire key `people`, type `colleague`; multiple.
         pub people: ::std::option::Option<
             Vec<RecordRef<::kinabase_runtime::Colleagues>>,
@@ -353,9 +355,9 @@ pub mod option {
         /// ```
         pub status: ::std::option::Option<Status>,
         /// **Total \(£\)**: wire key `totalGbp`, type `currency`.
-        pub total_ps: ::std::option::Option<Currency>,
+        pub total_gbp: ::std::option::Option<Currency>,
         /// **Total \(%\)**: wire key `totalPct`, type `number`.
-        pub total: ::std::option::Option<f64>,
+        pub total_pct: ::std::option::Option<f64>,
         /// **type**: wire key `type`, type `text`; primary, required.
         pub r#type: ::std::option::Option<String>,
         /// **value**: wire key `value`, type `duration`.
@@ -364,25 +366,25 @@ pub mod option {
         pub weird: ::std::option::Option<Raw>,
     }
     ::kinabase_runtime::record_fields!(
-        read Fields { "2ndVisit" => n2nd_visit, "Self" => self_[lenient], "_" => f12,
-        "cafe" => cafe_creme, "computed" => computed[lenient], "crate" => crate_,
-        "create" => create, "dueDate" => due_date, "dueDate2" => due_date_2, "emoji" =>
-        rocket_fire, "fields" => fields, "hamza" => mark, "hash" => hash, "nA" => n_a,
-        "na" => na, "new" => new, "orphan" => orphan_link, "people" => people, "self" =>
-        self_2, "status" => status, "totalGbp" => total_ps, "totalPct" => total[lenient],
-        "type" => r#type, "value" => value, "weird" => weird }
+        read Fields { "2ndVisit" => visit_2nd, "Self" => self_[lenient], "_" => f12,
+        "cafe" => cafe, "computed" => computed[lenient], "crate" => crate_, "create" =>
+        create, "dueDate" => due_date, "dueDate2" => due_date2, "emoji" => emoji,
+        "fields" => fields, "hamza" => hamza, "hash" => hash, "nA" => n_a, "na" => na,
+        "new" => new, "orphan" => orphan, "people" => people, "self" => self_2, "status"
+        => status, "totalGbp" => total_gbp, "totalPct" => total_pct[lenient], "type" =>
+        r#type, "value" => value, "weird" => weird }
     );
     /// A new record: required fields are arguments of `new`; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **2nd Visit** (`2ndVisit`, `date`).
-        pub n2nd_visit: ::std::option::Option<Date>,
+        pub visit_2nd: ::std::option::Option<Date>,
         /// **Self** (`Self`, `number`).
         pub self_: ::std::option::Option<f64>,
         /// **\_** (`_`, `text`).
         pub f12: ::std::option::Option<String>,
         /// **Café Crème** (`cafe`, `text`).
-        pub cafe_creme: ::std::option::Option<String>,
+        pub cafe: ::std::option::Option<String>,
         /// **crate** (`crate`, `link`).
         pub crate_: RecordRef<super::result::Result>,
         /// **Create** (`create`, `select`).
@@ -390,13 +392,13 @@ pub mod option {
         /// **Due Date** (`dueDate`, `date`).
         pub due_date: ::std::option::Option<Date>,
         /// **Due\-Date** (`dueDate2`, `date`).
-        pub due_date_2: ::std::option::Option<Date>,
+        pub due_date2: ::std::option::Option<Date>,
         /// **🚀🔥** (`emoji`, `text`).
-        pub rocket_fire: ::std::option::Option<String>,
+        pub emoji: ::std::option::Option<String>,
         /// **Fields** (`fields`, `stage`).
         pub fields: ::std::option::Option<Fields2>,
         /// **أ mark** (`hamza`, `text`).
-        pub mark: ::std::option::Option<String>,
+        pub hamza: ::std::option::Option<String>,
         /// **\#** (`hash`, `text`).
         pub hash: ::std::option::Option<String>,
         /// **N/A** (`nA`, `checkbox`).
@@ -406,7 +408,7 @@ pub mod option {
         /// **new** (`new`, `text`).
         pub new: ::std::option::Option<String>,
         /// **Orphan Link** (`orphan`, `link`).
-        pub orphan_link: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
+        pub orphan: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
         /// **People** (`people`, `colleague`).
         pub people: ::std::option::Option<
             Vec<RecordRef<::kinabase_runtime::Colleagues>>,
@@ -416,9 +418,9 @@ pub mod option {
         /// **Status** (`status`, `select`).
         pub status: ::std::option::Option<Status>,
         /// **Total \(£\)** (`totalGbp`, `currency`).
-        pub total_ps: ::std::option::Option<Currency>,
+        pub total_gbp: ::std::option::Option<Currency>,
         /// **Total \(%\)** (`totalPct`, `number`).
-        pub total: ::std::option::Option<f64>,
+        pub total_pct: ::std::option::Option<f64>,
         /// **type** (`type`, `text`).
         pub r#type: String,
         /// **value** (`value`, `duration`).
@@ -430,27 +432,27 @@ pub mod option {
         /// A record with its required fields: type, crate. Set optional fields by assignment.
         pub fn new(r#type: String, crate_: RecordRef<super::result::Result>) -> Self {
             Create {
-                n2nd_visit: ::std::option::Option::None,
+                visit_2nd: ::std::option::Option::None,
                 self_: ::std::option::Option::None,
                 f12: ::std::option::Option::None,
-                cafe_creme: ::std::option::Option::None,
+                cafe: ::std::option::Option::None,
                 crate_,
                 create: ::std::option::Option::None,
                 due_date: ::std::option::Option::None,
-                due_date_2: ::std::option::Option::None,
-                rocket_fire: ::std::option::Option::None,
+                due_date2: ::std::option::Option::None,
+                emoji: ::std::option::Option::None,
                 fields: ::std::option::Option::None,
-                mark: ::std::option::Option::None,
+                hamza: ::std::option::Option::None,
                 hash: ::std::option::Option::None,
                 n_a: ::std::option::Option::None,
                 na: ::std::option::Option::None,
                 new: ::std::option::Option::None,
-                orphan_link: ::std::option::Option::None,
+                orphan: ::std::option::Option::None,
                 people: ::std::option::Option::None,
                 self_2: ::std::option::Option::None,
                 status: ::std::option::Option::None,
-                total_ps: ::std::option::Option::None,
-                total: ::std::option::Option::None,
+                total_gbp: ::std::option::Option::None,
+                total_pct: ::std::option::Option::None,
                 r#type,
                 value: ::std::option::Option::None,
                 weird: ::std::option::Option::None,
@@ -458,26 +460,26 @@ pub mod option {
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "2ndVisit" => n2nd_visit, "Self" => self_, "_" => f12, "cafe" =>
-        cafe_creme, "crate" => crate_[required], "create" => create, "dueDate" =>
-        due_date, "dueDate2" => due_date_2, "emoji" => rocket_fire, "fields" => fields,
-        "hamza" => mark, "hash" => hash, "nA" => n_a, "na" => na, "new" => new, "orphan"
-        => orphan_link, "people" => people, "self" => self_2, "status" => status,
-        "totalGbp" => total_ps, "totalPct" => total, "type" => r#type[required], "value"
-        => value, "weird" => weird }
+        write Create { "2ndVisit" => visit_2nd, "Self" => self_, "_" => f12, "cafe" =>
+        cafe, "crate" => crate_[required], "create" => create, "dueDate" => due_date,
+        "dueDate2" => due_date2, "emoji" => emoji, "fields" => fields, "hamza" => hamza,
+        "hash" => hash, "nA" => n_a, "na" => na, "new" => new, "orphan" => orphan,
+        "people" => people, "self" => self_2, "status" => status, "totalGbp" =>
+        total_gbp, "totalPct" => total_pct, "type" => r#type[required], "value" => value,
+        "weird" => weird }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional)
     /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **2nd Visit** (`2ndVisit`, `date`).
-        pub n2nd_visit: Patch<Date>,
+        pub visit_2nd: Patch<Date>,
         /// **Self** (`Self`, `number`).
         pub self_: Patch<f64>,
         /// **\_** (`_`, `text`).
         pub f12: Patch<String>,
         /// **Café Crème** (`cafe`, `text`).
-        pub cafe_creme: Patch<String>,
+        pub cafe: Patch<String>,
         /// **crate** (`crate`, `link`).
         pub crate_: Assign<RecordRef<super::result::Result>>,
         /// **Create** (`create`, `select`).
@@ -485,13 +487,13 @@ pub mod option {
         /// **Due Date** (`dueDate`, `date`).
         pub due_date: Patch<Date>,
         /// **Due\-Date** (`dueDate2`, `date`).
-        pub due_date_2: Patch<Date>,
+        pub due_date2: Patch<Date>,
         /// **🚀🔥** (`emoji`, `text`).
-        pub rocket_fire: Patch<String>,
+        pub emoji: Patch<String>,
         /// **Fields** (`fields`, `stage`).
         pub fields: Patch<Fields2>,
         /// **أ mark** (`hamza`, `text`).
-        pub mark: Patch<String>,
+        pub hamza: Patch<String>,
         /// **\#** (`hash`, `text`).
         pub hash: Patch<String>,
         /// **N/A** (`nA`, `checkbox`).
@@ -501,7 +503,7 @@ pub mod option {
         /// **new** (`new`, `text`).
         pub new: Patch<String>,
         /// **Orphan Link** (`orphan`, `link`).
-        pub orphan_link: Patch<RecordRef<::kinabase_runtime::Untyped>>,
+        pub orphan: Patch<RecordRef<::kinabase_runtime::Untyped>>,
         /// **People** (`people`, `colleague`).
         pub people: Patch<Vec<RecordRef<::kinabase_runtime::Colleagues>>>,
         /// **self** (`self`, `text`).
@@ -509,9 +511,9 @@ pub mod option {
         /// **Status** (`status`, `select`).
         pub status: Patch<Status>,
         /// **Total \(£\)** (`totalGbp`, `currency`).
-        pub total_ps: Patch<Currency>,
+        pub total_gbp: Patch<Currency>,
         /// **Total \(%\)** (`totalPct`, `number`).
-        pub total: Patch<f64>,
+        pub total_pct: Patch<f64>,
         /// **type** (`type`, `text`).
         pub r#type: Assign<String>,
         /// **value** (`value`, `duration`).
@@ -520,13 +522,12 @@ pub mod option {
         pub weird: Patch<Raw>,
     }
     ::kinabase_runtime::record_fields!(
-        write Update { "2ndVisit" => n2nd_visit, "Self" => self_, "_" => f12, "cafe" =>
-        cafe_creme, "crate" => crate_, "create" => create, "dueDate" => due_date,
-        "dueDate2" => due_date_2, "emoji" => rocket_fire, "fields" => fields, "hamza" =>
-        mark, "hash" => hash, "nA" => n_a, "na" => na, "new" => new, "orphan" =>
-        orphan_link, "people" => people, "self" => self_2, "status" => status, "totalGbp"
-        => total_ps, "totalPct" => total, "type" => r#type, "value" => value, "weird" =>
-        weird }
+        write Update { "2ndVisit" => visit_2nd, "Self" => self_, "_" => f12, "cafe" =>
+        cafe, "crate" => crate_, "create" => create, "dueDate" => due_date, "dueDate2" =>
+        due_date2, "emoji" => emoji, "fields" => fields, "hamza" => hamza, "hash" =>
+        hash, "nA" => n_a, "na" => na, "new" => new, "orphan" => orphan, "people" =>
+        people, "self" => self_2, "status" => status, "totalGbp" => total_gbp, "totalPct"
+        => total_pct, "type" => r#type, "value" => value, "weird" => weird }
     );
     /// The options of Create. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum Create2 {
