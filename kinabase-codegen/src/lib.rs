@@ -2,8 +2,9 @@
 //!
 //! The pipeline, one module a stage: [`schema`] (the snapshot as data) → [`lower`]
 //! (names, types, collisions, diagnostics) → [`model`] → [`emit`] (tokens) →
-//! [`render`] (formatted text, written only when it changes). With the `pull` feature,
-//! [`pull`] reads a live account into a snapshot and [`drift`] compares snapshots.
+//! [`render`] (formatted text, written only when it changes). [`drift`] compares two
+//! schemas on the code they generate; with the `pull` feature, `pull` reads a live
+//! account into a snapshot.
 //!
 //! In a `build.rs`, in the style of prost-build:
 //!
@@ -37,6 +38,7 @@ pub mod overlay;
 pub mod pull;
 pub mod render;
 pub mod schema;
+pub mod tables;
 
 use std::path::{Path, PathBuf};
 
@@ -104,8 +106,9 @@ pub fn generate(
     if diagnostics.has_errors() {
         return Err(Error::Invalid(diagnostics));
     }
-    let hash =
-        hash.map_err(|_| render::RenderError::Parse("the hashing thread panicked".into()))?;
+    // The hashing thread only serializes the schema; if it panicked, re-raise its panic
+    // here rather than report it as something else.
+    let hash = hash.unwrap_or_else(|e| std::panic::resume_unwind(e));
     let header = render::header(origin, &hash);
     let files = match layout {
         Layout::SingleFile => {

@@ -2,6 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod naming;
+
+use naming::collection_names;
+pub use naming::toml_key;
+
 use crate::diag::Diagnostics;
 use crate::model::{
     ChoiceModel, CollectionModel, FieldModel, Model, RUNTIME_NAMES, SHORT_NAMES, ValueType,
@@ -11,34 +16,7 @@ use crate::overlay::{CollectionOverlay, FieldOverlay, Overlay};
 use crate::schema::{CollectionSchema, FieldSchema, Kind, Schema};
 
 /// Names every generated collection module reserves for its fixed items.
-const MODULE_ITEMS: &[&str] = &["Fields", "Create", "Update", "keys"];
-/// Methods a collection accessor on the account type must not be called: its own methods
-/// and the trait methods an inherent method of that name would shadow (`kb.clone()` must
-/// stay `Clone::clone`). Such a collection's module and method get a `_` suffix.
-const ACCOUNT_METHODS: &[&str] = &[
-    "new",
-    "client",
-    "clone",
-    "clone_from",
-    "clone_into",
-    "to_owned",
-    "fmt",
-    "eq",
-    "ne",
-    "hash",
-    "default",
-    "into",
-    "try_into",
-    "from",
-    "try_from",
-    "borrow",
-    "borrow_mut",
-    "type_id",
-    "to_string",
-    "as_ref",
-    "as_mut",
-];
-
+const MODULE_ITEMS: &[&str] = &["Fields", "Create", "CreateRequired", "Update", "keys"];
 /// Where a name came from, in the order names are claimed: a name the overlay pins wins
 /// over a name the snapshot locked, which wins over a name made now from the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -123,89 +101,6 @@ pub fn assign_names(schema: &mut Schema) {
                 f.rust.get_or_insert_with(|| fm.name.text.clone());
             }
         }
-    }
-}
-
-/// Module and marker names of every collection: pinned, then locked, then from the
-/// slug, each group in slug order, so a new collection never takes or moves a name.
-fn collection_names(
-    kept: &[&CollectionSchema],
-    overlay: &Overlay,
-    diags: &mut Diagnostics,
-) -> BTreeMap<String, (RustName, RustName)> {
-    let mut order: Vec<(Source, &CollectionSchema, String)> = kept
-        .iter()
-        .map(|c| {
-            let pinned = overlay
-                .collection(&c.slug, &c.id)
-                .and_then(|o| o.rename.as_deref());
-            let (source, first) = match (pinned, c.rust.as_deref()) {
-                (Some(p), _) => (Source::Pinned, p),
-                (None, Some(l)) => (Source::Locked, l),
-                (None, None) => (Source::Wire, c.slug.as_str()),
-            };
-            if source == Source::Wire && names::convert(&c.slug, Case::Snake).is_empty() {
-                diags.warn(
-                    Some(&c.name),
-                    None,
-                    format!(
-                        "slug {:?} has no identifier characters: named from the display name or id",
-                        c.slug
-                    ),
-                );
-            }
-            let base = names::make(&[first, &c.slug, &c.name, &c.id], Case::Snake, "collection");
-            (source, *c, base)
-        })
-        .collect();
-    order.sort_by_key(|(source, _, _)| *source);
-    let mut modules = Scope::default();
-    let mut owners: BTreeMap<String, String> = BTreeMap::new();
-    let mut heads = BTreeMap::new();
-    for (_, c, base) in order {
-        let wanted = if names::is_reserved_module(&base) || ACCOUNT_METHODS.contains(&base.as_str())
-        {
-            format!("{base}_")
-        } else {
-            base.clone()
-        };
-        let module = modules.claim(&wanted, Case::Snake);
-        if module.text != wanted {
-            let other = owners.get(&wanted).cloned().unwrap_or_default();
-            diags.warn(
-                Some(&c.name),
-                None,
-                format!(
-                    "module `{}` because `{wanted}` is {other}; to choose another name, add to kinabase.toml:\n[collections.{}]\nrename = \"...\"",
-                    module.text,
-                    toml_key(&c.slug)
-                ),
-            );
-        }
-        owners.insert(
-            module.text.clone(),
-            format!("the module of collection {:?} (slug {:?})", c.name, c.slug),
-        );
-        let mut types = Scope::with_reserved(MODULE_ITEMS);
-        let marker = types.claim(
-            &names::make(&[&module.text, &c.id], Case::UpperCamel, "Collection"),
-            Case::UpperCamel,
-        );
-        heads.insert(c.id.clone(), (module, marker));
-    }
-    heads
-}
-
-/// A TOML key as written in `kinabase.toml`: bare when it can be, else quoted.
-pub fn toml_key(k: &str) -> String {
-    if !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        k.to_string()
-    } else {
-        let escaped: String = k.chars().flat_map(char::escape_default).collect();
-        format!("\"{escaped}\"")
     }
 }
 
@@ -338,11 +233,15 @@ fn lower_collection(
 
         let ty = match fo.and_then(|o| o.ty.as_deref()) {
             Some(custom) => {
-                if syn::parse_str::<syn::Type>(custom).is_err() {
+                if let Err(why) = crate::overlay::check_type(custom) {
                     diags.error(
                         Some(&c.name),
                         Some(&f.name),
-                        format!("overlay type {custom:?} is not a Rust type"),
+                        format!(
+                            "overlay [collections.{}.fields.{}] type = {custom:?} {why}; write a type path such as \"rust_decimal::Decimal\" or remove the line",
+                            toml_key(&c.slug),
+                            toml_key(f.id.as_deref().unwrap_or(&f.key))
+                        ),
                     );
                 }
                 ValueType::Custom(custom.to_string())
@@ -377,6 +276,18 @@ fn lower_collection(
         });
     }
     choices.sort_by(|a, b| a.name.cmp(&b.name));
+    for d in over.map(|o| o.derives.as_slice()).unwrap_or_default() {
+        if let Err(why) = crate::overlay::check_derive(d) {
+            diags.error(
+                Some(&c.name),
+                None,
+                format!(
+                    "overlay [collections.{}] derives: {d:?} {why}; write a derive path such as \"Eq\" or \"serde::Serialize\", or remove it",
+                    toml_key(&c.slug)
+                ),
+            );
+        }
+    }
     let shadowed = std::iter::once(&marker)
         .chain(choices.iter().map(|ch| &ch.name))
         .filter(|n| {
@@ -384,7 +295,13 @@ fn lower_collection(
         })
         .map(|n| n.text.clone())
         .collect();
+    let mut required_types = BTreeSet::new();
+    let required_by_name = fields
+        .iter()
+        .filter(|f| f.writable && f.required)
+        .any(|f| !required_types.insert(f.type_text("", &module.text)));
     CollectionModel {
+        required_by_name,
         shadowed,
         accessor: module.clone(),
         module,

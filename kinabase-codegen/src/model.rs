@@ -51,6 +51,9 @@ pub struct CollectionModel {
     pub fields: Vec<FieldModel>,
     /// Choice enums, sorted by name.
     pub choices: Vec<ChoiceModel>,
+    /// `Create::new` takes a `CreateRequired` struct instead of positional arguments,
+    /// because two or more required fields share a Rust type.
+    pub required_by_name: bool,
     /// The names among [`SHORT_NAMES`] and [`RUNTIME_NAMES`] that a type of this module shadows (a collection
     /// or choice called `Option` or `Date`). The module uses short names for the others
     /// and full paths (`::std::option::Option`) for these.

@@ -1,10 +1,26 @@
 //! Every Rust identifier the generator emits is made here.
 //!
-//! Names are transliterated to ASCII (so output needs no `non_ascii_idents`), cased with
-//! heck, stripped of anything that is not an identifier character (heck keeps some
-//! combining marks, on which `Ident::new` panics), given a prefix when they would start
-//! with a digit, raw-escaped when they are keywords (or suffixed for `self`, `Self`,
-//! `super`, `crate`, which cannot be raw), and made unique per scope in a stable order.
+//! The rules, in order:
+//! - **From the wire, not the display name.** A field is named from its wire key
+//!   (`jobTitle` → `job_title`, `totalPct` → `total_pct`), a collection's module and
+//!   account method from its slug (`purchase-orders` → `purchase_orders`), its marker type
+//!   from the module (`PurchaseOrders`), a choice enum from its field's Rust name. Display
+//!   names stay in the docs. When a key or slug has no identifier characters at all, the
+//!   display name, then the id, is used (with a warning).
+//! - **ASCII.** Text is transliterated (`Straße` → `strasse`, `🚀` → `rocket`), so output
+//!   needs no `non_ascii_idents`; everything that is not `[A-Za-z0-9]` separates words
+//!   (combining marks, on which `Ident::new` panics, are dropped).
+//! - **Readable digits.** Words that start with a digit move behind the first word that
+//!   does not (`2ndApprover` → `approver_2nd`, `Visit2nd`); a name of digits only gets an
+//!   `n` / `N` prefix (`2024` → `n2024`, an option `1` → `N1`).
+//! - **Keywords** are raw (`r#type`), or get a `_` suffix where they cannot be raw
+//!   (`self_`, `Self_`, `crate_`, `super_`). Module names never use raw identifiers (the
+//!   file would be `mod.rs`): keywords and Windows device names (`con`, `nul`, `aux`,
+//!   `prn`, `com1`…, `lpt1`…) get a `_` suffix (`mod_`, `con_`), and so do account methods
+//!   that would shadow a trait method (`clone_`, `default_`).
+//! - **Unique per scope**, claimed in a stable order (`due_date`, `due_date_2`; `Fields2`
+//!   for types). Names locked in the snapshot are claimed before new ones, so a new item
+//!   never takes or moves an existing name (see `lower`).
 
 use std::collections::BTreeSet;
 

@@ -11,8 +11,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use kinabase_codegen::drift::{self, Severity};
 use kinabase_codegen::lower::{assign_names, lower};
@@ -20,12 +18,9 @@ use kinabase_codegen::model::{CollectionModel, Model};
 use kinabase_codegen::{Diagnostics, EmitOptions, Layout, Overlay, Schema, generate};
 use serde_json::{Value, json};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod common;
+
+use common::root;
 
 /// The demo account's schema as `pull` writes it: names locked.
 fn base() -> Schema {
@@ -330,12 +325,19 @@ fn collection_consumer(c: &CollectionModel, out: &mut String) {
         .map(|f| format!("{}: {}", f.name.source(), ty(f)))
         .collect();
     let args: Vec<String> = required.iter().map(|f| f.name.source()).collect();
+    let call = if c.required_by_name {
+        format!(
+            "k::{m}::Create::new(k::{m}::CreateRequired {{ {} }})",
+            args.join(", ")
+        )
+    } else {
+        format!("k::{m}::Create::new({})", args.join(", "))
+    };
     let _ = writeln!(
         out,
-        "pub fn create_{}({}) -> k::{m}::Create {{\n    let mut c = k::{m}::Create::new({});",
+        "pub fn create_{}({}) -> k::{m}::Create {{\n    let mut c = {call};",
         c.module.text,
         params.join(", "),
-        args.join(", ")
     );
     let _ = writeln!(out, "    let mut u = k::{m}::Update::default();");
     for f in c.fields.iter().filter(|f| f.writable) {
@@ -395,7 +397,11 @@ fn facts(m: &Model) -> BTreeSet<String> {
             .iter()
             .map(|f| format!("{}: {}", f.name.source(), f.type_text("", &c.module.text)))
             .collect();
-        facts.insert(format!("{mm}::Create::new({})", params.join(", ")));
+        facts.insert(format!(
+            "{mm}::Create::new({}) by name: {}",
+            params.join(", "),
+            c.required_by_name
+        ));
         for f in &c.fields {
             let t = f.type_text("", &c.module.text);
             facts.insert(format!("{mm}::Fields.{}: {t}", f.name.source()));
@@ -451,78 +457,23 @@ fn oracle(old: &Model, new: &Model) -> &'static [Option<Severity>] {
 /// Checks every case in one crate; returns, per case, the consumer's errors (empty: it
 /// builds). Panics when generated bindings themselves do not compile.
 fn compile_all(cases: &[Case]) -> Vec<Vec<String>> {
-    let dir = root().join("target/drift-agreement");
-    let src = dir.join("src");
-    let _ = std::fs::remove_dir_all(&src);
-    std::fs::create_dir_all(&src).unwrap();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"drift-agreement\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\nkinabase-runtime = {{ path = {:?}, features = [\"http\"] }}\n\n[workspace]\n",
-            root().join("kinabase-runtime").display().to_string()
-        ),
-    )
-    .unwrap();
-    std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-    for (i, c) in cases.iter().enumerate() {
-        let case_dir = src.join(format!("case_{i}"));
-        std::fs::create_dir_all(&case_dir).unwrap();
-        std::fs::write(case_dir.join("kinabase.rs"), bindings(&pulled(c))).unwrap();
-        std::fs::write(case_dir.join("consumer.rs"), consumer(&model(&c.old))).unwrap();
-    }
-    let mut errors: Vec<Vec<String>> = vec![Vec::new(); cases.len()];
-    let mut active: Vec<usize> = (0..cases.len()).collect();
-    for round in 0..8 {
-        let started = std::time::Instant::now();
-        let mut lib = String::from("#![deny(warnings)]\n");
-        for i in &active {
-            let _ = writeln!(
-                lib,
-                "pub mod case_{i} {{\n    #[allow(dead_code)]\n    pub mod kinabase {{ include!(\"case_{i}/kinabase.rs\"); }}\n    #[path = \"consumer.rs\"]\n    pub mod consumer;\n}}"
-            );
-        }
-        std::fs::write(src.join("lib.rs"), lib).unwrap();
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .current_dir(&dir)
-            .args(["check", "--offline", "--quiet", "--message-format=short"])
-            .env(
-                "CARGO_TARGET_DIR",
-                root().join("target/drift-agreement/target"),
-            )
-            .env_remove("RUSTFLAGS")
-            .output()
-            .unwrap();
-        println!(
-            "round {round}: checked {} case(s) in {:.1} s",
-            active.len(),
-            started.elapsed().as_secs_f64()
-        );
-        if output.status.success() {
-            break;
-        }
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let mut failed = BTreeSet::new();
-        for line in stderr.lines().filter(|l| l.contains("error")) {
-            let Some(rest) = line.split("src/case_").nth(1) else {
-                continue;
-            };
-            let n: usize = rest.split('/').next().unwrap().parse().unwrap();
-            assert!(
-                !rest.contains("kinabase.rs"),
-                "generated bindings of case {n} ({}) do not compile: {line}",
-                cases[n].label
-            );
-            errors[n].push(line.to_string());
-            failed.insert(n);
-        }
+    let units: Vec<common::Unit> = cases
+        .iter()
+        .map(|c| common::Unit {
+            bindings: bindings(&pulled(c)),
+            consumer: Some(consumer(&model(&c.old))),
+        })
+        .collect();
+    let outcomes = common::check("drift-agreement", &units);
+    for (c, o) in cases.iter().zip(&outcomes) {
         assert!(
-            !failed.is_empty(),
-            "the batch failed without a case error:\n{stderr}"
+            o.bindings.is_empty(),
+            "generated bindings of {} do not compile: {:?}",
+            c.label,
+            o.bindings
         );
-        active.retain(|i| !failed.contains(i));
     }
-    errors
+    outcomes.into_iter().map(|o| o.consumer).collect()
 }
 
 fn verdict_name(v: Option<Severity>) -> &'static str {

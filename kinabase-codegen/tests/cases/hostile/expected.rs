@@ -108,10 +108,18 @@ pub mod kinabase {
         pub h: Option<String>,
     }
     ::kinabase_runtime::record_fields!(
-        read Fields { "a" => a, "b" => b, "c" => c, "d" => d, "e" => e, "f" => f, "g" =>
-        g, "h" => h }
+        read Fields {
+            "a" => a,
+            "b" => b,
+            "c" => c,
+            "d" => d,
+            "e" => e,
+            "f" => f,
+            "g" => g,
+            "h" => h,
+        }
     );
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **A** (`a`, `text`).
@@ -133,27 +141,45 @@ pub mod kinabase {
     }
     impl Create {
         /// A record with its required fields: A, B, C, D, E, F, G, H. Set optional fields by assignment.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(
-            a: String,
-            b: String,
-            c: String,
-            d: String,
-            e: String,
-            f: String,
-            g: String,
-            h: String,
-        ) -> Self {
+        pub fn new(required: CreateRequired) -> Self {
+            let CreateRequired { a, b, c, d, e, f, g, h } = required;
             Create { a, b, c, d, e, f, g, h }
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "a" => a[required], "b" => b[required], "c" => c[required], "d" =>
-        d[required], "e" => e[required], "f" => f[required], "g" => g[required], "h" =>
-        h[required] }
+        write Create {
+            "a" => a[required],
+            "b" => b[required],
+            "c" => c[required],
+            "d" => d[required],
+            "e" => e[required],
+            "f" => f[required],
+            "g" => g[required],
+            "h" => h[required],
+        }
     );
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// The required fields of a new record, given to [`Create::new`] by name:
+    /// some share a type, and names cannot be swapped by mistake as positions can.
+    #[derive(Debug, Clone)]
+    pub struct CreateRequired {
+        /// **A** (`a`, `text`).
+        pub a: String,
+        /// **B** (`b`, `text`).
+        pub b: String,
+        /// **C** (`c`, `text`).
+        pub c: String,
+        /// **D** (`d`, `text`).
+        pub d: String,
+        /// **E** (`e`, `text`).
+        pub e: String,
+        /// **F** (`f`, `text`).
+        pub f: String,
+        /// **G** (`g`, `text`).
+        pub g: String,
+        /// **H** (`h`, `text`).
+        pub h: String,
+    }
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.a.set(..)`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **A** (`a`, `text`).
@@ -174,8 +200,16 @@ pub mod kinabase {
         pub h: Assign<String>,
     }
     ::kinabase_runtime::record_fields!(
-        write Update { "a" => a, "b" => b, "c" => c, "d" => d, "e" => e, "f" => f, "g" =>
-        g, "h" => h }
+        write Update {
+            "a" => a,
+            "b" => b,
+            "c" => c,
+            "d" => d,
+            "e" => e,
+            "f" => f,
+            "g" => g,
+            "h" => h,
+        }
     );
 }
 /// The new collection: see [`new_things::NewThings`].
@@ -205,7 +239,7 @@ pub mod new_things {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
@@ -215,8 +249,7 @@ pub mod new_things {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
@@ -269,7 +302,7 @@ pub mod option {
         pub const CREATE: Key = Key::new("create");
         /// Wire key of Due Date.
         pub const DUE_DATE: Key = Key::new("dueDate");
-        /// Wire key of Due\-Date.
+        /// Wire key of Due-Date.
         pub const DUE_DATE2: Key = Key::new("dueDate2");
         /// Wire key of 🚀🔥.
         pub const EMOJI: Key = Key::new("emoji");
@@ -277,7 +310,7 @@ pub mod option {
         pub const FIELDS: Key = Key::new("fields");
         /// Wire key of أ mark.
         pub const HAMZA: Key = Key::new("hamza");
-        /// Wire key of \#.
+        /// Wire key of #.
         pub const HASH: Key = Key::new("hash");
         /// Wire key of N/A.
         pub const N_A: Key = Key::new("nA");
@@ -293,9 +326,9 @@ pub mod option {
         pub const SELF_2: Key = Key::new("self");
         /// Wire key of Status.
         pub const STATUS: Key = Key::new("status");
-        /// Wire key of Total \(£\).
+        /// Wire key of Total (£).
         pub const TOTAL_GBP: Key = Key::new("totalGbp");
-        /// Wire key of Total \(%\).
+        /// Wire key of Total (%).
         pub const TOTAL_PCT: Key = Key::new("totalPct");
         /// Wire key of type.
         pub const TYPE: Key = Key::new("type");
@@ -324,7 +357,7 @@ pub mod option {
         pub create: ::std::option::Option<Create2>,
         /// **Due Date**: wire key `dueDate`, type `date`.
         pub due_date: ::std::option::Option<Date>,
-        /// **Due\-Date**: wire key `dueDate2`, type `date`.
+        /// **Due-Date**: wire key `dueDate2`, type `date`.
         pub due_date2: ::std::option::Option<Date>,
         /// **🚀🔥**: wire key `emoji`, type `text`.
         pub emoji: ::std::option::Option<String>,
@@ -332,7 +365,7 @@ pub mod option {
         pub fields: ::std::option::Option<Fields2>,
         /// **أ mark**: wire key `hamza`, type `text`.
         pub hamza: ::std::option::Option<String>,
-        /// **\#**: wire key `hash`, type `text`.
+        /// **#**: wire key `hash`, type `text`.
         pub hash: ::std::option::Option<String>,
         /// **N/A**: wire key `nA`, type `checkbox`.
         pub n_a: ::std::option::Option<bool>,
@@ -354,9 +387,9 @@ pub mod option {
         /// Options that collide after conversion.
         /// ```
         pub status: ::std::option::Option<Status>,
-        /// **Total \(£\)**: wire key `totalGbp`, type `currency`.
+        /// **Total (£)**: wire key `totalGbp`, type `currency`.
         pub total_gbp: ::std::option::Option<Currency>,
-        /// **Total \(%\)**: wire key `totalPct`, type `number`.
+        /// **Total (%)**: wire key `totalPct`, type `number`.
         pub total_pct: ::std::option::Option<f64>,
         /// **type**: wire key `type`, type `text`; primary, required.
         pub r#type: ::std::option::Option<String>,
@@ -366,15 +399,35 @@ pub mod option {
         pub weird: ::std::option::Option<Raw>,
     }
     ::kinabase_runtime::record_fields!(
-        read Fields { "2ndVisit" => visit_2nd, "Self" => self_[lenient], "_" => f12,
-        "cafe" => cafe, "computed" => computed[lenient], "crate" => crate_, "create" =>
-        create, "dueDate" => due_date, "dueDate2" => due_date2, "emoji" => emoji,
-        "fields" => fields, "hamza" => hamza, "hash" => hash, "nA" => n_a, "na" => na,
-        "new" => new, "orphan" => orphan, "people" => people, "self" => self_2, "status"
-        => status, "totalGbp" => total_gbp, "totalPct" => total_pct[lenient], "type" =>
-        r#type, "value" => value, "weird" => weird }
+        read Fields {
+            "2ndVisit" => visit_2nd,
+            "Self" => self_[lenient],
+            "_" => f12,
+            "cafe" => cafe,
+            "computed" => computed[lenient],
+            "crate" => crate_,
+            "create" => create,
+            "dueDate" => due_date,
+            "dueDate2" => due_date2,
+            "emoji" => emoji,
+            "fields" => fields,
+            "hamza" => hamza,
+            "hash" => hash,
+            "nA" => n_a,
+            "na" => na,
+            "new" => new,
+            "orphan" => orphan,
+            "people" => people,
+            "self" => self_2,
+            "status" => status,
+            "totalGbp" => total_gbp,
+            "totalPct" => total_pct[lenient],
+            "type" => r#type,
+            "value" => value,
+            "weird" => weird,
+        }
     );
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **2nd Visit** (`2ndVisit`, `date`).
@@ -391,7 +444,7 @@ pub mod option {
         pub create: ::std::option::Option<Create2>,
         /// **Due Date** (`dueDate`, `date`).
         pub due_date: ::std::option::Option<Date>,
-        /// **Due\-Date** (`dueDate2`, `date`).
+        /// **Due-Date** (`dueDate2`, `date`).
         pub due_date2: ::std::option::Option<Date>,
         /// **🚀🔥** (`emoji`, `text`).
         pub emoji: ::std::option::Option<String>,
@@ -399,7 +452,7 @@ pub mod option {
         pub fields: ::std::option::Option<Fields2>,
         /// **أ mark** (`hamza`, `text`).
         pub hamza: ::std::option::Option<String>,
-        /// **\#** (`hash`, `text`).
+        /// **#** (`hash`, `text`).
         pub hash: ::std::option::Option<String>,
         /// **N/A** (`nA`, `checkbox`).
         pub n_a: ::std::option::Option<bool>,
@@ -417,9 +470,9 @@ pub mod option {
         pub self_2: ::std::option::Option<String>,
         /// **Status** (`status`, `select`).
         pub status: ::std::option::Option<Status>,
-        /// **Total \(£\)** (`totalGbp`, `currency`).
+        /// **Total (£)** (`totalGbp`, `currency`).
         pub total_gbp: ::std::option::Option<Currency>,
-        /// **Total \(%\)** (`totalPct`, `number`).
+        /// **Total (%)** (`totalPct`, `number`).
         pub total_pct: ::std::option::Option<f64>,
         /// **type** (`type`, `text`).
         pub r#type: String,
@@ -460,16 +513,34 @@ pub mod option {
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "2ndVisit" => visit_2nd, "Self" => self_, "_" => f12, "cafe" =>
-        cafe, "crate" => crate_[required], "create" => create, "dueDate" => due_date,
-        "dueDate2" => due_date2, "emoji" => emoji, "fields" => fields, "hamza" => hamza,
-        "hash" => hash, "nA" => n_a, "na" => na, "new" => new, "orphan" => orphan,
-        "people" => people, "self" => self_2, "status" => status, "totalGbp" =>
-        total_gbp, "totalPct" => total_pct, "type" => r#type[required], "value" => value,
-        "weird" => weird }
+        write Create {
+            "2ndVisit" => visit_2nd,
+            "Self" => self_,
+            "_" => f12,
+            "cafe" => cafe,
+            "crate" => crate_[required],
+            "create" => create,
+            "dueDate" => due_date,
+            "dueDate2" => due_date2,
+            "emoji" => emoji,
+            "fields" => fields,
+            "hamza" => hamza,
+            "hash" => hash,
+            "nA" => n_a,
+            "na" => na,
+            "new" => new,
+            "orphan" => orphan,
+            "people" => people,
+            "self" => self_2,
+            "status" => status,
+            "totalGbp" => total_gbp,
+            "totalPct" => total_pct,
+            "type" => r#type[required],
+            "value" => value,
+            "weird" => weird,
+        }
     );
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.visit_2nd.set(..)`, `changes.visit_2nd.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **2nd Visit** (`2ndVisit`, `date`).
@@ -486,7 +557,7 @@ pub mod option {
         pub create: Patch<Create2>,
         /// **Due Date** (`dueDate`, `date`).
         pub due_date: Patch<Date>,
-        /// **Due\-Date** (`dueDate2`, `date`).
+        /// **Due-Date** (`dueDate2`, `date`).
         pub due_date2: Patch<Date>,
         /// **🚀🔥** (`emoji`, `text`).
         pub emoji: Patch<String>,
@@ -494,7 +565,7 @@ pub mod option {
         pub fields: Patch<Fields2>,
         /// **أ mark** (`hamza`, `text`).
         pub hamza: Patch<String>,
-        /// **\#** (`hash`, `text`).
+        /// **#** (`hash`, `text`).
         pub hash: Patch<String>,
         /// **N/A** (`nA`, `checkbox`).
         pub n_a: Patch<bool>,
@@ -510,9 +581,9 @@ pub mod option {
         pub self_2: Patch<String>,
         /// **Status** (`status`, `select`).
         pub status: Patch<Status>,
-        /// **Total \(£\)** (`totalGbp`, `currency`).
+        /// **Total (£)** (`totalGbp`, `currency`).
         pub total_gbp: Patch<Currency>,
-        /// **Total \(%\)** (`totalPct`, `number`).
+        /// **Total (%)** (`totalPct`, `number`).
         pub total_pct: Patch<f64>,
         /// **type** (`type`, `text`).
         pub r#type: Assign<String>,
@@ -522,12 +593,32 @@ pub mod option {
         pub weird: Patch<Raw>,
     }
     ::kinabase_runtime::record_fields!(
-        write Update { "2ndVisit" => visit_2nd, "Self" => self_, "_" => f12, "cafe" =>
-        cafe, "crate" => crate_, "create" => create, "dueDate" => due_date, "dueDate2" =>
-        due_date2, "emoji" => emoji, "fields" => fields, "hamza" => hamza, "hash" =>
-        hash, "nA" => n_a, "na" => na, "new" => new, "orphan" => orphan, "people" =>
-        people, "self" => self_2, "status" => status, "totalGbp" => total_gbp, "totalPct"
-        => total_pct, "type" => r#type, "value" => value, "weird" => weird }
+        write Update {
+            "2ndVisit" => visit_2nd,
+            "Self" => self_,
+            "_" => f12,
+            "cafe" => cafe,
+            "crate" => crate_,
+            "create" => create,
+            "dueDate" => due_date,
+            "dueDate2" => due_date2,
+            "emoji" => emoji,
+            "fields" => fields,
+            "hamza" => hamza,
+            "hash" => hash,
+            "nA" => n_a,
+            "na" => na,
+            "new" => new,
+            "orphan" => orphan,
+            "people" => people,
+            "self" => self_2,
+            "status" => status,
+            "totalGbp" => total_gbp,
+            "totalPct" => total_pct,
+            "type" => r#type,
+            "value" => value,
+            "weird" => weird,
+        }
     );
     /// The options of Create. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum Create2 {
@@ -659,8 +750,13 @@ pub mod result {
         /// **Name**: wire key `name`, type `text`; required.
         pub name: Option<String>,
     }
-    ::kinabase_runtime::record_fields!(read Fields { "back" => back, "name" => name });
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        read Fields {
+            "back" => back,
+            "name" => name,
+        }
+    );
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **Back** (`back`, `link`).
@@ -675,10 +771,12 @@ pub mod result {
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "back" => back, "name" => name[required] }
+        write Create {
+            "back" => back,
+            "name" => name[required],
+        }
     );
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.back.set(..)`, `changes.back.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Back** (`back`, `link`).
@@ -686,7 +784,12 @@ pub mod result {
         /// **Name** (`name`, `text`).
         pub name: Assign<String>,
     }
-    ::kinabase_runtime::record_fields!(write Update { "back" => back, "name" => name });
+    ::kinabase_runtime::record_fields!(
+        write Update {
+            "back" => back,
+            "name" => name,
+        }
+    );
 }
 /// The Self collection: see [`self_::Self_`].
 #[allow(dead_code, clippy::all)]
@@ -719,8 +822,12 @@ pub mod self_ {
         /// **Option**: wire key `option`, type `select`.
         pub option: ::std::option::Option<Option>,
     }
-    ::kinabase_runtime::record_fields!(read Fields { "option" => option });
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        read Fields {
+            "option" => option,
+        }
+    );
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {
         /// **Option** (`option`, `select`).
@@ -734,15 +841,22 @@ pub mod self_ {
             }
         }
     }
-    ::kinabase_runtime::record_fields!(write Create { "option" => option });
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        write Create {
+            "option" => option,
+        }
+    );
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.option.set(..)`, `changes.option.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Option** (`option`, `select`).
         pub option: Patch<Option>,
     }
-    ::kinabase_runtime::record_fields!(write Update { "option" => option });
+    ::kinabase_runtime::record_fields!(
+        write Update {
+            "option" => option,
+        }
+    );
     /// The options of Option. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum Option {
         /// `Some`
@@ -801,8 +915,12 @@ pub mod string {
         /// **Vec**: wire key `vec`, type `text`.
         pub vec: Option<::std::string::String>,
     }
-    ::kinabase_runtime::record_fields!(read Fields { "vec" => vec });
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        read Fields {
+            "vec" => vec,
+        }
+    );
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {
         /// **Vec** (`vec`, `text`).
@@ -814,15 +932,22 @@ pub mod string {
             Create { vec: None }
         }
     }
-    ::kinabase_runtime::record_fields!(write Create { "vec" => vec });
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        write Create {
+            "vec" => vec,
+        }
+    );
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.vec.set(..)`, `changes.vec.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Vec** (`vec`, `text`).
         pub vec: Patch<::std::string::String>,
     }
-    ::kinabase_runtime::record_fields!(write Update { "vec" => vec });
+    ::kinabase_runtime::record_fields!(
+        write Update {
+            "vec" => vec,
+        }
+    );
 }
 /// The Vec collection: see [`vec::Vec`].
 #[allow(dead_code, clippy::all)]
@@ -851,7 +976,7 @@ pub mod vec {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
@@ -861,8 +986,7 @@ pub mod vec {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});

@@ -86,7 +86,7 @@ pub mod car_riage {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
@@ -96,8 +96,7 @@ pub mod car_riage {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
@@ -129,7 +128,7 @@ pub mod clone_ {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
@@ -139,8 +138,7 @@ pub mod clone_ {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
@@ -172,7 +170,7 @@ pub mod con_ {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
@@ -182,8 +180,7 @@ pub mod con_ {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
@@ -215,7 +212,7 @@ pub mod default_ {
     #[derive(Debug, Clone, PartialEq, ::std::default::Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, ::std::default::Default)]
     pub struct Create {}
     impl Create {
@@ -225,8 +222,7 @@ pub mod default_ {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, ::std::default::Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
@@ -258,7 +254,7 @@ pub mod fire {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
@@ -268,8 +264,7 @@ pub mod fire {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
@@ -308,11 +303,11 @@ pub mod jobs {
         pub const STAGE: Key = Key::new("stage\u{202e}");
         /// Wire key of Title.
         pub const TITLE: Key = Key::new("title");
-        /// Wire key of Total \(£\).
+        /// Wire key of Total (£).
         pub const TOTAL: Key = Key::new("total");
-        /// Wire key of Total \(%\).
+        /// Wire key of Total (%).
         pub const TOTAL_PCT: Key = Key::new("totalPct");
-        /// Wire key of Travel Distance \(km\).
+        /// Wire key of Travel Distance (km).
         pub const TRAVEL_DISTANCE_KM: Key = Key::new("travelDistanceKm");
         /// Wire key of ́.
         pub const J5: Key = Key::new("\u{301}\u{302}");
@@ -331,11 +326,11 @@ pub mod jobs {
         pub stage: Option<Stage>,
         /// **Title**: wire key `title`, type `text`; primary, required.
         pub title: Option<String>,
-        /// **Total \(£\)**: wire key `total`, type `currency`.
+        /// **Total (£)**: wire key `total`, type `currency`.
         pub total: Option<Currency>,
-        /// **Total \(%\)**: wire key `totalPct`, type `number`.
+        /// **Total (%)**: wire key `totalPct`, type `number`.
         pub total_pct: Option<f64>,
-        /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
+        /// **Travel Distance (km)**: wire key `travelDistanceKm`, type `number`.
         ///
         /// ```text
         /// In km \u{2067} isolate
@@ -347,12 +342,19 @@ pub mod jobs {
         pub rocket: Option<String>,
     }
     ::kinabase_runtime::record_fields!(
-        read Fields { "2ndApprover" => approver_2nd, "owner" => owner, "stage\u{202e}" =>
-        stage, "title" => title, "total" => total, "totalPct" => total_pct[lenient],
-        "travelDistanceKm" => travel_distance_km[lenient], "\u{301}\u{302}" => j5, "🚀"
-        => rocket }
+        read Fields {
+            "2ndApprover" => approver_2nd,
+            "owner" => owner,
+            "stage\u{202e}" => stage,
+            "title" => title,
+            "total" => total,
+            "totalPct" => total_pct[lenient],
+            "travelDistanceKm" => travel_distance_km[lenient],
+            "\u{301}\u{302}" => j5,
+            "🚀" => rocket,
+        }
     );
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **2nd Approver** (`2ndApprover`, `colleague`).
@@ -363,11 +365,11 @@ pub mod jobs {
         pub stage: Option<Stage>,
         /// **Title** (`title`, `text`).
         pub title: String,
-        /// **Total \(£\)** (`total`, `currency`).
+        /// **Total (£)** (`total`, `currency`).
         pub total: Option<Currency>,
-        /// **Total \(%\)** (`totalPct`, `number`).
+        /// **Total (%)** (`totalPct`, `number`).
         pub total_pct: Option<f64>,
-        /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
+        /// **Travel Distance (km)** (`travelDistanceKm`, `number`).
         pub travel_distance_km: Option<f64>,
         /// **́** (`́̂`, `text`).
         pub j5: Option<String>,
@@ -376,7 +378,8 @@ pub mod jobs {
     }
     impl Create {
         /// A record with its required fields: Title, Owner. Set optional fields by assignment.
-        pub fn new(title: String, owner: String) -> Self {
+        pub fn new(required: CreateRequired) -> Self {
+            let CreateRequired { title, owner } = required;
             Create {
                 approver_2nd: None,
                 owner,
@@ -391,13 +394,28 @@ pub mod jobs {
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "2ndApprover" => approver_2nd, "owner" => owner[required],
-        "stage\u{202e}" => stage, "title" => title[required], "total" => total,
-        "totalPct" => total_pct, "travelDistanceKm" => travel_distance_km,
-        "\u{301}\u{302}" => j5, "🚀" => rocket }
+        write Create {
+            "2ndApprover" => approver_2nd,
+            "owner" => owner[required],
+            "stage\u{202e}" => stage,
+            "title" => title[required],
+            "total" => total,
+            "totalPct" => total_pct,
+            "travelDistanceKm" => travel_distance_km,
+            "\u{301}\u{302}" => j5,
+            "🚀" => rocket,
+        }
     );
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// The required fields of a new record, given to [`Create::new`] by name:
+    /// some share a type, and names cannot be swapped by mistake as positions can.
+    #[derive(Debug, Clone)]
+    pub struct CreateRequired {
+        /// **Title** (`title`, `text`).
+        pub title: String,
+        /// **Owner** (`owner`, `text`).
+        pub owner: String,
+    }
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.approver_2nd.set(..)`, `changes.approver_2nd.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **2nd Approver** (`2ndApprover`, `colleague`).
@@ -408,11 +426,11 @@ pub mod jobs {
         pub stage: Patch<Stage>,
         /// **Title** (`title`, `text`).
         pub title: Assign<String>,
-        /// **Total \(£\)** (`total`, `currency`).
+        /// **Total (£)** (`total`, `currency`).
         pub total: Patch<Currency>,
-        /// **Total \(%\)** (`totalPct`, `number`).
+        /// **Total (%)** (`totalPct`, `number`).
         pub total_pct: Patch<f64>,
-        /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
+        /// **Travel Distance (km)** (`travelDistanceKm`, `number`).
         pub travel_distance_km: Patch<f64>,
         /// **́** (`́̂`, `text`).
         pub j5: Patch<String>,
@@ -420,10 +438,17 @@ pub mod jobs {
         pub rocket: Patch<String>,
     }
     ::kinabase_runtime::record_fields!(
-        write Update { "2ndApprover" => approver_2nd, "owner" => owner, "stage\u{202e}"
-        => stage, "title" => title, "total" => total, "totalPct" => total_pct,
-        "travelDistanceKm" => travel_distance_km, "\u{301}\u{302}" => j5, "🚀" =>
-        rocket }
+        write Update {
+            "2ndApprover" => approver_2nd,
+            "owner" => owner,
+            "stage\u{202e}" => stage,
+            "title" => title,
+            "total" => total,
+            "totalPct" => total_pct,
+            "travelDistanceKm" => travel_distance_km,
+            "\u{301}\u{302}" => j5,
+            "🚀" => rocket,
+        }
     );
     /// The options of Stage \u{202e} . Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum Stage {
@@ -495,7 +520,7 @@ pub mod lpt1_ {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
@@ -505,8 +530,7 @@ pub mod lpt1_ {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
@@ -542,8 +566,12 @@ pub mod mod_ {
         /// **Type**: wire key `type`, type `text`.
         pub r#type: Option<String>,
     }
-    ::kinabase_runtime::record_fields!(read Fields { "type" => r#type });
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        read Fields {
+            "type" => r#type,
+        }
+    );
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {
         /// **Type** (`type`, `text`).
@@ -555,15 +583,22 @@ pub mod mod_ {
             Create { r#type: None }
         }
     }
-    ::kinabase_runtime::record_fields!(write Create { "type" => r#type });
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        write Create {
+            "type" => r#type,
+        }
+    );
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.r#type.set(..)`, `changes.r#type.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Type** (`type`, `text`).
         pub r#type: Patch<String>,
     }
-    ::kinabase_runtime::record_fields!(write Update { "type" => r#type });
+    ::kinabase_runtime::record_fields!(
+        write Update {
+            "type" => r#type,
+        }
+    );
 }
 /// The Purchase Orders collection: see [`purchase_orders::PurchaseOrders`].
 #[allow(dead_code, clippy::all)]
@@ -596,8 +631,12 @@ pub mod purchase_orders {
         /// **Job**: wire key `job`, type `link`.
         pub job: Option<RecordRef<super::jobs::Jobs>>,
     }
-    ::kinabase_runtime::record_fields!(read Fields { "job" => job });
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        read Fields {
+            "job" => job,
+        }
+    );
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {
         /// **Job** (`job`, `link`).
@@ -609,13 +648,20 @@ pub mod purchase_orders {
             Create { job: None }
         }
     }
-    ::kinabase_runtime::record_fields!(write Create { "job" => job });
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        write Create {
+            "job" => job,
+        }
+    );
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.job.set(..)`, `changes.job.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Job** (`job`, `link`).
         pub job: Patch<RecordRef<super::jobs::Jobs>>,
     }
-    ::kinabase_runtime::record_fields!(write Update { "job" => job });
+    ::kinabase_runtime::record_fields!(
+        write Update {
+            "job" => job,
+        }
+    );
 }
