@@ -48,8 +48,10 @@ pub use overlay::Overlay;
 pub use render::Written;
 pub use schema::{CollectionSchema, FieldSchema, Schema};
 
-/// Everything that can stop a generation.
-#[derive(Debug, thiserror::Error)]
+/// Everything that can stop a generation. Its `Debug` is its message, so that `?` in a
+/// `build.rs` (`fn main() -> Result<(), Box<dyn std::error::Error>>`) prints the message,
+/// not a dump of structures.
+#[derive(thiserror::Error)]
 pub enum Error {
     /// The snapshot could not be read.
     #[error(transparent)]
@@ -58,11 +60,37 @@ pub enum Error {
     #[error(transparent)]
     Overlay(#[from] overlay::OverlayError),
     /// The schema or overlay has problems (all of them are listed).
-    #[error("cannot generate bindings:\n{0}")]
+    #[error("cannot generate bindings ({}):\n{}", problems(.0), list_errors(.0))]
     Invalid(Diagnostics),
     /// Rendering or writing failed.
     #[error(transparent)]
     Render(#[from] render::RenderError),
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+fn problems(d: &Diagnostics) -> String {
+    match d.items.iter().filter(|d| d.level == Level::Error).count() {
+        1 => "1 problem".to_string(),
+        n => format!("{n} problems"),
+    }
+}
+
+/// The errors one an indented line, without a second `error:` prefix.
+fn list_errors(d: &Diagnostics) -> String {
+    d.items
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .map(|d| {
+            let text = d.to_string();
+            format!("  {}", text.strip_prefix("error: ").unwrap_or(&text))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// How the output is laid out.
@@ -234,6 +262,18 @@ impl Builder {
             );
         }
         Ok(report)
+    }
+
+    /// [`compile`](Builder::compile) for a `build.rs` that stops with readable messages:
+    /// on an error, prints it (each problem on its own line) and exits with status 1.
+    pub fn compile_or_exit(self) -> Report {
+        match self.compile() {
+            Ok(report) => report,
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1)
+            }
+        }
     }
 
     /// Generates the files in memory.

@@ -191,7 +191,7 @@ impl FieldSchema {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     /// The file could not be read.
-    #[error("cannot read snapshot {path}: {source}; run `cargo xtask pull` to create it")]
+    #[error("cannot read snapshot {path}: {source}; run `cargo kinabase pull` to create it")]
     Io {
         /// The file.
         path: String,
@@ -200,7 +200,7 @@ pub enum SnapshotError {
     },
     /// The JSON is malformed or not a snapshot.
     #[error(
-        "snapshot {path} is not valid: {message} (line {line}, column {column}); fix it or pull it again with `cargo xtask pull`"
+        "snapshot {path} is not valid: {message} (line {line}, column {column}); fix it or pull it again with `cargo kinabase pull`"
     )]
     Invalid {
         /// The file.

@@ -184,7 +184,7 @@ fn builder_writes_only_changed_files_and_reports_stale_code() {
         .write()
         .unwrap_err();
     assert!(
-        missing.to_string().contains("cargo xtask pull"),
+        missing.to_string().contains("cargo kinabase pull"),
         "{missing}"
     );
 }

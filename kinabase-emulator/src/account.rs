@@ -198,8 +198,22 @@ pub enum AccountError {
         message: String,
     },
     /// The JSON does not describe a valid account.
-    #[error("account file has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("account file has {} problem(s):\n{}", .0.len(), list_problems(.0))]
     Invalid(Vec<Problem>),
+}
+
+/// The first problems, one a line, then how many more there are.
+fn list_problems(problems: &[Problem]) -> String {
+    const SHOWN: usize = 10;
+    let mut lines: Vec<String> = problems
+        .iter()
+        .take(SHOWN)
+        .map(|p| format!("  {p}"))
+        .collect();
+    if problems.len() > SHOWN {
+        lines.push(format!("  ... and {} more", problems.len() - SHOWN));
+    }
+    lines.join("\n")
 }
 
 impl Account {

@@ -1,4 +1,4 @@
-//! The `kinabase-emulator` command line, shared by the binary and `cargo xtask emulate`.
+//! The `kinabase-emulator` command line, shared by the binary and `cargo kinabase emulate`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,12 +12,13 @@ use crate::{
     TimestampFormat,
 };
 
-/// Options of `kinabase-emulator` / `cargo xtask emulate`.
+/// Options of `kinabase-emulator` / `cargo kinabase emulate`.
 #[derive(Debug, Clone, Args)]
 pub struct EmulateArgs {
-    /// Account fixture to serve (JSON: collections, fields, seed records).
-    #[arg(long, default_value = "fixtures/accounts/field-service.json")]
-    pub account: PathBuf,
+    /// Account fixture to serve (JSON: collections, fields, seed records); without it, the
+    /// bundled demo account (a field-service business).
+    #[arg(long)]
+    pub account: Option<PathBuf>,
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 8099)]
     pub port: u16,
@@ -122,15 +123,26 @@ impl EmulateArgs {
     }
 }
 
-/// Serves until Ctrl-C. Prints the base URL and the credentials it accepts.
+/// The demo account, bundled so that `emulate` works outside this repository.
+pub const DEMO_ACCOUNT: &str = include_str!("../../fixtures/accounts/field-service.json");
+
+/// Serves until Ctrl-C. Prints the base URL and the credentials it accepts as `export`
+/// lines a shell can paste.
 pub fn run(args: &EmulateArgs) -> Result<(), String> {
-    let account = Account::load(&args.account).map_err(|e| e.to_string())?;
+    let (account, name) = match &args.account {
+        Some(path) => (Account::load(path), path.display().to_string()),
+        None => (
+            Account::from_json(DEMO_ACCOUNT),
+            "the bundled demo account".to_string(),
+        ),
+    };
+    let account = account.map_err(|e| e.to_string())?;
     let emulator = Emulator::start(account, args.config())
         .map_err(|e| format!("cannot start the emulator on 127.0.0.1:{}: {e}", args.port))?;
-    println!("Kinabase emulator serving {}", args.account.display());
-    println!("  base URL:   {}", emulator.base_url());
-    println!("  app id:     {}", emulator.app_id());
-    println!("  app secret: {}", emulator.app_secret());
+    println!("Kinabase emulator serving {name}. In another shell:");
+    println!("  export KINABASE_BASE_URL={}", emulator.base_url());
+    println!("  export KINABASE_APP_ID={}", emulator.app_id());
+    println!("  export KINABASE_APP_SECRET={}", emulator.app_secret());
     println!("Try:");
     println!(
         "  curl -s -X POST {}token -H 'Content-Type: application/json' -d '{{\"appId\":\"{}\",\"secret\":\"{}\"}}'",

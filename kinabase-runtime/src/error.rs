@@ -1,22 +1,31 @@
-//! The one error type of the runtime.
+//! The one error type of the runtime, and the reading of error bodies.
 
 use std::fmt;
+use std::ops::Range;
+
+use serde_json::Value;
+
+/// A boxed source error.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong talking to Kinabase.
 ///
-/// Every message says what was attempted and what to do. No variant ever holds the app
-/// secret or a token.
+/// Every message says what was attempted, what to do, and, for a write that failed in a
+/// way that leaves it open, that it may have been applied
+/// ([`Error::may_have_been_applied`]). No variant ever holds the app secret or a token:
+/// server text is redacted before it is kept.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The client was configured wrongly (bad base URL, plain `http` to a remote host,
-    /// missing credentials).
+    /// missing credentials), or a request could not be formed (an id that cannot go in a
+    /// URL path, a body that cannot be encoded). Nothing was sent.
     #[error("configuration: {0}")]
     Config(String),
 
     /// The request could not be completed on the network (connect, timeout, dropped
-    /// connection) after the retries that were safe.
-    #[error("{attempted}: network error after {attempts} attempt(s): {message}{}", if *.may_have_reached_server { "; the request may have reached the server, so it was not repeated (check before retrying)" } else { "; check the base URL and your connection" })]
+    /// connection, an answer over the size limit) after the retries that were safe.
+    #[error("{attempted}: network error after {attempts} attempt(s): {message}{}", if *.may_have_reached_server { applied_note(true) } else { "; check the base URL and your connection" })]
     Transport {
         /// What was attempted, e.g. `POST /collections/jobs`.
         attempted: String,
@@ -24,8 +33,12 @@ pub enum Error {
         attempts: u32,
         /// What the HTTP stack said.
         message: String,
-        /// Whether a non-repeatable request may have been processed.
+        /// Whether a write may have been processed (the request may have reached the
+        /// server: anything but a refused connection).
         may_have_reached_server: bool,
+        /// The HTTP stack's error.
+        #[source]
+        source: Option<BoxError>,
     },
 
     /// `POST /token` refused the app credentials.
@@ -78,7 +91,7 @@ pub enum Error {
     },
 
     /// A `5xx` that was not retried or persisted.
-    #[error("{attempted}: server error {status} after {attempts} attempt(s): {message}")]
+    #[error("{attempted}: server error {status} after {attempts} attempt(s): {message}{}", applied_note(*.may_have_been_applied))]
     Server {
         /// What was attempted.
         attempted: String,
@@ -88,9 +101,11 @@ pub enum Error {
         message: String,
         /// Attempts made.
         attempts: u32,
+        /// Whether a write may have been processed before the server failed.
+        may_have_been_applied: bool,
     },
 
-    /// Any other unexpected status.
+    /// Any other unexpected status (including a redirect that was not followed).
     #[error("{attempted}: unexpected status {status}: {message}")]
     Status {
         /// What was attempted.
@@ -101,8 +116,9 @@ pub enum Error {
         message: String,
     },
 
-    /// The answer could not be decoded into the expected type.
-    #[error("{attempted}: cannot decode the answer at {path}: {message}; body starts: {excerpt}")]
+    /// The answer could not be decoded into the expected type (or, for a listing, did
+    /// not end within the page bound).
+    #[error("{attempted}: cannot decode the answer at {path}: {message}; body starts: {excerpt}{}", if *.applied { "; the write itself was applied" } else { "" })]
     Decode {
         /// What was attempted.
         attempted: String,
@@ -112,7 +128,118 @@ pub enum Error {
         message: String,
         /// The first bytes of the body (never for token responses).
         excerpt: Excerpt,
+        /// Whether the request was a write the server accepted (`2xx`).
+        applied: bool,
     },
+
+    /// Some chunks of a bulk call failed; the others were written. See
+    /// [`BulkError`](crate::BulkError) for the per-chunk report before it was converted.
+    #[error("bulk call: {written} item(s) written; items {failed:?} failed{}: {source}", applied_note(.source.may_have_been_applied()))]
+    Bulk {
+        /// Items written.
+        written: usize,
+        /// The item ranges of the chunks that failed.
+        failed: Vec<Range<usize>>,
+        /// The first chunk failure.
+        source: Box<Error>,
+    },
+}
+
+fn applied_note(maybe: bool) -> &'static str {
+    if maybe {
+        "; the request may have been applied, so it was not repeated (check before retrying)"
+    } else {
+        ""
+    }
+}
+
+impl Error {
+    /// The HTTP status of the answer that caused this error, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Server { status, .. } | Error::Status { status, .. } => Some(*status),
+            Error::BadCredentials { .. } => None,
+            Error::Unauthorized { .. } => Some(401),
+            Error::NotFound { .. } => Some(404),
+            Error::Validation { .. } => Some(400),
+            Error::RateLimited { .. } => Some(429),
+            Error::Bulk { source, .. } => source.status(),
+            Error::Config(_) | Error::Transport { .. } | Error::Decode { .. } => None,
+        }
+    }
+
+    /// Whether trying again later may succeed (network trouble, `429`, `5xx`). A write
+    /// that [may have been applied](Error::may_have_been_applied) must be checked first.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { .. } | Error::RateLimited { .. } | Error::Server { .. } => true,
+            Error::Bulk { source, .. } => source.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// Whether the request may have changed data on the server although it failed: a
+    /// write whose connection dropped after it was sent, that got a `5xx`, or whose
+    /// accepted answer could not be read. `false` means it certainly was not applied
+    /// (or was a read).
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            Error::Transport {
+                may_have_reached_server,
+                ..
+            } => *may_have_reached_server,
+            Error::Server {
+                may_have_been_applied,
+                ..
+            } => *may_have_been_applied,
+            Error::Decode { applied, .. } => *applied,
+            Error::Bulk {
+                written, source, ..
+            } => *written > 0 || source.may_have_been_applied(),
+            _ => false,
+        }
+    }
+
+    /// Replaces every occurrence of each secret in the kept server text.
+    pub(crate) fn redact(mut self, secrets: &[&str]) -> Error {
+        let scrub = |s: &mut String| {
+            for secret in secrets.iter().filter(|s| s.len() >= 4) {
+                if s.contains(secret) {
+                    *s = s.replace(secret, "[redacted]");
+                }
+            }
+        };
+        match &mut self {
+            Error::Config(m)
+            | Error::Transport { message: m, .. }
+            | Error::BadCredentials { message: m }
+            | Error::Unauthorized { message: m, .. }
+            | Error::NotFound { message: m, .. }
+            | Error::Validation { message: m, .. }
+            | Error::Server { message: m, .. }
+            | Error::Status { message: m, .. } => scrub(m),
+            Error::Decode {
+                message, excerpt, ..
+            } => {
+                scrub(message);
+                scrub(&mut excerpt.0);
+            }
+            Error::Bulk { source, .. } => {
+                let inner = std::mem::replace(&mut **source, Error::Config(String::new()));
+                **source = inner.redact(secrets);
+            }
+            Error::RateLimited { .. } => {}
+        }
+        self
+    }
+
+    /// Marks a decode failure of an accepted write as applied.
+    pub(crate) fn applied(mut self) -> Error {
+        if let Error::Decode { applied, .. } = &mut self {
+            *applied = true;
+        }
+        self
+    }
 }
 
 /// A bounded excerpt of a response body, for error messages.
@@ -130,7 +257,11 @@ impl Excerpt {
         while !text.is_char_boundary(cut) {
             cut -= 1;
         }
-        let mut s = text[..cut].to_string();
+        // Control characters (escape sequences) never reach a terminal through an error.
+        let mut s: String = text[..cut]
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         if body.len() > cut {
             s.push('…');
         }
@@ -177,7 +308,119 @@ pub fn decode<T: serde::de::DeserializeOwned>(
                 } else {
                     Excerpt("(withheld)".into())
                 },
+                applied: false,
             })
         }
+    }
+}
+
+/// The message of an error body: `{"error"}`, an ASP.NET problem (`title`, `detail`,
+/// `errors`), or plain text, bounded.
+pub fn api_message(body: &[u8]) -> String {
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        if let Some(m) = v.get("error").and_then(Value::as_str) {
+            return Excerpt::of(m.as_bytes()).0;
+        }
+        let mut parts = Vec::new();
+        for key in ["title", "detail", "message"] {
+            if let Some(t) = v.get(key).and_then(Value::as_str) {
+                parts.push(t.to_string());
+            }
+        }
+        if let Some(errors) = v.get("errors").and_then(Value::as_object) {
+            for (field, msgs) in errors.iter().take(20) {
+                let text = match msgs {
+                    Value::Array(a) => a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    other => other.to_string(),
+                };
+                parts.push(format!("{field}: {text}"));
+            }
+        }
+        if !parts.is_empty() {
+            return Excerpt::of(parts.join(" — ").as_bytes()).0;
+        }
+    }
+    let text = Excerpt::of(body).0;
+    if text.trim().is_empty() {
+        "(no message)".to_string()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_in_every_tolerated_form() {
+        assert_eq!(api_message(br#"{"error": "bad key"}"#), "bad key");
+        let problem = api_message(br#"{"title": "One or more validation errors occurred.", "errors": {"data.Name": ["does not exist"]}}"#);
+        assert!(
+            problem.contains("validation errors") && problem.contains("data.Name: does not exist"),
+            "{problem}"
+        );
+        assert_eq!(api_message(b"Service Unavailable"), "Service Unavailable");
+        assert_eq!(api_message(b""), "(no message)");
+        assert_eq!(api_message(b"\x1b]0;owned\x07"), " ]0;owned ");
+    }
+
+    #[test]
+    fn redaction_reaches_every_message() {
+        let e = Error::Validation {
+            attempted: "POST /token".into(),
+            message: "echo: appSecret=hunter22 bearer tok-abc".into(),
+        }
+        .redact(&["hunter22", "tok-abc"]);
+        let shown = format!("{e} {e:?}");
+        assert!(
+            !shown.contains("hunter22") && !shown.contains("tok-abc"),
+            "{shown}"
+        );
+        let b = Error::Bulk {
+            written: 1,
+            failed: std::iter::once(300..600).collect(),
+            source: Box::new(Error::Config("hunter22".into())),
+        }
+        .redact(&["hunter22"]);
+        assert!(!b.to_string().contains("hunter22"));
+    }
+
+    #[test]
+    fn classification() {
+        let s = Error::Server {
+            attempted: "POST /collections/jobs".into(),
+            status: 503,
+            message: "x".into(),
+            attempts: 1,
+            may_have_been_applied: true,
+        };
+        assert_eq!(s.status(), Some(503));
+        assert!(s.is_retryable() && s.may_have_been_applied());
+        assert!(s.to_string().contains("may have been applied"));
+        let v = Error::Validation {
+            attempted: "a".into(),
+            message: "b".into(),
+        };
+        assert!(!v.is_retryable() && !v.may_have_been_applied());
+        assert_eq!(v.status(), Some(400));
+        let t = Error::Transport {
+            attempted: "a".into(),
+            attempts: 1,
+            message: "reset".into(),
+            may_have_reached_server: false,
+            source: Some("reset by peer".into()),
+        };
+        assert!(std::error::Error::source(&t).is_some());
+        let b = Error::Bulk {
+            written: 0,
+            failed: std::iter::once(0..300).collect(),
+            source: Box::new(t),
+        };
+        assert!(std::error::Error::source(&b).is_some() && b.is_retryable());
     }
 }

@@ -114,10 +114,11 @@ impl<T: serde::Serialize> WriteEntry for Assign<T> {
 ///
 /// Generated code calls this once per struct, so the per-field code is one table line
 /// rather than a match arm and a statement (see ARCHITECTURE.md: build time).
+#[doc(hidden)]
 #[macro_export]
 macro_rules! record_fields {
     (read $ty:ident { $($key:literal => $field:ident $([$mode:ident])?),* $(,)? }) => {
-        impl $crate::ReadFields for $ty {
+        impl $crate::__private::ReadFields for $ty {
             #[allow(unused_variables, unreachable_code)]
             fn read_field<'de, A: $crate::reexports::serde::de::MapAccess<'de>>(
                 &mut self,
@@ -138,7 +139,7 @@ macro_rules! record_fields {
         $crate::record_fields!(@write $ty { $($key => $field $([$mode])?),* });
     };
     (@write $ty:ident { $($key:literal => $field:ident $([$mode:ident])?),* }) => {
-        impl $crate::WriteFields for $ty {
+        impl $crate::__private::WriteFields for $ty {
             #[allow(unused_variables)]
             fn write_fields<M: $crate::reexports::serde::ser::SerializeMap>(
                 &self,
@@ -159,7 +160,7 @@ macro_rules! __read_into {
         $place = $map.next_value()?
     };
     ($place:expr, $map:ident, lenient) => {
-        $place = $map.next_value::<$crate::LenientNumber>()?.0
+        $place = $map.next_value::<$crate::__private::LenientNumber>()?.0
     };
 }
 
@@ -167,7 +168,7 @@ macro_rules! __read_into {
 #[macro_export]
 macro_rules! __write_entry {
     ($place:expr, $key:expr, $map:ident) => {
-        $crate::fields::WriteEntry::write_entry(&$place, $key, $map)?
+        $crate::__private::WriteEntry::write_entry(&$place, $key, $map)?
     };
     ($place:expr, $key:expr, $map:ident, required) => {
         $crate::reexports::serde::ser::SerializeMap::serialize_entry($map, $key, &$place)?
@@ -175,13 +176,14 @@ macro_rules! __write_entry {
 }
 
 /// Implements `Serialize` (through [`WriteFields`]) for generated structs.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! impl_serialize {
     ($($ty:ty),* $(,)?) => {
         $(
             impl $crate::reexports::serde::Serialize for $ty {
                 fn serialize<S: $crate::reexports::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
-                    $crate::fields::serialize_fields(self, s)
+                    $crate::__private::serialize_fields(self, s)
                 }
             }
         )*
@@ -189,6 +191,7 @@ macro_rules! impl_serialize {
 }
 
 /// Implements `Deserialize` (through [`ReadFields`]) for a generated read struct.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! impl_deserialize {
     ($ty:ty) => {
@@ -196,7 +199,7 @@ macro_rules! impl_deserialize {
             fn deserialize<D: $crate::reexports::serde::Deserializer<'de>>(
                 d: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                $crate::fields::deserialize_fields(d)
+                $crate::__private::deserialize_fields(d)
             }
         }
     };

@@ -1,27 +1,28 @@
-//! Typed collection handles: pages, lazy iteration, `/all`, single-record calls, bulk
-//! calls chunked to the documented limit, external ids and activities.
+//! Typed collection handles: pages, lazy iteration, `/all`, single-record calls,
+//! external ids and activities. Bulk calls are in `bulk.rs`, exactly-once creates in
+//! `once.rs`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::Range;
 
 use jiff::Timestamp;
 use reqwest::Method;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::client::{Call, Client, Repeat};
-use crate::error::{Error, Result, decode};
-use crate::record::{Collection, Page, Record, WriteBody};
+use crate::client::Client;
+use crate::error::{Error, Excerpt, Result, decode};
+use crate::record::{Collection, Page, Record, Untyped, WriteBody};
+use crate::retry::Repeat;
+use crate::send::Call;
+use crate::value::RecordRef;
 
 /// The most records a page or a bulk call may carry (documented).
 pub const MAX_BATCH: usize = 300;
 
 /// A handle on one collection, typed by its generated [`Collection`] type.
 pub struct CollectionHandle<C: Collection> {
-    client: Client,
+    pub(crate) client: Client,
     path: String,
     _c: PhantomData<fn() -> C>,
 }
@@ -41,6 +42,18 @@ impl<C: Collection> fmt::Debug for CollectionHandle<C> {
         f.debug_struct("CollectionHandle")
             .field("collection", &self.path)
             .finish()
+    }
+}
+
+impl Client {
+    /// The typed handle of a generated collection.
+    pub fn collection<C: Collection>(&self) -> CollectionHandle<C> {
+        CollectionHandle::new(self.clone(), C::SLUG.to_string())
+    }
+
+    /// An untyped handle for a collection that is not in the bindings (id or slug).
+    pub fn untyped(&self, collection: &str) -> CollectionHandle<Untyped> {
+        CollectionHandle::new(self.clone(), collection.to_string())
     }
 }
 
@@ -88,68 +101,6 @@ impl ListOptions {
     }
 }
 
-/// The records a bulk call wrote, chunk by chunk.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BulkReport<T> {
-    /// One entry per chunk sent, in order.
-    pub chunks: Vec<BulkChunk<T>>,
-}
-
-/// One chunk of a bulk call that succeeded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BulkChunk<T> {
-    /// Indexes of the caller's items this chunk carried.
-    pub items: Range<usize>,
-    /// The records the service returned (empty when it answered without a body).
-    pub records: Vec<Record<T>>,
-}
-
-impl<T> BulkReport<T> {
-    /// How many items were written.
-    pub fn written(&self) -> usize {
-        self.chunks.iter().map(|c| c.items.len()).sum()
-    }
-
-    /// Every returned record, in order.
-    pub fn records(&self) -> impl Iterator<Item = &Record<T>> {
-        self.chunks.iter().flat_map(|c| c.records.iter())
-    }
-}
-
-/// A bulk call that stopped at a failed chunk. Chunks before it were written (and are in
-/// `completed`); the failed chunk was not (or may not have been, for a dropped
-/// connection: see `source`); later chunks were not attempted.
-#[derive(Debug)]
-pub struct BulkError<T> {
-    /// Chunks written before the failure.
-    pub completed: BulkReport<T>,
-    /// Items of the failed chunk.
-    pub failed: Range<usize>,
-    /// Items never sent.
-    pub not_attempted: Range<usize>,
-    /// Why the chunk failed.
-    pub source: Box<Error>,
-}
-
-impl<T> fmt::Display for BulkError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "bulk call failed on items {:?} after writing {} item(s); items {:?} were not sent: {}",
-            self.failed,
-            self.completed.written(),
-            self.not_attempted,
-            self.source
-        )
-    }
-}
-
-impl<T: fmt::Debug> std::error::Error for BulkError<T> {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.source)
-    }
-}
-
 impl<C: Collection> CollectionHandle<C> {
     pub(crate) fn new(client: Client, path: String) -> Self {
         CollectionHandle {
@@ -164,18 +115,17 @@ impl<C: Collection> CollectionHandle<C> {
         &self.path
     }
 
-    fn url(&self, rest: &str) -> String {
-        let c = encode(&self.path);
-        if rest.is_empty() {
-            format!("collections/{c}")
-        } else {
-            format!("collections/{c}/{rest}")
-        }
+    /// A call to `collections/{collection}/{rest...}`, every segment encoded.
+    pub(crate) fn call(&self, method: Method, rest: &[&str], repeat: Repeat) -> Result<Call> {
+        let mut segments = vec!["collections", self.path.as_str()];
+        segments.extend_from_slice(rest);
+        Call::new(method, &segments, repeat)
     }
 
     /// One page (index from 0) with the given options.
     pub fn page(&self, index: usize, options: &ListOptions) -> Result<Page<C::Read>> {
-        let mut call = Call::new(Method::GET, self.url(""), Repeat::Safe)
+        let mut call = self
+            .call(Method::GET, &[], Repeat::Safe)?
             .query("pageIndex", index)
             .query("pageSize", options.page_size.clamp(1, MAX_BATCH));
         if let Some(t) = options.updated_after {
@@ -214,7 +164,7 @@ impl<C: Collection> CollectionHandle<C> {
 
     /// Every record updated after `t` in one request (`/all?updatedAfter=`).
     pub fn all_updated_after(&self, t: Option<Timestamp>) -> Result<Vec<Record<C::Read>>> {
-        let mut call = Call::new(Method::GET, self.url("all"), Repeat::Safe);
+        let mut call = self.call(Method::GET, &["all"], Repeat::Safe)?;
         if let Some(t) = t {
             call = call.query("updatedAfter", t);
         }
@@ -224,12 +174,20 @@ impl<C: Collection> CollectionHandle<C> {
     /// One record by id.
     pub fn get(&self, id: &str) -> Result<Record<C::Read>> {
         self.client
-            .fetch(Call::new(Method::GET, self.url(&encode(id)), Repeat::Safe))
+            .fetch(self.call(Method::GET, &[id], Repeat::Safe)?)
     }
 
-    /// Creates a record. Never sent twice once it may have reached the server. Returns
-    /// the created record, or `None` when the service answered without a body.
-    pub fn create(&self, fields: &C::Create) -> Result<Option<Record<C::Read>>> {
+    /// The record a link of this collection points at: `jobs.get_ref(&po.job)` only
+    /// compiles when the link's target is this collection.
+    pub fn get_ref(&self, reference: &RecordRef<C>) -> Result<Record<C::Read>> {
+        self.get(reference.id())
+    }
+
+    /// Creates a record and returns it as the service stored it. Never sent twice once
+    /// it may have reached the server: on a dropped connection or a `5xx` the error says
+    /// it [may have been applied](Error::may_have_been_applied). For a create that is
+    /// safe to repeat, use [`create_once`](Self::create_once).
+    pub fn create(&self, fields: &C::Create) -> Result<Record<C::Read>> {
         self.create_with_external(fields, None)
     }
 
@@ -238,18 +196,26 @@ impl<C: Collection> CollectionHandle<C> {
         &self,
         fields: &C::Create,
         external: Option<&BTreeMap<String, String>>,
-    ) -> Result<Option<Record<C::Read>>> {
+    ) -> Result<Record<C::Read>> {
         let body = WriteBody {
             id: None,
             numeric_id: None,
             data: fields,
             external,
         };
-        let call = Call::new(Method::POST, self.url(""), Repeat::Once).json(&body)?;
-        self.optional_record(call)
+        let call = self.call(Method::POST, &[], Repeat::Once)?.json(&body)?;
+        let attempted = call.attempted();
+        self.optional_record(call)?.ok_or_else(|| Error::Decode {
+            attempted,
+            path: ".".into(),
+            message: "the service accepted the create but answered without the record; read it back by an external id (create_once does this)".into(),
+            excerpt: Excerpt(String::new()),
+            applied: true,
+        })
     }
 
-    /// Updates only the fields the update sets or clears.
+    /// Updates only the fields the update sets or clears. Returns the record when the
+    /// service answers with it.
     pub fn update(&self, id: &str, changes: &C::Update) -> Result<Option<Record<C::Read>>> {
         let body = WriteBody {
             id: None,
@@ -257,28 +223,20 @@ impl<C: Collection> CollectionHandle<C> {
             data: changes,
             external: None,
         };
-        let call = Call::new(Method::PATCH, self.url(&encode(id)), Repeat::Safe).json(&body)?;
+        let call = self.call(Method::PATCH, &[id], Repeat::Safe)?.json(&body)?;
         self.optional_record(call)
     }
 
     /// Deletes a record.
     pub fn delete(&self, id: &str) -> Result<()> {
-        self.client
-            .execute(Call::new(
-                Method::DELETE,
-                self.url(&encode(id)),
-                Repeat::Safe,
-            ))
-            .map(|_| ())
+        let call = self.call(Method::DELETE, &[id], Repeat::Safe)?;
+        self.client.execute(call).map(|_| ())
     }
 
     /// A record by its id in an external system.
     pub fn get_external(&self, service: &str, external_id: &str) -> Result<Record<C::Read>> {
-        self.client.fetch(Call::new(
-            Method::GET,
-            self.url(&format!("ext/{}/{}", encode(service), encode(external_id))),
-            Repeat::Safe,
-        ))
+        self.client
+            .fetch(self.call(Method::GET, &["ext", service, external_id], Repeat::Safe)?)
     }
 
     /// Updates a record found by its external id.
@@ -294,186 +252,53 @@ impl<C: Collection> CollectionHandle<C> {
             data: changes,
             external: None,
         };
-        let call = Call::new(
-            Method::PATCH,
-            self.url(&format!("ext/{}/{}", encode(service), encode(external_id))),
-            Repeat::Safe,
-        )
-        .json(&body)?;
+        let call = self
+            .call(Method::PATCH, &["ext", service, external_id], Repeat::Safe)?
+            .json(&body)?;
         self.optional_record(call)
     }
 
     /// Deletes a record found by its external id.
     pub fn delete_external(&self, service: &str, external_id: &str) -> Result<()> {
-        let call = Call::new(
-            Method::DELETE,
-            self.url(&format!("ext/{}/{}", encode(service), encode(external_id))),
-            Repeat::Safe,
-        );
+        let call = self.call(Method::DELETE, &["ext", service, external_id], Repeat::Safe)?;
         self.client.execute(call).map(|_| ())
     }
 
     /// A record's timeline entries (raw JSON; their shape is undocumented).
     pub fn activities(&self, id: &str) -> Result<Vec<Value>> {
-        let path = format!("activities/{}/{}", encode(&self.path), encode(id));
-        self.client
-            .fetch(Call::new(Method::GET, path, Repeat::Safe))
+        let call = Call::new(Method::GET, &["activities", &self.path, id], Repeat::Safe)?;
+        self.client.fetch(call)
     }
 
     /// Adds a timeline entry. Not repeated automatically (it would appear twice).
     pub fn add_activity(&self, id: &str, content: &str, kind: &str, at: Timestamp) -> Result<()> {
-        let path = format!("activities/{}/{}", encode(&self.path), encode(id));
-        let call = Call::new(Method::POST, path, Repeat::Once)
+        let call = Call::new(Method::POST, &["activities", &self.path, id], Repeat::Once)?
             .json(&json!({"content": content, "type": kind, "timestamp": at}))?;
         self.client.execute(call).map(|_| ())
     }
 
-    /// Creates many records, 300 a request. A failure in one chunk stops the call and
-    /// reports which earlier chunks were written.
-    pub fn bulk_create(
-        &self,
-        items: &[C::Create],
-    ) -> Result<BulkReport<C::Read>, BulkError<C::Read>> {
-        let bodies: Vec<WriteBody<'_, C::Create>> = items
-            .iter()
-            .map(|d| WriteBody {
-                id: None,
-                numeric_id: None,
-                data: d,
-                external: None,
-            })
-            .collect();
-        self.bulk(
-            Method::POST,
-            &bodies,
-            Repeat::Once,
-            |chunk| json!({ "records": chunk }),
-        )
-    }
-
-    /// Updates many records, 300 a request. Each item is a record id and its changes.
-    pub fn bulk_update<I: AsRef<str>>(
-        &self,
-        items: &[(I, C::Update)],
-    ) -> Result<BulkReport<C::Read>, BulkError<C::Read>> {
-        let bodies: Vec<WriteBody<'_, C::Update>> = items
-            .iter()
-            .map(|(id, d)| WriteBody {
-                id: Some(id.as_ref()),
-                numeric_id: None,
-                data: d,
-                external: None,
-            })
-            .collect();
-        self.bulk(
-            Method::PATCH,
-            &bodies,
-            Repeat::Safe,
-            |chunk| json!({ "records": chunk }),
-        )
-    }
-
-    /// Deletes many records, 300 a request.
-    pub fn bulk_delete<I: AsRef<str>>(
-        &self,
-        ids: &[I],
-    ) -> Result<BulkReport<C::Read>, BulkError<C::Read>> {
-        let ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
-        self.bulk(
-            Method::DELETE,
-            &ids,
-            Repeat::Safe,
-            |chunk| json!({ "recordIds": chunk }),
-        )
-    }
-
-    fn bulk<B: Serialize>(
-        &self,
-        method: Method,
-        items: &[B],
-        repeat: Repeat,
-        wrap: impl Fn(&[B]) -> Value,
-    ) -> Result<BulkReport<C::Read>, BulkError<C::Read>> {
-        let mut report = BulkReport { chunks: Vec::new() };
-        let mut start = 0;
-        for chunk in items.chunks(MAX_BATCH) {
-            let range = start..start + chunk.len();
-            start = range.end;
-            let fail = |report: BulkReport<C::Read>, source: Error| BulkError {
-                completed: report,
-                failed: range.clone(),
-                not_attempted: range.end..items.len(),
-                source: Box::new(source),
-            };
-            let call = match Call::new(method.clone(), self.url("bulk"), repeat).json(&wrap(chunk))
-            {
-                Ok(c) => c,
-                Err(e) => return Err(fail(report, e)),
-            };
-            let attempted = call.attempted();
-            match self.client.execute(call) {
-                Ok(answer) => {
-                    let records = if is_blank(&answer.body) {
-                        Vec::new()
-                    } else {
-                        match decode::<BulkAnswer<C::Read>>(&attempted, &answer.body, true) {
-                            Ok(a) => a.records,
-                            // Written, but unreadable: report it written, with no records.
-                            Err(e) => {
-                                tracing::warn!(error = %e, "bulk answer not decoded");
-                                Vec::new()
-                            }
-                        }
-                    };
-                    report.chunks.push(BulkChunk {
-                        items: range,
-                        records,
-                    });
-                }
-                Err(e) => return Err(fail(report, e)),
-            }
-        }
-        Ok(report)
-    }
-
-    fn optional_record(&self, call: Call) -> Result<Option<Record<C::Read>>> {
+    pub(crate) fn optional_record(&self, call: Call) -> Result<Option<Record<C::Read>>> {
         let attempted = call.attempted();
         let answer = self.client.execute(call)?;
         if is_blank(&answer.body) || answer.status == 204 {
             return Ok(None);
         }
-        decode(&attempted, &answer.body, true).map(Some)
+        decode(&attempted, &answer.body, true)
+            .map(Some)
+            .map_err(Error::applied)
     }
 }
 
-#[derive(serde::Deserialize)]
-#[serde(bound(deserialize = "T: DeserializeOwned"))]
-struct BulkAnswer<T> {
-    #[serde(default)]
-    records: Vec<Record<T>>,
-}
-
-fn is_blank(body: &[u8]) -> bool {
+pub(crate) fn is_blank(body: &[u8]) -> bool {
     body.iter().all(u8::is_ascii_whitespace)
-}
-
-/// Percent-encodes one path segment.
-fn encode(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// A lazy iterator over every record of a collection, one page at a time.
 ///
-/// It holds at most one page. A failed page request ends the iteration with that error
-/// (after the client's retries).
+/// It holds at most one page. It ends when the announced total is reached, at an empty
+/// page, at a short page when there is no total, and with an error after
+/// [`max_pages`](crate::ClientBuilder::max_pages) pages. A failed page request ends the
+/// iteration with that error (after the client's retries).
 pub struct RecordIter<C: Collection> {
     handle: CollectionHandle<C>,
     options: ListOptions,
@@ -503,6 +328,20 @@ impl<C: Collection> Iterator for RecordIter<C> {
             }
             if self.done {
                 return None;
+            }
+            let max_pages = self.handle.client.inner.max_pages;
+            if self.next_index >= max_pages {
+                self.done = true;
+                return Some(Err(Error::Decode {
+                    attempted: format!("GET /collections/{}", self.handle.path),
+                    path: ".".into(),
+                    message: format!(
+                        "the listing did not end within {max_pages} pages ({} records read); the server's paging looks broken (raise ClientBuilder::max_pages if the collection is really this large)",
+                        self.seen
+                    ),
+                    excerpt: Excerpt(String::new()),
+                    applied: false,
+                }));
             }
             match self.handle.page(self.next_index, &self.options) {
                 Err(e) => {

@@ -44,26 +44,53 @@
 #![deny(missing_docs)]
 
 #[cfg(feature = "http")]
+mod bulk;
+#[cfg(feature = "http")]
 mod client;
-pub mod error;
-pub mod fields;
+#[cfg(feature = "http")]
+mod config;
+mod error;
+mod fields;
 #[cfg(feature = "http")]
 mod handle;
-pub mod record;
-pub mod value;
+#[cfg(feature = "http")]
+mod limiter;
+#[cfg(feature = "http")]
+mod listing;
+#[cfg(feature = "http")]
+mod once;
+mod record;
+#[cfg(feature = "http")]
+mod retry;
+#[cfg(feature = "http")]
+mod secret;
+#[cfg(feature = "http")]
+mod send;
+#[cfg(feature = "http")]
+mod sync;
+#[cfg(feature = "http")]
+mod token;
+mod value;
 
 #[cfg(feature = "http")]
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, RateBudget, RetryPolicy, Secret, Stats};
-pub use error::{Error, Result};
-pub use fields::{LenientNumber, ReadFields, WriteFields};
+pub use bulk::{BulkChunk, BulkError, BulkFailure, BulkReport, BulkResult};
 #[cfg(feature = "http")]
-pub use handle::{
-    BulkChunk, BulkError, BulkReport, CollectionHandle, ListOptions, MAX_BATCH, RecordIter,
+pub use client::{Client, Stats};
+#[cfg(feature = "http")]
+pub use config::{
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BYTES, RateBudget,
+    RetryPolicy, Wait, WaitReason,
 };
+pub use error::{BoxError, Error, Excerpt, Result};
+#[cfg(feature = "http")]
+pub use handle::{CollectionHandle, ListOptions, MAX_BATCH, RecordIter};
+#[cfg(feature = "http")]
+pub use once::{IDEMPOTENCY_SERVICE, OnceItem, OnceReport};
 pub use record::{Collection, Page, Record, Untyped};
+#[cfg(feature = "http")]
+pub use secret::Secret;
 pub use value::{
     Assign, Choice, Colleagues, Currency, Date, Duration, FieldKey, Patch, Raw, RecordRef,
-    deserialize_choice, lenient_number, serialize_choice,
 };
 
 /// Crates generated code names through the runtime, so that a project needs no direct
@@ -73,4 +100,16 @@ pub mod reexports {
     pub use rust_decimal;
     pub use serde;
     pub use serde_json;
+}
+
+/// The plumbing generated code and the runtime's own macros use. Not a stable API: it
+/// changes with the generator.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::error::{api_message, decode};
+    pub use crate::fields::{
+        LenientNumber, ReadFields, WriteEntry, WriteFields, deserialize_fields, serialize_fields,
+    };
+    pub use crate::record::{WriteBody, is_meta_key, lenient_total, parse_kinabase_time};
+    pub use crate::value::{deserialize_choice, lenient_number, serialize_choice};
 }

@@ -10,7 +10,7 @@ use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Vis
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::value::parse_timestamp;
+use crate::value::{RecordRef, parse_timestamp};
 
 /// A collection of an account, as generated bindings describe it.
 ///
@@ -27,7 +27,8 @@ pub trait Collection: 'static {
     type Read: DeserializeOwned;
     /// What a create sends: required fields are mandatory, read-only ones absent.
     type Create: Serialize;
-    /// What an update sends: every field a `Patch`.
+    /// What an update sends: the fields it sets or clears (`Patch`, or `Assign` for
+    /// required fields).
     type Update: Serialize;
 }
 
@@ -62,6 +63,15 @@ pub struct Record<T> {
     pub external: Option<Value>,
     /// The record's fields.
     pub fields: T,
+}
+
+impl<T> Record<T> {
+    /// This record as a typed link value: `let job: RecordRef<jobs::Jobs> =
+    /// record.reference();` compiles only when `C`'s records are `T`, so a record can
+    /// never become a link to another collection by accident.
+    pub fn reference<C: Collection<Read = T>>(&self) -> RecordRef<C> {
+        RecordRef::new(self.id.clone())
+    }
 }
 
 const META_KEYS: &[&str] = &[
@@ -277,8 +287,9 @@ pub struct Page<T> {
     /// The records of this page.
     #[serde(bound(deserialize = "T: DeserializeOwned"))]
     pub records: Vec<Record<T>>,
-    /// Records in the whole (filtered) collection.
-    #[serde(default)]
+    /// Records in the whole (filtered) collection. Read liberally: `600`, `"600"` and
+    /// `600.0` are 600; a negative, fractional or odd value is unknown (`None`).
+    #[serde(default, deserialize_with = "deserialize_total")]
     pub total_records: Option<u64>,
     /// This page's index, from 0.
     #[serde(default)]
@@ -286,6 +297,25 @@ pub struct Page<T> {
     /// The page size used.
     #[serde(default)]
     pub page_size: Option<u64>,
+}
+
+fn deserialize_total<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(lenient_total(&Value::deserialize(d)?))
+}
+
+/// A record count as it may come: a non-negative integer, as a number, a float with no
+/// fraction, or a numeric string; anything else is unknown.
+pub fn lenient_total(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= 9.0e15)
+                .map(|f| f as u64)
+        }),
+        Value::String(s) => lenient_total(&serde_json::from_str::<Value>(s.trim()).ok()?)
+            .filter(|_| !s.trim().starts_with('"')),
+        _ => None,
+    }
 }
 
 /// The body create and update send, as documented:
@@ -355,6 +385,27 @@ mod tests {
             "18/08/2023 12:28:21 +00:00x",
         ] {
             assert_eq!(parse_kinabase_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn totals_are_read_liberally() {
+        for (raw, want) in [
+            (json!(600), Some(600)),
+            (json!("600"), Some(600)),
+            (json!(600.0), Some(600)),
+            (json!(-5), None),
+            (json!("-5"), None),
+            (json!(1.5), None),
+            (json!(1e300), None),
+            (json!("\"600\""), None),
+            (json!([600]), None),
+            (json!(null), None),
+        ] {
+            assert_eq!(lenient_total(&raw), want, "{raw}");
+            let page: Page<Fields> =
+                serde_json::from_value(json!({"records": [], "totalRecords": raw})).unwrap();
+            assert_eq!(page.total_records, want);
         }
     }
 

@@ -455,8 +455,8 @@ impl<'de> Deserialize<'de> for RecordId {
 
 /// A field in an update: keep it as it is, clear it, or set it.
 ///
-/// On the wire: keep is an absent key, clear is `null`, set is the value. Generated
-/// update types mark every `Patch` field `#[serde(skip_serializing_if = "Patch::is_keep")]`.
+/// On the wire: keep is an absent key, clear is `null`, set is the value (generated
+/// update types write only the fields that are not kept).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Patch<T> {
     /// Leave the field unchanged (the key is not sent).
@@ -558,7 +558,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
 
 /// A choice (`select`, `stage`) value: the known options of a field plus whatever label
 /// the account has that the bindings do not know yet. Generated enums implement it and
-/// get their serde impls from [`impl_choice!`](crate::impl_choice).
+/// get their serde and standard impls from one `impl_choice!` line.
 pub trait Choice: Sized {
     /// The value for a label; unknown labels become the enum's `Unknown` variant.
     fn from_label(label: &str) -> Self;
@@ -578,24 +578,31 @@ pub fn deserialize_choice<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<
 }
 
 /// Implements `Serialize`, `Deserialize`, `Display`, `FromStr`, `Clone`, `PartialEq`,
-/// `Eq`, `Hash` and `Debug` for a [`Choice`] enum, all through its label, so that
-/// generated code stays one line per choice type.
+/// `Eq`, `Hash` and `Debug` for a generated [`Choice`] enum (whose last variant is
+/// `Unknown(String)`), so that generated code stays one line per choice type instead of
+/// five derives each.
+///
+/// They behave as derives would: a known option and an `Unknown` holding the same label
+/// are different values (compared by variant, then label), clones keep the variant, and
+/// `Debug` prints `Stage::Unknown("Dne")` for an unknown label and `Stage("Done")` for a
+/// known option.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! impl_choice {
-    ($ty:ty) => {
+    ($ty:ident) => {
         impl $crate::reexports::serde::Serialize for $ty {
             fn serialize<S: $crate::reexports::serde::Serializer>(
                 &self,
                 s: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
-                $crate::serialize_choice(self, s)
+                $crate::__private::serialize_choice(self, s)
             }
         }
         impl<'de> $crate::reexports::serde::Deserialize<'de> for $ty {
             fn deserialize<D: $crate::reexports::serde::Deserializer<'de>>(
                 d: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                $crate::deserialize_choice(d)
+                $crate::__private::deserialize_choice(d)
             }
         }
         impl ::std::fmt::Display for $ty {
@@ -609,30 +616,40 @@ macro_rules! impl_choice {
                 ::std::result::Result::Ok($crate::Choice::from_label(s))
             }
         }
-        // Equality, hashing, cloning and debugging go through the label: two values are
-        // the same option exactly when they travel as the same label. Written once here,
-        // not derived per enum, which keeps large bindings quick to build.
         impl ::std::clone::Clone for $ty {
             fn clone(&self) -> Self {
-                $crate::Choice::from_label($crate::Choice::label(self))
+                match self {
+                    Self::Unknown(label) => Self::Unknown(::std::clone::Clone::clone(label)),
+                    // Labels of known options are distinct, so this is the same variant.
+                    known => $crate::Choice::from_label($crate::Choice::label(known)),
+                }
             }
         }
         impl ::std::cmp::PartialEq for $ty {
             fn eq(&self, other: &Self) -> bool {
-                $crate::Choice::label(self) == $crate::Choice::label(other)
+                ::std::mem::discriminant(self) == ::std::mem::discriminant(other)
+                    && $crate::Choice::label(self) == $crate::Choice::label(other)
             }
         }
         impl ::std::cmp::Eq for $ty {}
         impl ::std::hash::Hash for $ty {
             fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-                ::std::hash::Hash::hash($crate::Choice::label(self), state)
+                ::std::hash::Hash::hash(&::std::mem::discriminant(self), state);
+                ::std::hash::Hash::hash($crate::Choice::label(self), state);
             }
         }
         impl ::std::fmt::Debug for $ty {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.debug_tuple(::std::stringify!($ty))
-                    .field(&$crate::Choice::label(self))
-                    .finish()
+                match self {
+                    Self::Unknown(label) => f
+                        .debug_tuple(::std::concat!(::std::stringify!($ty), "::Unknown"))
+                        .field(label)
+                        .finish(),
+                    known => f
+                        .debug_tuple(::std::stringify!($ty))
+                        .field(&$crate::Choice::label(known))
+                        .finish(),
+                }
             }
         }
     };
@@ -784,6 +801,19 @@ mod tests {
         }
         crate::impl_choice!(Pri);
         assert_eq!(format!("{:?}", Pri::Low), "Pri(\"Low\")");
+        assert_eq!(
+            format!("{:?}", Pri::Unknown("Low".into())),
+            "Pri::Unknown(\"Low\")"
+        );
+        // As a derive would: a known option and an unknown holding its label differ,
+        // in equality, hashing and cloning.
+        assert_ne!(Pri::Unknown("Low".into()), Pri::Low);
+        assert!(matches!(Pri::Unknown("Low".into()).clone(), Pri::Unknown(l) if l == "Low"));
+        let set: std::collections::HashSet<Pri> =
+            [Pri::Low, Pri::Unknown("Low".into()), Pri::Low.clone()]
+                .into_iter()
+                .collect();
+        assert_eq!(set.len(), 2);
         assert_eq!(Pri::Low.clone(), Pri::Low);
         assert_ne!(Pri::Low, Pri::Unknown("Urgent!".into()));
         let p: Pri = serde_json::from_value(json!("Urgent!")).unwrap();

@@ -55,7 +55,10 @@ enum Suppliers {}
 struct Supplier {
     name: Option<String>,
     payment_terms: Option<String>,
-    #[serde(default, deserialize_with = "kinabase_runtime::lenient_number")]
+    #[serde(
+        default,
+        deserialize_with = "kinabase_runtime::__private::lenient_number"
+    )]
     rating: Option<f64>,
 }
 
@@ -128,10 +131,7 @@ fn typed_crud_with_partial_updates_and_clears() {
     let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     let suppliers = client.collection::<Suppliers>();
-    let created = suppliers
-        .create(&new_supplier("Acme Tools"))
-        .unwrap()
-        .expect("the emulator returns the record");
+    let created = suppliers.create(&new_supplier("Acme Tools")).unwrap();
     assert_eq!(created.fields.name.as_deref(), Some("Acme Tools"));
     assert!(created.numeric_id.is_some() && created.created_at.is_some());
 
@@ -275,7 +275,7 @@ fn bulk_calls_chunk_to_300() {
 }
 
 #[test]
-fn a_failed_bulk_chunk_reports_the_chunks_written_before_it() {
+fn a_failed_bulk_chunk_does_not_stop_the_others() {
     let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
     let client = client_for(&emu);
     let mut items: Vec<NewSupplier> = (0..700).map(|i| new_supplier(&format!("B{i}"))).collect();
@@ -284,17 +284,24 @@ fn a_failed_bulk_chunk_reports_the_chunks_written_before_it() {
         .collection::<Suppliers>()
         .bulk_create(&items)
         .unwrap_err();
-    assert_eq!(err.completed.written(), 300);
-    assert_eq!(
-        (err.failed.clone(), err.not_attempted.clone()),
-        (300..600, 600..700)
-    );
-    assert!(matches!(*err.source, Error::Validation { .. }));
-    assert_eq!(emu.record_count("suppliers"), Some(315));
+    assert_eq!(err.completed.written(), 400);
+    assert_eq!(err.failures.len(), 1);
+    assert_eq!(err.failures[0].items, 300..600);
+    assert!(matches!(err.failures[0].error, Error::Validation { .. }));
+    assert_eq!(emu.record_count("suppliers"), Some(415));
     assert!(
-        err.to_string().contains("after writing 300 item(s)"),
+        err.to_string()
+            .contains("wrote 400 item(s); items [300..600] failed"),
         "{err}"
     );
+    // `?` turns it into the one error type, keeping what was written and the cause.
+    let folded: Error = err.into();
+    assert!(!folded.is_retryable() && folded.may_have_been_applied());
+    assert!(
+        matches!(&folded, Error::Bulk { written: 400, failed, source } if failed.len() == 1 && failed[0] == (300..600) && matches!(**source, Error::Validation { .. })),
+        "{folded}"
+    );
+    assert!(std::error::Error::source(&folded).is_some());
 }
 
 #[test]
@@ -454,7 +461,8 @@ fn a_create_is_never_sent_twice() {
         ),
         "{err}"
     );
-    assert!(err.to_string().contains("may have reached the server"));
+    assert!(err.may_have_been_applied() && err.is_retryable());
+    assert!(err.to_string().contains("may have been applied"));
     assert_eq!(
         count(&emu, "POST", "/collections/suppliers"),
         1,
@@ -469,6 +477,7 @@ fn a_create_is_never_sent_twice() {
     );
     let err = suppliers.create(&new_supplier("Once Ltd")).unwrap_err();
     assert!(matches!(err, Error::Server { attempts: 1, .. }), "{err}");
+    assert!(err.may_have_been_applied() && err.status() == Some(500));
 
     // A 429 means the server did not take the request: repeating a create is safe.
     emu.inject(

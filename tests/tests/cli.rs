@@ -8,9 +8,9 @@ use std::path::Path;
 use kinabase_emulator::{Account, Emulator, EmulatorConfig};
 
 fn run(args: &[&str], env: &dyn Fn(&str) -> Option<String>) -> i32 {
-    let mut all = vec!["xtask"];
+    let mut all = vec!["cargo-kinabase"];
     all.extend_from_slice(args);
-    xtask::run_with_env(all.into_iter().map(Into::into), env)
+    kinabase_cli::run_with_env(all.into_iter().map(Into::into), env)
 }
 
 fn no_env(_: &str) -> Option<String> {

@@ -65,8 +65,7 @@ fn main() {
             job.quoted_price = Currency::parse("99.95");
             job
         })
-        .expect("create")
-        .expect("record");
+        .expect("create");
     let mut changes = jobs::Update::default();
     changes.stage.set(jobs::Stage::InProgress);
     changes.quoted_price.clear();
@@ -186,8 +185,14 @@ fn pull_generate_compile_run_and_check() {
         _ => None,
     };
     let check = |env: &dyn Fn(&str) -> Option<String>| {
-        xtask::run_with_env(
-            ["xtask", "check", "--snapshot", snapshot.to_str().unwrap()].map(Into::into),
+        kinabase_cli::run_with_env(
+            [
+                "cargo-kinabase",
+                "check",
+                "--snapshot",
+                snapshot.to_str().unwrap(),
+            ]
+            .map(Into::into),
             env,
         )
     };
@@ -233,9 +238,9 @@ fn pull_generate_compile_run_and_check() {
     );
 
     // The same snapshot compared with itself: exit 0.
-    let same = xtask::run_with_env(
+    let same = kinabase_cli::run_with_env(
         [
-            "xtask",
+            "cargo-kinabase",
             "check",
             "--snapshot",
             snapshot.to_str().unwrap(),

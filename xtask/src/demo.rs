@@ -70,12 +70,12 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     let mut schema = schema;
-    crate::lock_names(&snapshot, &mut schema, false)?;
-    crate::write_snapshot(&snapshot, &schema)?;
+    kinabase_cli::lock_names(&snapshot, &mut schema, false)?;
+    kinabase_cli::write_snapshot(&snapshot, &schema)?;
     println!("   wrote {}", rel(&root, &snapshot));
 
     step(3, "generate typed bindings");
-    let report = crate::builder_for(&snapshot, &bindings, &example.join("kinabase.toml"))
+    let report = kinabase_cli::builder_for(&snapshot, &bindings, &example.join("kinabase.toml"))
         .write()
         .map_err(|e| e.to_string())?;
     let changed = report

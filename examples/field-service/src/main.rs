@@ -50,8 +50,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let customers = kb.customers().all()?;
     read += customers.len();
     let customer = customers.first().ok_or("the account has no customers")?;
-    let customer_ref: RecordRef<kinabase::customers::Customers> =
-        RecordRef::new(customer.id.clone());
+    let customer_ref: RecordRef<kinabase::customers::Customers> = customer.reference();
 
     // Create: the required fields are the arguments of `new`.
     // Optional fields are plain `Option`s.
@@ -60,10 +59,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     new_job.stage = Some(jobs::Stage::New);
     new_job.quoted_price = Currency::parse("149.50");
     new_job.estimated_duration = Some(Duration::from_secs(90 * 60));
-    let created = kb
-        .jobs()
-        .create(&new_job)?
-        .ok_or("the service returned no record")?;
+    let created = kb.jobs().create(&new_job)?;
     written += 1;
     println!("   created job {} (#{:?})", created.id, created.numeric_id);
 
@@ -98,11 +94,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     read += 1;
     let orders: Vec<purchase_orders::Create> = (1..=3)
         .map(|i| {
-            let mut order = purchase_orders::Create::new(
-                format!("PO-DEMO-{i}"),
-                RecordRef::new(supplier.id.clone()),
-            );
-            order.job = Some(RecordRef::new(created.id.clone()));
+            let mut order =
+                purchase_orders::Create::new(format!("PO-DEMO-{i}"), supplier.reference());
+            order.job = Some(created.reference());
             order.status = Some(purchase_orders::Status::Draft);
             order
         })
