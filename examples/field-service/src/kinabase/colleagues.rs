@@ -54,10 +54,16 @@ pub struct Fields {
     pub start_date: Option<Date>,
 }
 ::kinabase_runtime::record_fields!(
-    read Fields { "active" => active, "email" => email, "name" => name, "phone" => phone,
-    "role" => role, "startDate" => start_date }
+    read Fields {
+        "active" => active,
+        "email" => email,
+        "name" => name,
+        "phone" => phone,
+        "role" => role,
+        "startDate" => start_date,
+    }
 );
-/// A new record: required fields are arguments of `new`; read-only fields do not exist.
+/// A new record: `new` takes the required fields; read-only fields do not exist.
 #[derive(Debug, Clone)]
 pub struct Create {
     /// **Active** (`active`, `checkbox`).
@@ -87,11 +93,16 @@ impl Create {
     }
 }
 ::kinabase_runtime::record_fields!(
-    write Create { "active" => active, "email" => email, "name" => name[required],
-    "phone" => phone, "role" => role, "startDate" => start_date }
+    write Create {
+        "active" => active,
+        "email" => email,
+        "name" => name[required],
+        "phone" => phone,
+        "role" => role,
+        "startDate" => start_date,
+    }
 );
-/// Changes to a record: each field is kept (not sent), set, or (when optional)
-/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+/// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.active.set(..)`, `changes.active.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Active** (`active`, `checkbox`).
@@ -108,8 +119,14 @@ pub struct Update {
     pub start_date: Patch<Date>,
 }
 ::kinabase_runtime::record_fields!(
-    write Update { "active" => active, "email" => email, "name" => name, "phone" =>
-    phone, "role" => role, "startDate" => start_date }
+    write Update {
+        "active" => active,
+        "email" => email,
+        "name" => name,
+        "phone" => phone,
+        "role" => role,
+        "startDate" => start_date,
+    }
 );
 /// The options of Role. Labels the bindings do not know are kept in `Unknown`, exactly.
 pub enum Role {

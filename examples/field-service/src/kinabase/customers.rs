@@ -90,12 +90,22 @@ pub struct Fields {
     pub website: Option<String>,
 }
 ::kinabase_runtime::record_fields!(
-    read Fields { "accountManager" => account_manager, "companyName" => company_name,
-    "creditLimit" => credit_limit, "customerSince" => customer_since, "email" => email,
-    "notes" => notes, "openJobs" => open_jobs, "phone" => phone, "primarySite" =>
-    primary_site, "rating" => rating[lenient], "status" => status, "website" => website }
+    read Fields {
+        "accountManager" => account_manager,
+        "companyName" => company_name,
+        "creditLimit" => credit_limit,
+        "customerSince" => customer_since,
+        "email" => email,
+        "notes" => notes,
+        "openJobs" => open_jobs,
+        "phone" => phone,
+        "primarySite" => primary_site,
+        "rating" => rating[lenient],
+        "status" => status,
+        "website" => website,
+    }
 );
-/// A new record: required fields are arguments of `new`; read-only fields do not exist.
+/// A new record: `new` takes the required fields; read-only fields do not exist.
 #[derive(Debug, Clone)]
 pub struct Create {
     /// **Account Manager** (`accountManager`, `colleague`).
@@ -140,13 +150,21 @@ impl Create {
     }
 }
 ::kinabase_runtime::record_fields!(
-    write Create { "accountManager" => account_manager, "companyName" =>
-    company_name[required], "creditLimit" => credit_limit, "customerSince" =>
-    customer_since, "email" => email, "notes" => notes, "phone" => phone, "primarySite"
-    => primary_site, "rating" => rating, "status" => status, "website" => website }
+    write Create {
+        "accountManager" => account_manager,
+        "companyName" => company_name[required],
+        "creditLimit" => credit_limit,
+        "customerSince" => customer_since,
+        "email" => email,
+        "notes" => notes,
+        "phone" => phone,
+        "primarySite" => primary_site,
+        "rating" => rating,
+        "status" => status,
+        "website" => website,
+    }
 );
-/// Changes to a record: each field is kept (not sent), set, or (when optional)
-/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+/// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.account_manager.set(..)`, `changes.account_manager.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Account Manager** (`accountManager`, `colleague`).
@@ -173,10 +191,19 @@ pub struct Update {
     pub website: Patch<String>,
 }
 ::kinabase_runtime::record_fields!(
-    write Update { "accountManager" => account_manager, "companyName" => company_name,
-    "creditLimit" => credit_limit, "customerSince" => customer_since, "email" => email,
-    "notes" => notes, "phone" => phone, "primarySite" => primary_site, "rating" =>
-    rating, "status" => status, "website" => website }
+    write Update {
+        "accountManager" => account_manager,
+        "companyName" => company_name,
+        "creditLimit" => credit_limit,
+        "customerSince" => customer_since,
+        "email" => email,
+        "notes" => notes,
+        "phone" => phone,
+        "primarySite" => primary_site,
+        "rating" => rating,
+        "status" => status,
+        "website" => website,
+    }
 );
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
 pub enum Status {

@@ -59,7 +59,7 @@ pub mod keys {
     pub const SITE: Key = Key::new("site");
     /// Wire key of Stage.
     pub const STAGE: Key = Key::new("stage");
-    /// Wire key of Travel Distance \(km\).
+    /// Wire key of Travel Distance (km).
     pub const TRAVEL_DISTANCE_KM: Key = Key::new("travelDistanceKm");
 }
 /// A record's fields as read. Every field is optional: the API does not promise
@@ -106,19 +106,33 @@ pub struct Fields {
     pub site: Option<RecordRef<super::sites::Sites>>,
     /// **Stage**: wire key `stage`, type `stage`.
     pub stage: Option<Stage>,
-    /// **Travel Distance \(km\)**: wire key `travelDistanceKm`, type `number`.
+    /// **Travel Distance (km)**: wire key `travelDistanceKm`, type `number`.
     pub travel_distance_km: Option<f64>,
 }
 ::kinabase_runtime::record_fields!(
-    read Fields { "checklist" => checklist, "completed" => completed, "customer" =>
-    customer, "customerSignature" => customer_signature, "description" => description,
-    "dueDate" => due_date, "engineers" => engineers, "estimatedDuration" =>
-    estimated_duration, "health" => health, "jobTitle" => job_title, "labourCost" =>
-    labour_cost[lenient], "photos" => photos, "priority" => priority, "quotedPrice" =>
-    quoted_price, "reference" => reference, "scheduledFor" => scheduled_for, "site" =>
-    site, "stage" => stage, "travelDistanceKm" => travel_distance_km[lenient] }
+    read Fields {
+        "checklist" => checklist,
+        "completed" => completed,
+        "customer" => customer,
+        "customerSignature" => customer_signature,
+        "description" => description,
+        "dueDate" => due_date,
+        "engineers" => engineers,
+        "estimatedDuration" => estimated_duration,
+        "health" => health,
+        "jobTitle" => job_title,
+        "labourCost" => labour_cost[lenient],
+        "photos" => photos,
+        "priority" => priority,
+        "quotedPrice" => quoted_price,
+        "reference" => reference,
+        "scheduledFor" => scheduled_for,
+        "site" => site,
+        "stage" => stage,
+        "travelDistanceKm" => travel_distance_km[lenient],
+    }
 );
-/// A new record: required fields are arguments of `new`; read-only fields do not exist.
+/// A new record: `new` takes the required fields; read-only fields do not exist.
 #[derive(Debug, Clone)]
 pub struct Create {
     /// **Checklist** (`checklist`, `list`).
@@ -149,7 +163,7 @@ pub struct Create {
     pub site: Option<RecordRef<super::sites::Sites>>,
     /// **Stage** (`stage`, `stage`).
     pub stage: Option<Stage>,
-    /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
+    /// **Travel Distance (km)** (`travelDistanceKm`, `number`).
     pub travel_distance_km: Option<f64>,
 }
 impl Create {
@@ -178,15 +192,25 @@ impl Create {
     }
 }
 ::kinabase_runtime::record_fields!(
-    write Create { "checklist" => checklist, "completed" => completed, "customer" =>
-    customer[required], "customerSignature" => customer_signature, "description" =>
-    description, "engineers" => engineers, "estimatedDuration" => estimated_duration,
-    "jobTitle" => job_title[required], "photos" => photos, "priority" => priority,
-    "quotedPrice" => quoted_price, "scheduledFor" => scheduled_for, "site" => site,
-    "stage" => stage, "travelDistanceKm" => travel_distance_km }
+    write Create {
+        "checklist" => checklist,
+        "completed" => completed,
+        "customer" => customer[required],
+        "customerSignature" => customer_signature,
+        "description" => description,
+        "engineers" => engineers,
+        "estimatedDuration" => estimated_duration,
+        "jobTitle" => job_title[required],
+        "photos" => photos,
+        "priority" => priority,
+        "quotedPrice" => quoted_price,
+        "scheduledFor" => scheduled_for,
+        "site" => site,
+        "stage" => stage,
+        "travelDistanceKm" => travel_distance_km,
+    }
 );
-/// Changes to a record: each field is kept (not sent), set, or (when optional)
-/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+/// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.checklist.set(..)`, `changes.checklist.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Checklist** (`checklist`, `list`).
@@ -217,16 +241,27 @@ pub struct Update {
     pub site: Patch<RecordRef<super::sites::Sites>>,
     /// **Stage** (`stage`, `stage`).
     pub stage: Patch<Stage>,
-    /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
+    /// **Travel Distance (km)** (`travelDistanceKm`, `number`).
     pub travel_distance_km: Patch<f64>,
 }
 ::kinabase_runtime::record_fields!(
-    write Update { "checklist" => checklist, "completed" => completed, "customer" =>
-    customer, "customerSignature" => customer_signature, "description" => description,
-    "engineers" => engineers, "estimatedDuration" => estimated_duration, "jobTitle" =>
-    job_title, "photos" => photos, "priority" => priority, "quotedPrice" => quoted_price,
-    "scheduledFor" => scheduled_for, "site" => site, "stage" => stage, "travelDistanceKm"
-    => travel_distance_km }
+    write Update {
+        "checklist" => checklist,
+        "completed" => completed,
+        "customer" => customer,
+        "customerSignature" => customer_signature,
+        "description" => description,
+        "engineers" => engineers,
+        "estimatedDuration" => estimated_duration,
+        "jobTitle" => job_title,
+        "photos" => photos,
+        "priority" => priority,
+        "quotedPrice" => quoted_price,
+        "scheduledFor" => scheduled_for,
+        "site" => site,
+        "stage" => stage,
+        "travelDistanceKm" => travel_distance_km,
+    }
 );
 /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
 pub enum Health {

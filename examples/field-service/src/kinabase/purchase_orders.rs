@@ -39,7 +39,7 @@ pub mod keys {
     pub const STATUS: Key = Key::new("status");
     /// Wire key of Supplier.
     pub const SUPPLIER: Key = Key::new("supplier");
-    /// Wire key of Total \(£\).
+    /// Wire key of Total (£).
     pub const TOTAL_GBP: Key = Key::new("totalGbp");
 }
 /// A record's fields as read. Every field is optional: the API does not promise
@@ -62,15 +62,23 @@ pub struct Fields {
     pub status: Option<Status>,
     /// **Supplier**: wire key `supplier`, type `link`; required.
     pub supplier: Option<RecordRef<super::suppliers::Suppliers>>,
-    /// **Total \(£\)**: wire key `totalGbp`, type `computedNumber`; read-only.
+    /// **Total (£)**: wire key `totalGbp`, type `computedNumber`; read-only.
     pub total_gbp: Option<f64>,
 }
 ::kinabase_runtime::record_fields!(
-    read Fields { "amount" => amount, "attachment" => attachment, "job" => job,
-    "lineItems" => line_items, "orderedOn" => ordered_on, "poNumber" => po_number,
-    "status" => status, "supplier" => supplier, "totalGbp" => total_gbp[lenient] }
+    read Fields {
+        "amount" => amount,
+        "attachment" => attachment,
+        "job" => job,
+        "lineItems" => line_items,
+        "orderedOn" => ordered_on,
+        "poNumber" => po_number,
+        "status" => status,
+        "supplier" => supplier,
+        "totalGbp" => total_gbp[lenient],
+    }
 );
-/// A new record: required fields are arguments of `new`; read-only fields do not exist.
+/// A new record: `new` takes the required fields; read-only fields do not exist.
 #[derive(Debug, Clone)]
 pub struct Create {
     /// **Amount** (`amount`, `currency`).
@@ -109,12 +117,18 @@ impl Create {
     }
 }
 ::kinabase_runtime::record_fields!(
-    write Create { "amount" => amount, "attachment" => attachment, "job" => job,
-    "lineItems" => line_items, "orderedOn" => ordered_on, "poNumber" =>
-    po_number[required], "status" => status, "supplier" => supplier[required] }
+    write Create {
+        "amount" => amount,
+        "attachment" => attachment,
+        "job" => job,
+        "lineItems" => line_items,
+        "orderedOn" => ordered_on,
+        "poNumber" => po_number[required],
+        "status" => status,
+        "supplier" => supplier[required],
+    }
 );
-/// Changes to a record: each field is kept (not sent), set, or (when optional)
-/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+/// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.amount.set(..)`, `changes.amount.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Amount** (`amount`, `currency`).
@@ -135,9 +149,16 @@ pub struct Update {
     pub supplier: Assign<RecordRef<super::suppliers::Suppliers>>,
 }
 ::kinabase_runtime::record_fields!(
-    write Update { "amount" => amount, "attachment" => attachment, "job" => job,
-    "lineItems" => line_items, "orderedOn" => ordered_on, "poNumber" => po_number,
-    "status" => status, "supplier" => supplier }
+    write Update {
+        "amount" => amount,
+        "attachment" => attachment,
+        "job" => job,
+        "lineItems" => line_items,
+        "orderedOn" => ordered_on,
+        "poNumber" => po_number,
+        "status" => status,
+        "supplier" => supplier,
+    }
 );
 /// The options of Status. Labels the bindings do not know are kept in `Unknown`, exactly.
 pub enum Status {

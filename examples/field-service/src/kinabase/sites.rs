@@ -64,11 +64,16 @@ pub struct Fields {
     pub site_name: Option<String>,
 }
 ::kinabase_runtime::record_fields!(
-    read Fields { "accessNotes" => access_notes, "address" => address, "customer" =>
-    customer, "customerName" => customer_name, "postcode" => postcode, "siteName" =>
-    site_name }
+    read Fields {
+        "accessNotes" => access_notes,
+        "address" => address,
+        "customer" => customer,
+        "customerName" => customer_name,
+        "postcode" => postcode,
+        "siteName" => site_name,
+    }
 );
-/// A new record: required fields are arguments of `new`; read-only fields do not exist.
+/// A new record: `new` takes the required fields; read-only fields do not exist.
 #[derive(Debug, Clone)]
 pub struct Create {
     /// **Access Notes** (`accessNotes`, `richText`).
@@ -98,11 +103,15 @@ impl Create {
     }
 }
 ::kinabase_runtime::record_fields!(
-    write Create { "accessNotes" => access_notes, "address" => address, "customer" =>
-    customer[required], "postcode" => postcode, "siteName" => site_name[required] }
+    write Create {
+        "accessNotes" => access_notes,
+        "address" => address,
+        "customer" => customer[required],
+        "postcode" => postcode,
+        "siteName" => site_name[required],
+    }
 );
-/// Changes to a record: each field is kept (not sent), set, or (when optional)
-/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+/// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.access_notes.set(..)`, `changes.access_notes.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Access Notes** (`accessNotes`, `richText`).
@@ -117,6 +126,11 @@ pub struct Update {
     pub site_name: Assign<String>,
 }
 ::kinabase_runtime::record_fields!(
-    write Update { "accessNotes" => access_notes, "address" => address, "customer" =>
-    customer, "postcode" => postcode, "siteName" => site_name }
+    write Update {
+        "accessNotes" => access_notes,
+        "address" => address,
+        "customer" => customer,
+        "postcode" => postcode,
+        "siteName" => site_name,
+    }
 );

@@ -54,11 +54,17 @@ pub struct Fields {
     pub website: Option<String>,
 }
 ::kinabase_runtime::record_fields!(
-    read Fields { "email" => email, "name" => name, "paymentTerms" => payment_terms,
-    "phone" => phone, "preferred" => preferred, "rating" => rating[lenient], "website" =>
-    website }
+    read Fields {
+        "email" => email,
+        "name" => name,
+        "paymentTerms" => payment_terms,
+        "phone" => phone,
+        "preferred" => preferred,
+        "rating" => rating[lenient],
+        "website" => website,
+    }
 );
-/// A new record: required fields are arguments of `new`; read-only fields do not exist.
+/// A new record: `new` takes the required fields; read-only fields do not exist.
 #[derive(Debug, Clone)]
 pub struct Create {
     /// **Email** (`email`, `email`).
@@ -91,12 +97,17 @@ impl Create {
     }
 }
 ::kinabase_runtime::record_fields!(
-    write Create { "email" => email, "name" => name[required], "paymentTerms" =>
-    payment_terms, "phone" => phone, "preferred" => preferred, "rating" => rating,
-    "website" => website }
+    write Create {
+        "email" => email,
+        "name" => name[required],
+        "paymentTerms" => payment_terms,
+        "phone" => phone,
+        "preferred" => preferred,
+        "rating" => rating,
+        "website" => website,
+    }
 );
-/// Changes to a record: each field is kept (not sent), set, or (when optional)
-/// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+/// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.email.set(..)`, `changes.email.clear()`. Read-only fields do not exist.
 #[derive(Debug, Clone, Default)]
 pub struct Update {
     /// **Email** (`email`, `email`).
@@ -115,8 +126,14 @@ pub struct Update {
     pub website: Patch<String>,
 }
 ::kinabase_runtime::record_fields!(
-    write Update { "email" => email, "name" => name, "paymentTerms" => payment_terms,
-    "phone" => phone, "preferred" => preferred, "rating" => rating, "website" => website
+    write Update {
+        "email" => email,
+        "name" => name,
+        "paymentTerms" => payment_terms,
+        "phone" => phone,
+        "preferred" => preferred,
+        "rating" => rating,
+        "website" => website,
     }
 );
 /// The options of Payment Terms. Labels the bindings do not know are kept in `Unknown`, exactly.
