@@ -15,7 +15,8 @@ use crate::secret::Secret;
 pub const DEFAULT_BASE_URL: &str = "https://app.kinabase.com/api/v1/";
 
 /// The documented token lifetime: one hour. No token is kept longer, whatever its `exp`.
-pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+pub(crate) const TOKEN_LIFETIME: Duration =
+    Duration::from_secs(kinabase_contract::limits::TOKEN_LIFETIME_SECS);
 
 /// Default cap on one response body: 64 MiB (a full `/all` of 100,000 typical records
 /// fits; a hostile or broken server cannot exhaust memory).
@@ -60,7 +61,7 @@ impl Default for RateBudget {
     /// Kinabase's documented limit: 100 requests a minute.
     fn default() -> Self {
         RateBudget {
-            requests: 100,
+            requests: kinabase_contract::limits::RATE_LIMIT_PER_MINUTE,
             per: Duration::from_secs(60),
         }
     }

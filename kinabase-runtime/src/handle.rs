@@ -18,7 +18,7 @@ use crate::send::Call;
 use crate::value::RecordRef;
 
 /// The most records a page or a bulk call may carry (documented).
-pub const MAX_BATCH: usize = 300;
+pub const MAX_BATCH: usize = kinabase_contract::limits::MAX_BULK;
 
 /// A handle on one collection, typed by its generated [`Collection`] type.
 pub struct CollectionHandle<C: Collection> {

@@ -110,6 +110,6 @@ pub mod __private {
     pub use crate::fields::{
         LenientNumber, ReadFields, WriteEntry, WriteFields, deserialize_fields, serialize_fields,
     };
-    pub use crate::record::{WriteBody, is_meta_key, lenient_total, parse_kinabase_time};
+    pub use crate::record::{WriteBody, is_meta_key, lenient_total};
     pub use crate::value::{deserialize_choice, lenient_number, serialize_choice};
 }

@@ -10,7 +10,9 @@ use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Vis
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::value::{RecordRef, parse_timestamp};
+use kinabase_contract::time::parse_timestamp;
+
+use crate::value::RecordRef;
 
 /// A collection of an account, as generated bindings describe it.
 ///
@@ -176,7 +178,7 @@ impl Lenient {
 
     fn time(self) -> Option<Timestamp> {
         match self {
-            Lenient::Text(s) => parse_kinabase_time(&s).or_else(|| parse_timestamp(&s)),
+            Lenient::Text(s) => parse_timestamp(&s),
             _ => None,
         }
     }
@@ -230,49 +232,6 @@ impl<'de> Deserialize<'de> for Lenient {
         }
         d.deserialize_any(V)
     }
-}
-
-/// The fast path for Kinabase's own `dd/MM/yyyy HH:mm:ss +hh:mm`, read on every record.
-pub fn parse_kinabase_time(s: &str) -> Option<Timestamp> {
-    let b = s.as_bytes();
-    if b.len() != 26
-        || b[2] != b'/'
-        || b[5] != b'/'
-        || b[10] != b' '
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b' '
-        || b[23] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i32> {
-        b[r].iter().try_fold(0i32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
-        })
-    };
-    let (day, month, year) = (num(0..2)?, num(3..5)?, num(6..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let sign = match b[20] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let offset_secs = sign * (num(21..23)? * 3600 + num(24..26)? * 60);
-    let dt = jiff::civil::DateTime::new(
-        year as i16,
-        month as i8,
-        day as i8,
-        hour as i8,
-        minute as i8,
-        second as i8,
-        0,
-    )
-    .ok()?;
-    jiff::tz::Offset::from_seconds(offset_secs)
-        .ok()?
-        .to_timestamp(dt)
-        .ok()
 }
 
 /// Whether a JSON key is record metadata rather than a field (flat shape).
@@ -360,32 +319,6 @@ mod tests {
         assert_eq!(nested.created_at, flat.created_at);
         assert_eq!(nested.updated_at, flat.updated_at);
         assert!(nested.created_at.is_some());
-    }
-
-    #[test]
-    fn fast_time_parser_agrees_with_jiff() {
-        for s in [
-            "18/08/2023 12:28:21 +00:00",
-            "01/01/2024 00:00:00 -05:30",
-            "29/02/2024 23:59:59 +14:00",
-        ] {
-            assert_eq!(
-                parse_kinabase_time(s),
-                Timestamp::strptime("%d/%m/%Y %H:%M:%S %:z", s).ok(),
-                "{s}"
-            );
-            assert!(parse_kinabase_time(s).is_some());
-        }
-        for bad in [
-            "30/02/2024 00:00:00 +00:00",
-            "18/08/2023 12:28:21 00:00",
-            "18-08-2023 12:28:21 +00:00",
-            "",
-            "18/08/2023 1a:28:21 +00:00",
-            "18/08/2023 12:28:21 +00:00x",
-        ] {
-            assert_eq!(parse_kinabase_time(bad), None, "{bad}");
-        }
     }
 
     #[test]

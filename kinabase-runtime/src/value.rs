@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use jiff::civil;
 use jiff::{SignedDuration, Timestamp};
+use kinabase_contract::time::DateValue;
 use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -28,27 +29,13 @@ pub enum Date {
 }
 
 impl Date {
-    /// Parses every documented form. A date-time without an offset is taken as UTC.
+    /// Parses every documented form (the contract's `parse_date`). A date-time without an
+    /// offset is taken as UTC.
     pub fn parse(s: &str) -> Option<Date> {
-        let s = s.trim();
-        if let Some(d) = parse_iso_day(s) {
-            return Some(Date::Day(d));
-        }
-        if let Ok(d) = s.parse::<civil::Date>()
-            && s.len() <= 10
-        {
-            return Some(Date::Day(d));
-        }
-        if let Some(ts) = parse_timestamp(s) {
-            return Some(Date::Instant(ts));
-        }
-        if let Ok(dt) = s.parse::<civil::DateTime>() {
-            return dt
-                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .ok()
-                .map(|z| Date::Instant(z.timestamp()));
-        }
-        civil::Date::strptime("%d/%m/%Y", s).ok().map(Date::Day)
+        kinabase_contract::time::parse_date(s).map(|d| match d {
+            DateValue::Day(day) => Date::Day(day),
+            DateValue::Instant(ts) => Date::Instant(ts),
+        })
     }
 
     /// The calendar day (UTC for instants).
@@ -96,28 +83,6 @@ impl<'de> Deserialize<'de> for Date {
             ))
         })
     }
-}
-
-/// The fast path for `2024-03-01`, the commonest date value.
-fn parse_iso_day(s: &str) -> Option<civil::Date> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i32> {
-        b[r].iter().try_fold(0i32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
-        })
-    };
-    civil::Date::new(num(0..4)? as i16, num(5..7)? as i8, num(8..10)? as i8).ok()
-}
-
-/// Parses a timestamp in ISO 8601 or Kinabase's `dd/MM/yyyy HH:mm:ss +hh:mm`.
-pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
-    let s = s.trim();
-    s.parse::<Timestamp>()
-        .ok()
-        .or_else(|| Timestamp::strptime("%d/%m/%Y %H:%M:%S %:z", s).ok())
 }
 
 /// A `duration` field: written as a number of seconds; read from seconds or an ISO 8601
