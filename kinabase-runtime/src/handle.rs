@@ -177,6 +177,12 @@ impl<C: Collection> CollectionHandle<C> {
             .fetch(self.call(Method::GET, &[id], Repeat::Safe)?)
     }
 
+    /// A link value to the record of this collection with this id: the collection is
+    /// named by the handle, never guessed from context.
+    pub fn reference(&self, id: impl Into<String>) -> RecordRef<C> {
+        RecordRef::from_raw_id(id)
+    }
+
     /// The record a link of this collection points at: `jobs.get_ref(&po.job)` only
     /// compiles when the link's target is this collection.
     pub fn get_ref(&self, reference: &RecordRef<C>) -> Result<Record<C::Read>> {

@@ -10,7 +10,14 @@
 //!   are waited out (`Retry-After`);
 //! - **retries**: transport errors and `5xx` are retried with backoff only for requests
 //!   that are safe to repeat; a create is never sent twice once it may have reached the
-//!   server;
+//!   server, and every error says whether the request [may have been
+//!   applied](Error::may_have_been_applied);
+//! - **exactly-once creates**: `create_once` and `bulk_create_once` stamp each record with
+//!   an idempotency key (an external id under [`IDEMPOTENCY_SERVICE`]) and, when a create's
+//!   fate is unknown, look it up before sending it again;
+//! - **bounds on what a server can make it do**: a response size cap, one deadline per
+//!   attempt covering the body, a page bound for listings, redirects only within the same
+//!   origin (never for `/token`), no proxy for loopback, secrets redacted from errors;
 //! - **paging and bulk**: lazy iteration 300 records a request, `/all`, and bulk calls
 //!   chunked to 300 that report which chunks were written;
 //! - **value types**: [`Date`], [`Duration`], [`Currency`], [`RecordRef`], [`Patch`],
@@ -34,8 +41,10 @@
 //! # Ok::<(), kinabase_runtime::Error>(())
 //! ```
 //!
-//! The client is blocking (reqwest's blocking client). Do not call it on an async
-//! runtime's worker threads; wrap calls in `spawn_blocking`.
+//! The client is blocking (reqwest's blocking client). Called from inside a tokio runtime
+//! it does not panic (each request then runs on a helper thread), but it blocks the
+//! calling worker thread until the answer: in async code, wrap calls in
+//! `tokio::task::spawn_blocking`.
 //!
 //! Without the default `http` feature only the value types, [`Record`] and the
 //! [`Collection`] trait compile: enough for generated types in crates that never make a

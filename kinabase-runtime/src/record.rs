@@ -72,7 +72,7 @@ impl<T> Record<T> {
     /// record.reference();` compiles only when `C`'s records are `T`, so a record can
     /// never become a link to another collection by accident.
     pub fn reference<C: Collection<Read = T>>(&self) -> RecordRef<C> {
-        RecordRef::new(self.id.clone())
+        RecordRef::from_raw_id(self.id.clone())
     }
 }
 

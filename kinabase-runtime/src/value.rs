@@ -298,12 +298,24 @@ pub struct RecordRef<C: ?Sized> {
 }
 
 impl<C: ?Sized> RecordRef<C> {
-    /// A reference to the record with this id.
-    pub fn new(id: impl Into<String>) -> RecordRef<C> {
+    /// A reference to the record with this id, which the caller asserts is a record of
+    /// `C`. Prefer the typed sources, which cannot name the wrong collection:
+    /// `record.reference()` (from a record of `C`), `handle.reference(id)` (from `C`'s
+    /// handle) or a link field read from the service.
+    pub fn from_raw_id(id: impl Into<String>) -> RecordRef<C> {
         RecordRef {
             id: id.into(),
             _to: PhantomData,
         }
+    }
+
+    /// A reference to the record with this id.
+    #[deprecated(
+        since = "0.2.0",
+        note = "`RecordRef::new` takes its collection from inference, so an id of another collection fits silently; use `record.reference()`, `handle.reference(id)`, or `RecordRef::from_raw_id` when the id is known to be right"
+    )]
+    pub fn new(id: impl Into<String>) -> RecordRef<C> {
+        RecordRef::from_raw_id(id)
     }
 
     /// The record id.
@@ -314,7 +326,7 @@ impl<C: ?Sized> RecordRef<C> {
 
 impl<C: ?Sized> Clone for RecordRef<C> {
     fn clone(&self) -> Self {
-        RecordRef::new(self.id.clone())
+        RecordRef::from_raw_id(self.id.clone())
     }
 }
 
@@ -368,7 +380,7 @@ impl<'de, C: ?Sized> Deserialize<'de> for RecordRef<C> {
                 f.write_str("a record reference: {\"id\": \"...\"} or an id string")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RecordRef<C>, E> {
-                Ok(RecordRef::new(v))
+                Ok(RecordRef::from_raw_id(v))
             }
             fn visit_map<A: de::MapAccess<'de>>(
                 self,
@@ -382,7 +394,7 @@ impl<'de, C: ?Sized> Deserialize<'de> for RecordRef<C> {
                         map.next_value::<de::IgnoredAny>()?;
                     }
                 }
-                id.map(RecordRef::new)
+                id.map(RecordRef::from_raw_id)
                     .ok_or_else(|| de::Error::missing_field("id"))
             }
         }

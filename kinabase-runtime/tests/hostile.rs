@@ -340,3 +340,57 @@ fn loopback_calls_bypass_proxies() {
     assert_eq!(proxy.requests().len(), 0, "the proxy saw nothing");
     assert_eq!(server.count("GET", "/status"), 1);
 }
+
+#[test]
+fn long_429_waits_are_reported() {
+    let first = Arc::new(AtomicUsize::new(0));
+    let server = {
+        let first = first.clone();
+        serving(move |_| {
+            if first.fetch_add(1, Ordering::SeqCst) == 0 {
+                answer(429, "Retry-After: 1\r\n", "{}")
+            } else {
+                answer(200, "", "{}")
+            }
+        })
+    };
+    let waits = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let c = {
+        let waits = waits.clone();
+        client(&server.base_url())
+            .retry(kinabase_runtime::RetryPolicy {
+                max_attempts: 3,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_secs(2),
+            })
+            .on_wait(move |w| waits.lock().unwrap().push(w.clone()))
+            .build()
+            .unwrap()
+    };
+    c.status().unwrap();
+    let waits = waits.lock().unwrap().clone();
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert_eq!(waits[0].reason, kinabase_runtime::WaitReason::RateLimited);
+    assert_eq!(waits[0].duration, Duration::from_secs(1));
+    assert_eq!(waits[0].attempted, "GET /status");
+}
+
+#[test]
+fn the_blocking_client_works_inside_an_async_runtime() {
+    let server = serving(|_| answer(200, "", "{}"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let base = server.base_url();
+    // reqwest's blocking client panics here ("Cannot drop a runtime in a context where
+    // blocking is not allowed"); the runtime moves such calls to a helper thread.
+    let outcome = rt.block_on(async move {
+        let c = client(&base).build()?;
+        c.status()?;
+        c.untyped("jobs").all().map(|_| ()).or_else(|e| match e {
+            Error::Decode { .. } => Ok(()),
+            other => Err(other),
+        })
+    });
+    outcome.unwrap();
+}

@@ -37,7 +37,7 @@ mod kinabase {
     include!("kinabase.rs");
 }
 use kinabase::{jobs, purchase_orders};
-use kinabase_runtime::{Client, Currency, RecordRef};
+use kinabase_runtime::{Client, Currency};
 
 fn main() {
     let kb = kinabase::Kinabase::new(Client::from_env().expect("client"));
@@ -76,8 +76,8 @@ fn main() {
     assert_eq!(back.fields.priority, Some(jobs::Priority::Urgent));
 
     // Bulk, across the 300 limit.
-    let supplier = kb.suppliers().iter().next().expect("a supplier").expect("read").id;
-    let orders: Vec<_> = (0..301).map(|i| purchase_orders::Create::new(format!("E2E-{i}"), RecordRef::new(supplier.clone()))).collect();
+    let supplier = kb.suppliers().iter().next().expect("a supplier").expect("read");
+    let orders: Vec<_> = (0..301).map(|i| purchase_orders::Create::new(format!("E2E-{i}"), supplier.reference())).collect();
     let report = kb.purchase_orders().bulk_create(&orders).expect("bulk create");
     assert_eq!((report.written(), report.chunks.len()), (301, 2));
     let ids: Vec<String> = report.records().map(|r| r.id.clone()).collect();

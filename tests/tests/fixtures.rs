@@ -89,7 +89,7 @@ fn every_demo_record_decodes_in_both_shapes_and_encodes_back() {
 fn create_and_update_encode_only_what_they_carry() {
     use demo::jobs;
     use kinabase_runtime::{Currency, RecordRef};
-    let mut create = jobs::Create::new("Fix".into(), RecordRef::new("cust-1"));
+    let mut create = jobs::Create::new("Fix".into(), RecordRef::from_raw_id("cust-1"));
     create.priority = Some(jobs::Priority::Urgent);
     create.quoted_price = Currency::parse("10.5");
     assert_eq!(
