@@ -4,7 +4,10 @@
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
-use super::{Store, StoreError, check_value_shape, not_found_record, prefix};
+use crate::records::StoreError;
+use crate::store::Store;
+use crate::values::check_value_shape;
+use crate::writes::{not_found_record, prefix};
 
 /// At most this many records a call ([assumed], like bulk calls).
 const MAX_RECORDS: usize = 300;
