@@ -299,22 +299,26 @@ pub mod collection_0 {
     #[derive(Debug, Clone, Default)]
     pub struct Ingest {
         /// **Currency Field 6** (`currencyField6`, `currency`).
-        pub currency_field_6: Option<Currency>,
+        pub currency_field6: Option<Currency>,
         /// **Duration Field 7** (`durationField7`, `duration`).
-        pub duration_field_7: Option<Duration>,
+        pub duration_field7: Option<Duration>,
         /// **Number Field 1** (`numberField1`, `number`).
-        pub number_field_1: Option<f64>,
+        pub number_field1: Option<f64>,
         /// **Number Field 17** (`numberField17`, `number`).
-        pub number_field_17: Option<f64>,
+        pub number_field17: Option<f64>,
         /// **Select Field 4** (`selectField4`, `select`).
-        pub select_field_4: Option<SelectField4>,
+        pub select_field4: Option<SelectField4>,
         /// **Stage Field 8** (`stageField8`, `stage`).
-        pub stage_field_8: Option<StageField8>,
+        pub stage_field8: Option<StageField8>,
     }
     ::kinabase_runtime::record_fields!(
-        write Ingest { "currencyField6" => currency_field_6, "durationField7" =>
-        duration_field_7, "numberField1" => number_field_1, "numberField17" =>
-        number_field_17, "selectField4" => select_field_4, "stageField8" => stage_field_8
+        write Ingest {
+            "currencyField6" => currency_field6,
+            "durationField7" => duration_field7,
+            "numberField1" => number_field1,
+            "numberField17" => number_field17,
+            "selectField4" => select_field4,
+            "stageField8" => stage_field8,
         }
     );
     impl ::kinabase_runtime::Ingestible for Collection0 {
@@ -774,9 +778,15 @@ pub mod jobs {
         pub visit_count: Option<Raw>,
     }
     ::kinabase_runtime::record_fields!(
-        write Ingest { "effort" => effort, "priority" => priority, "quantity" =>
-        quantity, "quotedPrice" => quoted_price, "stage" => stage, "travelDistance" =>
-        travel_distance, "visitCount" => visit_count }
+        write Ingest {
+            "effort" => effort,
+            "priority" => priority,
+            "quantity" => quantity,
+            "quotedPrice" => quoted_price,
+            "stage" => stage,
+            "travelDistance" => travel_distance,
+            "visitCount" => visit_count,
+        }
     );
     impl ::kinabase_runtime::Ingestible for Jobs {
         type Ingest = Ingest;

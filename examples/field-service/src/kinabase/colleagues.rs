@@ -137,7 +137,11 @@ pub struct Ingest {
     /// **Role** (`role`, `select`).
     pub role: Option<Role>,
 }
-::kinabase_runtime::record_fields!(write Ingest { "role" => role });
+::kinabase_runtime::record_fields!(
+    write Ingest {
+        "role" => role,
+    }
+);
 impl ::kinabase_runtime::Ingestible for Colleagues {
     type Ingest = Ingest;
 }

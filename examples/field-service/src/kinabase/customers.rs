@@ -219,8 +219,11 @@ pub struct Ingest {
     pub status: Option<Status>,
 }
 ::kinabase_runtime::record_fields!(
-    write Ingest { "creditLimit" => credit_limit, "openJobs" => open_jobs, "status" =>
-    status }
+    write Ingest {
+        "creditLimit" => credit_limit,
+        "openJobs" => open_jobs,
+        "status" => status,
+    }
 );
 impl ::kinabase_runtime::Ingestible for Customers {
     type Ingest = Ingest;

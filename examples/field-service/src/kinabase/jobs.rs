@@ -277,13 +277,17 @@ pub struct Ingest {
     pub quoted_price: Option<Currency>,
     /// **Stage** (`stage`, `stage`).
     pub stage: Option<Stage>,
-    /// **Travel Distance \(km\)** (`travelDistanceKm`, `number`).
+    /// **Travel Distance (km)** (`travelDistanceKm`, `number`).
     pub travel_distance_km: Option<f64>,
 }
 ::kinabase_runtime::record_fields!(
-    write Ingest { "estimatedDuration" => estimated_duration, "priority" => priority,
-    "quotedPrice" => quoted_price, "stage" => stage, "travelDistanceKm" =>
-    travel_distance_km }
+    write Ingest {
+        "estimatedDuration" => estimated_duration,
+        "priority" => priority,
+        "quotedPrice" => quoted_price,
+        "stage" => stage,
+        "travelDistanceKm" => travel_distance_km,
+    }
 );
 impl ::kinabase_runtime::Ingestible for Jobs {
     type Ingest = Ingest;

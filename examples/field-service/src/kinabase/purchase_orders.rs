@@ -172,7 +172,10 @@ pub struct Ingest {
     pub status: Option<Status>,
 }
 ::kinabase_runtime::record_fields!(
-    write Ingest { "amount" => amount, "status" => status }
+    write Ingest {
+        "amount" => amount,
+        "status" => status,
+    }
 );
 impl ::kinabase_runtime::Ingestible for PurchaseOrders {
     type Ingest = Ingest;

@@ -145,7 +145,11 @@ pub struct Ingest {
     /// **Payment Terms** (`paymentTerms`, `select`).
     pub payment_terms: Option<PaymentTerms>,
 }
-::kinabase_runtime::record_fields!(write Ingest { "paymentTerms" => payment_terms });
+::kinabase_runtime::record_fields!(
+    write Ingest {
+        "paymentTerms" => payment_terms,
+    }
+);
 impl ::kinabase_runtime::Ingestible for Suppliers {
     type Ingest = Ingest;
 }
