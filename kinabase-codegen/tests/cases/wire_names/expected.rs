@@ -71,8 +71,8 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
 /// wire key, name, type, flags, options, link target), for [`Kinabase::verify`].
 #[allow(dead_code)]
 pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = {
-    use ::kinabase_runtime::ExpectedCollection as C;
-    use ::kinabase_runtime::ExpectedField as F;
+    #[allow(unused_imports)]
+    use ::kinabase_runtime::{ExpectedCollection as C, ExpectedField as F};
     ::kinabase_runtime::ExpectedSchema::new(
         &[
             C::new("c_cr", "car\rriage", "Car\rriage", &[]),
