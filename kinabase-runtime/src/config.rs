@@ -100,7 +100,7 @@ impl fmt::Debug for WaitHook {
     }
 }
 
-/// Builds a [`Client`].
+/// Builds a [`Client`](crate::Client).
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     pub(crate) base_url: String,
