@@ -77,9 +77,9 @@ pub struct GenerateArgs {
     /// Output: a `.rs` file, or a directory for a module tree.
     #[arg(long, default_value = "src/kinabase")]
     out: PathBuf,
-    /// Overlay (kinabase.toml); used when it exists.
-    #[arg(long, default_value = "kinabase.toml")]
-    overlay: PathBuf,
+    /// Overlay file (must exist); default: kinabase.toml beside the snapshot, when it exists.
+    #[arg(long)]
+    overlay: Option<PathBuf>,
     /// Leave out the `Kinabase` account type (for crates without the runtime's http feature).
     #[arg(long)]
     no_account_type: bool,
@@ -99,12 +99,16 @@ pub struct CheckArgs {
     /// Instead of drift: fail (exit 1) when the generated code here is stale against the snapshot.
     #[arg(long)]
     generated: Option<PathBuf>,
-    /// Overlay used for `--generated`.
-    #[arg(long, default_value = "kinabase.toml")]
-    overlay: PathBuf,
+    /// Overlay for `--generated` (default: the one recorded in the generated files' header).
+    #[arg(long)]
+    overlay: Option<PathBuf>,
+    /// For `--generated`: the code was generated without the account type (default: as recorded).
+    #[arg(long)]
+    no_account_type: bool,
 }
 
 pub(crate) fn pull(a: &PullArgs, out: &Out<'_>) -> Result<(), String> {
+    writable(&a.snapshot)?;
     let client = a.connection.client(out)?;
     let schema = pull::pull(
         &client,
@@ -128,9 +132,45 @@ pub fn write_snapshot(path: &Path, schema: &Schema) -> Result<(), String> {
     crate::write_text(path, &schema.to_snapshot_text())
 }
 
+/// Fails, before any network call, when the snapshot could not be written.
+fn writable(snapshot: &Path) -> Result<(), String> {
+    let dir = match snapshot.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if snapshot.is_dir() {
+        return Err(format!(
+            "{} is a directory; give --snapshot a file name, e.g. {}",
+            snapshot.display(),
+            snapshot.join("kinabase.snapshot.json").display()
+        ));
+    }
+    if !dir.is_dir() {
+        return Err(format!(
+            "cannot write {}: directory {} does not exist; create it or choose another --snapshot",
+            snapshot.display(),
+            dir.display()
+        ));
+    }
+    let probe = dir.join(format!(".kinabase-write-probe.{}.tmp", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            format!(
+                "cannot write {}: {e}; make {} writable or choose another --snapshot",
+                snapshot.display(),
+                dir.display()
+            )
+        })
+}
+
 /// The builder `generate` uses: a `.rs` output is one file, anything else a module tree.
-pub fn builder_for(snapshot: &Path, out: &Path, overlay: &Path) -> Builder {
-    let b = Builder::new(snapshot).overlay(overlay);
+/// Without `overlay`, `kinabase.toml` beside the snapshot is used when it exists.
+pub fn builder_for(snapshot: &Path, out: &Path, overlay: Option<&Path>) -> Builder {
+    let mut b = Builder::new(snapshot);
+    if let Some(o) = overlay {
+        b = b.overlay(o);
+    }
     if out.extension().is_some_and(|e| e == "rs") {
         b.out_file(out)
     } else {
@@ -138,11 +178,34 @@ pub fn builder_for(snapshot: &Path, out: &Path, overlay: &Path) -> Builder {
     }
 }
 
+/// An explicit overlay must exist.
+fn explicit_overlay(overlay: Option<&PathBuf>) -> Result<Option<&Path>, String> {
+    match overlay {
+        Some(p) if !p.is_file() => Err(format!(
+            "overlay {} does not exist; create it (`cargo kinabase init --overlay {}`) or leave out --overlay",
+            p.display(),
+            p.display()
+        )),
+        other => Ok(other.map(PathBuf::as_path)),
+    }
+}
+
+fn describe_overlay(b: &Builder) -> String {
+    match b.overlay_path() {
+        Some(p) => format!("overlay {}", p.display()),
+        None => "no overlay".to_string(),
+    }
+}
+
 pub(crate) fn generate(a: &GenerateArgs, out: &Out<'_>) -> Result<(), String> {
-    let report = builder_for(&a.snapshot, &a.out, &a.overlay)
-        .account_type(!a.no_account_type)
-        .write()
-        .map_err(|e| e.to_string())?;
+    let builder = builder_for(&a.snapshot, &a.out, explicit_overlay(a.overlay.as_ref())?)
+        .account_type(!a.no_account_type);
+    let report = builder.write().map_err(|e| e.to_string())?;
+    for (path, written) in &report.files {
+        if *written == kinabase_codegen::Written::Changed {
+            out.detail(format!("  wrote {}", path.display()));
+        }
+    }
     for d in report.diagnostics.warnings() {
         out.warn(d);
     }
@@ -152,21 +215,71 @@ pub(crate) fn generate(a: &GenerateArgs, out: &Out<'_>) -> Result<(), String> {
         .filter(|(_, w)| *w == kinabase_codegen::Written::Changed)
         .count();
     out.status(format!(
-        "generated {} collections, {} fields into {} ({} file(s) changed, {} unchanged)",
+        "generated {} collections, {} fields into {} with {} ({} file(s) changed, {} unchanged)",
         report.collections,
         report.fields,
         a.out.display(),
+        describe_overlay(&builder),
         changed,
         report.files.len() - changed
     ));
     Ok(())
 }
 
+/// The builder that reproduces the files at `generated`: the options given, else those
+/// recorded in the generated header.
+fn recorded_builder(a: &CheckArgs, generated: &Path) -> Result<(Builder, bool), String> {
+    let header = if generated.extension().is_some_and(|e| e == "rs") {
+        generated.to_path_buf()
+    } else {
+        generated.join("mod.rs")
+    };
+    let recorded = std::fs::read_to_string(&header)
+        .ok()
+        .and_then(|t| kinabase_codegen::render::read_recorded(&t))
+        .unwrap_or_default();
+    let snapshot_dir = a.snapshot.parent().unwrap_or(Path::new(""));
+    let overlay = match (&a.overlay, &recorded.overlay) {
+        (Some(o), _) => Some(o.clone()),
+        (None, Some(o)) => Some(snapshot_dir.join(o)),
+        (None, None) => None,
+    };
+    let account_type = !a.no_account_type && recorded.account_type;
+    let builder = builder_for(&a.snapshot, generated, explicit_overlay(overlay.as_ref())?)
+        .account_type(account_type);
+    Ok((builder, account_type))
+}
+
+/// The `generate` command line that reproduces `builder`'s output.
+fn generate_line(
+    snapshot: &Path,
+    generated: &Path,
+    builder: &Builder,
+    account_type: bool,
+) -> String {
+    let mut line = format!(
+        "cargo kinabase generate --snapshot {} --out {}",
+        snapshot.display(),
+        generated.display()
+    );
+    if let Some(o) = builder.overlay_path() {
+        line.push_str(&format!(" --overlay {}", o.display()));
+    }
+    if !account_type {
+        line.push_str(" --no-account-type");
+    }
+    line
+}
+
 pub(crate) fn check(a: &CheckArgs, out: &Out<'_>) -> Result<i32, String> {
     if let Some(generated) = &a.generated {
-        let stale = builder_for(&a.snapshot, generated, &a.overlay)
-            .stale()
-            .map_err(|e| e.to_string())?;
+        let (builder, account_type) = recorded_builder(a, generated)?;
+        out.detail(format!(
+            "checking {} with {}",
+            generated.display(),
+            describe_overlay(&builder)
+        ));
+        let stale = builder.stale().map_err(|e| e.to_string())?;
         if stale.is_empty() {
             out.status(format!(
                 "generated code in {} is up to date",
@@ -178,9 +291,8 @@ pub(crate) fn check(a: &CheckArgs, out: &Out<'_>) -> Result<i32, String> {
             println!("stale: {}", p.display());
         }
         println!(
-            "run `cargo kinabase generate --snapshot {} --out {}` and commit the result",
-            a.snapshot.display(),
-            generated.display()
+            "run `{}` and commit the result",
+            generate_line(&a.snapshot, generated, &builder, account_type)
         );
         return Ok(1);
     }

@@ -8,11 +8,9 @@
 //! In a `build.rs`, in the style of prost-build:
 //!
 //! ```no_run
-//! // build.rs
-//! kinabase_codegen::Builder::new("kinabase.snapshot.json")
-//!     .overlay("kinabase.toml") // optional; ignored when the file does not exist
-//!     .compile() // writes $OUT_DIR/kinabase.rs
-//!     .unwrap_or_else(|e| panic!("{e}"));
+//! // build.rs, `fn main`: reads kinabase.toml beside the snapshot when it exists;
+//! // writes $OUT_DIR/kinabase.rs; on an error prints the problems and stops the build.
+//! kinabase_codegen::Builder::new("kinabase.snapshot.json").compile_or_exit();
 //! ```
 //!
 //! and in the crate:
@@ -25,6 +23,7 @@
 
 #![deny(missing_docs)]
 
+mod builder;
 pub mod diag;
 pub mod drift;
 
@@ -38,8 +37,9 @@ pub mod pull;
 pub mod render;
 pub mod schema;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+pub use builder::Builder;
 pub use diag::{Diagnostic, Diagnostics, Level};
 pub use emit::{EmitOptions, RootItems};
 pub use overlay::Overlay;
@@ -122,10 +122,24 @@ pub fn generate(
     layout: Layout,
     options: EmitOptions,
 ) -> Result<Generated, Error> {
+    generate_recorded(schema, overlay, origin, None, layout, options)
+}
+
+/// [`generate`], recording in each header the overlay's path (relative to the snapshot's
+/// directory) with the options, so that `check --generated` can reproduce the files.
+pub fn generate_recorded(
+    schema: &Schema,
+    overlay: &Overlay,
+    origin: &str,
+    overlay_path: Option<&str>,
+    layout: Layout,
+    options: EmitOptions,
+) -> Result<Generated, Error> {
     let mut diagnostics = Diagnostics::default();
     // The content hash (a serialization of the whole schema) runs beside lowering.
     let (model, hash) = std::thread::scope(|scope| {
-        let hash = scope.spawn(|| schema.content_hash());
+        let hash = scope
+            .spawn(|| render::input_hash(&[&schema.to_snapshot_text(), &format!("{overlay:?}")]));
         let model = lower::lower(schema, overlay, &mut diagnostics);
         (model, hash.join())
     });
@@ -133,8 +147,12 @@ pub fn generate(
         return Err(Error::Invalid(diagnostics));
     }
     let hash =
-        hash.map_err(|_| render::RenderError::Parse("the hashing thread panicked".into()))?;
-    let header = render::header(origin, &hash);
+        hash.map_err(|_| render::RenderError::Internal("the hashing thread panicked".into()))?;
+    let recorded = render::Recorded {
+        overlay: overlay_path.map(String::from),
+        account_type: options.account_type,
+    };
+    let header = render::header(origin, &hash, &recorded);
     let files = match layout {
         Layout::SingleFile => {
             // Each module is an independent item: format them in parallel and join them
@@ -161,6 +179,20 @@ pub fn generate(
             )];
             let bodies = render::render_all(&model.collections, emit::collection)?;
             for (c, body) in model.collections.iter().zip(bodies) {
+                // A collection's file names only its own inputs, so that a change to one
+                // collection rewrites that file and the root, not every file.
+                let own = schema
+                    .collections
+                    .iter()
+                    .find(|s| s.id == c.id)
+                    .map(|s| serde_json::to_string(s).unwrap_or_default())
+                    .unwrap_or_default();
+                let section = overlay
+                    .collections
+                    .get(&c.slug)
+                    .or_else(|| overlay.collections.get(&c.id));
+                let hash = render::input_hash(&[&own, &format!("{section:?}")]);
+                let header = render::header(origin, &hash, &recorded);
                 files.push((
                     PathBuf::from(format!("{}.rs", c.module.text)),
                     format!("{header}{body}"),
@@ -188,184 +220,4 @@ pub struct Report {
     pub collections: usize,
     /// Fields generated.
     pub fields: usize,
-}
-
-/// Generates bindings from a snapshot file: for `build.rs` and for any team's xtask.
-#[derive(Debug, Clone)]
-pub struct Builder {
-    snapshot: PathBuf,
-    overlay: Option<PathBuf>,
-    out: Option<PathBuf>,
-    layout: Layout,
-    options: EmitOptions,
-}
-
-impl Builder {
-    /// A builder for the snapshot at `snapshot`.
-    pub fn new(snapshot: impl Into<PathBuf>) -> Builder {
-        Builder {
-            snapshot: snapshot.into(),
-            overlay: None,
-            out: None,
-            layout: Layout::SingleFile,
-            options: EmitOptions::default(),
-        }
-    }
-
-    /// An overlay file; a missing file is the same as none.
-    pub fn overlay(mut self, path: impl Into<PathBuf>) -> Builder {
-        self.overlay = Some(path.into());
-        self
-    }
-
-    /// Write one file here (default: `$OUT_DIR/kinabase.rs`).
-    pub fn out_file(mut self, path: impl Into<PathBuf>) -> Builder {
-        self.out = Some(path.into());
-        self.layout = Layout::SingleFile;
-        self
-    }
-
-    /// Write a module tree into this directory.
-    pub fn out_dir(mut self, path: impl Into<PathBuf>) -> Builder {
-        self.out = Some(path.into());
-        self.layout = Layout::ModuleTree;
-        self
-    }
-
-    /// Whether to emit the `Kinabase` account type (needs the runtime's `http` feature).
-    pub fn account_type(mut self, yes: bool) -> Builder {
-        self.options.account_type = yes;
-        self
-    }
-
-    /// In a build script: generates into `OUT_DIR` (unless told otherwise), prints
-    /// `cargo:rerun-if-changed` for the inputs and each warning as `cargo:warning`.
-    pub fn compile(self) -> Result<Report, Error> {
-        println!("cargo:rerun-if-changed={}", self.snapshot.display());
-        if let Some(o) = &self.overlay {
-            println!("cargo:rerun-if-changed={}", o.display());
-        }
-        let builder = match (&self.out, std::env::var_os("OUT_DIR")) {
-            (None, Some(dir)) => self
-                .clone()
-                .out_file(PathBuf::from(dir).join("kinabase.rs")),
-            _ => self.clone(),
-        };
-        let report = builder.write()?;
-        for d in report.diagnostics.warnings() {
-            println!(
-                "cargo:warning=kinabase: {}",
-                d.to_string().trim_start_matches("warning: ")
-            );
-        }
-        Ok(report)
-    }
-
-    /// [`compile`](Builder::compile) for a `build.rs` that stops with readable messages:
-    /// on an error, prints it (each problem on its own line) and exits with status 1.
-    pub fn compile_or_exit(self) -> Report {
-        match self.compile() {
-            Ok(report) => report,
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(1)
-            }
-        }
-    }
-
-    /// Generates the files in memory.
-    pub fn generate(&self) -> Result<Generated, Error> {
-        let schema = Schema::load(&self.snapshot)?;
-        let overlay = match &self.overlay {
-            Some(p) if p.exists() => Overlay::load(p)?,
-            _ => Overlay::default(),
-        };
-        let origin = self
-            .snapshot
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "snapshot".into());
-        generate(&schema, &overlay, &origin, self.layout, self.options)
-    }
-
-    /// Generates and writes, touching only files whose bytes change. Nothing is written
-    /// when generation fails.
-    pub fn write(&self) -> Result<Report, Error> {
-        let generated = self.generate()?;
-        let out = self
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("kinabase.rs"));
-        let mut files = Vec::new();
-        match self.layout {
-            Layout::SingleFile => {
-                let text = &generated.files[0].1;
-                files.push((out.clone(), render::write_if_changed(&out, text)?));
-            }
-            Layout::ModuleTree => {
-                std::fs::create_dir_all(&out).map_err(|source| render::RenderError::Write {
-                    path: out.display().to_string(),
-                    source,
-                })?;
-                for (name, text) in &generated.files {
-                    let path = out.join(name);
-                    files.push((path.clone(), render::write_if_changed(&path, text)?));
-                }
-                remove_stale(&out, &generated.files);
-            }
-        }
-        Ok(Report {
-            files,
-            diagnostics: generated.diagnostics,
-            collections: generated.collections,
-            fields: generated.fields,
-        })
-    }
-
-    /// Whether the files at the output are exactly what the snapshot generates now.
-    /// Returns the paths that are stale or missing.
-    pub fn stale(&self) -> Result<Vec<PathBuf>, Error> {
-        let generated = self.generate()?;
-        let out = self
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("kinabase.rs"));
-        let mut stale = Vec::new();
-        match self.layout {
-            Layout::SingleFile => {
-                if std::fs::read_to_string(&out).ok().as_deref()
-                    != Some(generated.files[0].1.as_str())
-                {
-                    stale.push(out);
-                }
-            }
-            Layout::ModuleTree => {
-                for (name, text) in &generated.files {
-                    let path = out.join(name);
-                    if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-                        stale.push(path);
-                    }
-                }
-            }
-        }
-        Ok(stale)
-    }
-}
-
-/// Removes generated files of collections that no longer exist.
-fn remove_stale(dir: &Path, files: &[(PathBuf, String)]) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let path = e.path();
-        let name = PathBuf::from(e.file_name());
-        if path.extension().is_some_and(|x| x == "rs")
-            && !files.iter().any(|(n, _)| *n == name)
-            && std::fs::read_to_string(&path)
-                .is_ok_and(|t| t.starts_with("// @generated by kinabase-codegen"))
-        {
-            let _ = std::fs::remove_file(&path);
-        }
-    }
 }

@@ -153,3 +153,175 @@ fn check_generated_reports_stale_code() {
     std::fs::write(d.join("s.json"), "{\"format\": 1, \"collections\": [{\"id\": \"a\", \"name\": \"A\", \"slug\": \"a\", \"fields\": [{\"key\": \"x\", \"name\": \"X\", \"type\": \"text\"}]}]}").unwrap();
     assert_eq!(check_generated(&snap, &out), 1);
 }
+
+const TWO: &str = r#"{"format": 1, "collections": [
+  {"id": "a", "name": "Alpha", "slug": "alpha", "fields": [
+    {"id": "f1", "key": "title", "name": "Title", "type": "text"},
+    {"id": "f2", "key": "stage", "name": "Stage", "type": "stage", "options": ["New", "Done"]}]},
+  {"id": "b", "name": "Beta", "slug": "beta", "fields": [
+    {"id": "f3", "key": "name", "name": "Name", "type": "text"}]}]}"#;
+
+fn read_all(dir: &Path) -> Vec<(String, String)> {
+    files_in(dir)
+        .into_iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(dir.join(&n)).unwrap_or_default();
+            (n, text)
+        })
+        .collect()
+}
+
+#[test]
+fn an_explicit_overlay_that_does_not_exist_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("s.json"), TWO).unwrap();
+    let args = |out: &Path| {
+        run(
+            &[
+                "generate",
+                "--snapshot",
+                d.join("s.json").to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--overlay",
+                d.join("missing.toml").to_str().unwrap(),
+            ],
+            &no_env,
+        )
+    };
+    assert_eq!(args(&d.join("gen")), 2);
+    assert_eq!(args(&d.join("one.rs")), 2);
+    assert_eq!(files_in(d), ["s.json"], "nothing written");
+}
+
+#[test]
+fn the_overlay_beside_the_snapshot_is_used_and_recorded_so_check_reproduces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = dir.path().join("account");
+    std::fs::create_dir(&account).unwrap();
+    let snap = account.join("kinabase.snapshot.json");
+    std::fs::write(&snap, TWO).unwrap();
+    // The test's working directory has no kinabase.toml: it is found beside the snapshot.
+    std::fs::write(
+        account.join("kinabase.toml"),
+        "[collections.alpha.fields.f1]\nrename = \"headline\"\n",
+    )
+    .unwrap();
+    let gen_dir = dir.path().join("gen");
+    let gen_arg = gen_dir.to_str().unwrap();
+    let snap_arg = snap.to_str().unwrap();
+    assert_eq!(
+        run(
+            &[
+                "generate",
+                "--snapshot",
+                snap_arg,
+                "--out",
+                gen_arg,
+                "--no-account-type"
+            ],
+            &no_env
+        ),
+        0
+    );
+    let alpha = std::fs::read_to_string(gen_dir.join("alpha.rs")).unwrap();
+    assert!(alpha.contains("pub headline:"), "{alpha}");
+    let root = std::fs::read_to_string(gen_dir.join("mod.rs")).unwrap();
+    assert!(
+        root.lines().nth(1) == Some("// Options: --no-account-type --overlay kinabase.toml"),
+        "{root}"
+    );
+    assert!(!root.contains("pub struct Kinabase"));
+    // `check --generated` with no options reproduces both: up to date.
+    assert_eq!(check_generated(&snap, &gen_dir), 0);
+    // A change to the overlay makes the code stale.
+    std::fs::write(
+        account.join("kinabase.toml"),
+        "[collections.alpha.fields.f1]\nrename = \"heading\"\n",
+    )
+    .unwrap();
+    assert_eq!(check_generated(&snap, &gen_dir), 1);
+}
+
+#[test]
+fn a_change_to_one_collection_rewrites_only_its_file_and_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let snap = d.join("s.json");
+    std::fs::write(&snap, TWO).unwrap();
+    let gen_dir = d.join("gen");
+    assert_eq!(generate(&snap, &gen_dir), 0);
+    let before = read_all(&gen_dir);
+    std::fs::write(
+        &snap,
+        TWO.replace(r#"["New", "Done"]"#, r#"["New", "Doing", "Done"]"#),
+    )
+    .unwrap();
+    assert_eq!(generate(&snap, &gen_dir), 0);
+    let after = read_all(&gen_dir);
+    let changed: Vec<&str> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| b != a)
+        .map(|(b, _)| b.0.as_str())
+        .collect();
+    assert_eq!(changed, ["alpha.rs", "mod.rs"]);
+}
+
+#[test]
+fn committed_bindings_survive_rustfmt() {
+    let Ok(version) = std::process::Command::new("rustfmt")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("rustfmt is not installed: skipped");
+        return;
+    };
+    assert!(version.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let snap = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/field-service/kinabase.snapshot.json");
+    let gen_dir = dir.path().join("kinabase");
+    assert_eq!(generate(&snap, &gen_dir), 0);
+    let before = read_all(&gen_dir);
+    let status = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .arg(gen_dir.join("mod.rs"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_ne!(before, read_all(&gen_dir), "rustfmt changed the layout");
+    assert_eq!(check_generated(&snap, &gen_dir), 0);
+    // A real change is still found.
+    let jobs = gen_dir.join("jobs.rs");
+    let text = std::fs::read_to_string(&jobs).unwrap();
+    std::fs::write(&jobs, text.replacen("pub job_title", "pub job_titel", 1)).unwrap();
+    assert_eq!(check_generated(&snap, &gen_dir), 1);
+}
+
+#[test]
+fn pull_checks_that_it_can_write_the_snapshot_before_calling_the_network() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let env = |k: &str| match k {
+        "KINABASE_APP_ID" => Some(emu.app_id().to_string()),
+        "KINABASE_APP_SECRET" => Some(emu.app_secret().to_string()),
+        "KINABASE_BASE_URL" => Some(emu.base_url().to_string()),
+        _ => None,
+    };
+    for target in [
+        dir.path().join("no/such/dir/s.json"),
+        dir.path().to_path_buf(),
+    ] {
+        assert_eq!(
+            run(
+                &["pull", "-q", "--snapshot", target.to_str().unwrap()],
+                &env
+            ),
+            2
+        );
+    }
+    assert!(emu.request_log().is_empty(), "no request was made");
+    assert!(files_in(dir.path()).is_empty());
+}

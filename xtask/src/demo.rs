@@ -73,7 +73,7 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
     println!("   wrote {}", rel(&root, &snapshot));
 
     step(3, "generate typed bindings");
-    let report = kinabase_cli::builder_for(&snapshot, &bindings, &example.join("kinabase.toml"))
+    let report = kinabase_cli::builder_for(&snapshot, &bindings, None)
         .write()
         .map_err(|e| e.to_string())?;
     let changed = report
