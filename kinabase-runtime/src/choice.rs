@@ -1,7 +1,11 @@
 //! Choice values (`select`, `stage`): the `Choice` trait and the `impl_choice!` macro that
 //! gives generated enums their standard and serde impls.
 
-use serde::{Deserialize, Deserializer, Serializer};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Visitor};
+use serde::{Deserializer, Serializer};
 
 /// A choice (`select`, `stage`) value: the known options of a field plus whatever label
 /// the account has that the bindings do not know yet. Generated enums implement it and
@@ -20,8 +24,18 @@ pub fn serialize_choice<C: Choice, S: Serializer>(c: &C, s: S) -> Result<S::Ok, 
 
 /// Deserializes a choice from its label.
 pub fn deserialize_choice<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<C, D::Error> {
-    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    Ok(C::from_label(&s))
+    // Through a visitor on the borrowed text: a known label allocates nothing.
+    struct V<C>(PhantomData<fn() -> C>);
+    impl<C: Choice> Visitor<'_> for V<C> {
+        type Value = C;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an option label (string)")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<C, E> {
+            Ok(C::from_label(v))
+        }
+    }
+    d.deserialize_str(V(PhantomData))
 }
 
 /// Implements `Serialize`, `Deserialize`, `Display`, `FromStr`, `Clone`, `PartialEq`,

@@ -108,8 +108,8 @@ impl<'de, C: ?Sized> Deserialize<'de> for RecordRef<C> {
                 mut map: A,
             ) -> Result<RecordRef<C>, A::Error> {
                 let mut id = None;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    if key == "id" {
+                while let Some(key) = map.next_key::<crate::fields::Key<'de>>()? {
+                    if key.as_str() == "id" {
                         id = Some(map.next_value::<RecordId>()?.0);
                     } else {
                         map.next_value::<de::IgnoredAny>()?;

@@ -74,12 +74,22 @@ impl Serialize for Date {
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Date::parse(&s).ok_or_else(|| {
-            de::Error::custom(format!(
-                "{s:?} is not a date (2024-03-01, ISO 8601, or dd/MM/yyyy HH:mm:ss +hh:mm)"
-            ))
-        })
+        // From the borrowed text through a visitor: no copy of the string.
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date (2024-03-01, ISO 8601, or dd/MM/yyyy HH:mm:ss +hh:mm)")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Date, E> {
+                Date::parse(s).ok_or_else(|| {
+                    E::custom(format!(
+                        "{s:?} is not a date (2024-03-01, ISO 8601, or dd/MM/yyyy HH:mm:ss +hh:mm)"
+                    ))
+                })
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
