@@ -86,6 +86,11 @@ impl Account {
             column: e.column(),
             message: e.to_string(),
         })?;
+        Account::from_value(value)
+    }
+
+    /// Validates an account given as JSON, collecting every problem.
+    pub(crate) fn from_value(value: Value) -> Result<Account, AccountError> {
         let problems = validate_shape(&value);
         if !problems.is_empty() {
             return Err(AccountError::Invalid(problems));
