@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::account::{AccountError, Problem};
 use crate::config::MAX_ALL;
-use crate::schema::{Account, CollectionDef, FieldDef, SeedRecord};
+use crate::schema::{Account, CollectionDef, FieldDef, FieldType, SeedRecord};
 use crate::synth;
 
 /// The snapshot format this emulator reads.
@@ -152,7 +152,7 @@ fn record(
         if !field.required && rng.u8(..5) == 0 {
             continue;
         }
-        let value = if field.primary && field.ty == "text" {
+        let value = if field.primary && field.ty == FieldType::Text {
             Some(Value::String(format!("{} {}", collection.name, ri + 1)))
         } else {
             synth::value(field, n, link)
@@ -164,7 +164,7 @@ fn record(
             None if field.required => Value::String(format!("value {n}")),
             None => continue,
         };
-        data.insert(field.wire_key(), value);
+        data.insert(field.wire_key().into_owned(), value);
     }
     SeedRecord {
         id: Some(synth::record_id(ci, ri)),

@@ -72,7 +72,7 @@ fn collection(ci: usize, size: Size) -> CollectionDef {
         let name = format!("{} Field {fi}", title(ty));
         fields.push(FieldDef {
             id: Some(format!("c{ci}f{fi}")),
-            key: Some(crate::account::derive_key(&name)),
+            key: Some(crate::schema::derive_key(&name)),
             name,
             ty: ty.into(),
             required: false,
@@ -130,7 +130,7 @@ fn record(ci: usize, ri: usize, fields: &[FieldDef]) -> SeedRecord {
         if fi > 0 && n.is_multiple_of(11) {
             continue; // leave some values empty, as real data does
         }
-        data.insert(f.wire_key(), v);
+        data.insert(f.wire_key().into_owned(), v);
     }
     SeedRecord {
         id: Some(record_id(ci, ri)),
