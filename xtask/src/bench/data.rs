@@ -234,7 +234,7 @@ pub fn schema_of(account: &Account) -> Schema {
                     id: f.id.clone(),
                     key: f.wire_key(),
                     name: f.name.clone(),
-                    ty: f.ty.clone(),
+                    ty: f.ty.clone().into(),
                     required: f.required,
                     primary: f.primary,
                     read_only: f.read_only,
