@@ -23,8 +23,12 @@ pub enum DateValue {
 
 /// Parses a timestamp in either documented form; `None` for anything else.
 pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
-    let s = s.trim();
+    let s = trim(s);
     parse_kinabase(s)
+        .or_else(|| match parse_iso_datetime(s)? {
+            (dt, Some(offset)) => offset.to_timestamp(dt).ok(),
+            (_, None) => None,
+        })
         .or_else(|| s.parse::<Timestamp>().ok())
         .or_else(|| Timestamp::strptime(KINABASE_FORMAT, s).ok())
 }
@@ -38,9 +42,21 @@ pub fn format_kinabase(ts: Timestamp) -> String {
 
 /// Parses every documented form of a `date` field's value.
 pub fn parse_date(s: &str) -> Option<DateValue> {
-    let s = s.trim();
+    let s = trim(s);
     if let Some(day) = parse_iso_day(s) {
         return Some(DateValue::Day(day));
+    }
+    // The fast paths first: a scan parses every date value of every record, and each
+    // failed attempt of jiff's general parsers costs an allocated error.
+    if let Some(ts) = parse_kinabase(s) {
+        return Some(DateValue::Instant(ts));
+    }
+    if let Some((dt, offset)) = parse_iso_datetime(s) {
+        return offset
+            .unwrap_or(Offset::UTC)
+            .to_timestamp(dt)
+            .ok()
+            .map(DateValue::Instant);
     }
     if s.len() <= 10
         && let Ok(day) = s.parse::<civil::Date>()
@@ -113,7 +129,65 @@ fn parse_iso_day(s: &str) -> Option<civil::Date> {
     .ok()
 }
 
-/// The decimal number in `b[range]`, which must be all ASCII digits (at most four).
+/// The fast path for ISO 8601 date-times as services write them:
+/// `yyyy-MM-ddTHH:mm:ss`, an optional fraction of up to nine digits, then `Z`, `±hh:mm` or
+/// nothing (the offset, `None` when absent). Anything else is left to jiff's parsers.
+fn parse_iso_datetime(s: &str) -> Option<(civil::DateTime, Option<Offset>)> {
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut nanos = 0i32;
+    if let [b'.', tail @ ..] = rest {
+        let n = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || n > 9 {
+            return None;
+        }
+        nanos = digits(tail, 0..n)? * 10i32.pow(9 - n as u32);
+        rest = &tail[n..];
+    }
+    let offset = match rest {
+        [] => None,
+        [b'Z'] => Some(Offset::UTC),
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (h, m) = (digits(&[*h1, *h2], 0..2)?, digits(&[*m1, *m2], 0..2)?);
+            if m >= 60 {
+                return None;
+            }
+            let secs = (h * 3600 + m * 60) * if *sign == b'-' { -1 } else { 1 };
+            Some(Offset::from_seconds(secs).ok()?)
+        }
+        _ => return None,
+    };
+    let dt = civil::DateTime::new(
+        digits(b, 0..4)? as i16,
+        digits(b, 5..7)? as i8,
+        digits(b, 8..10)? as i8,
+        digits(b, 11..13)? as i8,
+        digits(b, 14..16)? as i8,
+        digits(b, 17..19)? as i8,
+        nanos,
+    )
+    .ok()?;
+    Some((dt, offset))
+}
+
+/// `s` without surrounding whitespace; the common case (none) without a Unicode scan.
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&f), Some(&l)) if f > b' ' && f < 0x80 && l > b' ' && l < 0x80 => s,
+        _ => s.trim(),
+    }
+}
+
+/// The decimal number in `b[range]`, which must be all ASCII digits (at most nine).
 fn digits(b: &[u8], range: std::ops::Range<usize>) -> Option<i32> {
     b.get(range)?.iter().try_fold(0i32, |acc, c| {
         c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
@@ -144,6 +218,55 @@ mod tests {
         assert_eq!(parse_kinabase("31/02/2024 00:00:00 +00:00"), None);
         assert_eq!(parse_kinabase("18/08/2023 12:28:21 *00:00"), None);
         assert_eq!(parse_timestamp("18/08/2023"), None);
+    }
+
+    #[test]
+    fn fast_iso_path_agrees_with_jiff() {
+        for s in [
+            "2024-03-01T09:30:00Z",
+            "2024-03-01T09:30:00.5Z",
+            "2024-03-01T09:30:00.123456789Z",
+            "2024-03-01T09:30:00+05:30",
+            "2024-03-01T09:30:00-00:45",
+            "2024-02-29T23:59:59.000001+14:00",
+            "2023-12-31T00:00:00-12:00",
+        ] {
+            let (dt, offset) = parse_iso_datetime(s).expect(s);
+            let fast = offset.expect(s).to_timestamp(dt).ok();
+            assert_eq!(fast, s.parse::<Timestamp>().ok(), "{s}");
+            assert_eq!(parse_timestamp(s), fast, "{s}");
+        }
+        let naive = "2024-03-01T09:30:00.25";
+        let (dt, offset) = parse_iso_datetime(naive).unwrap();
+        assert_eq!((dt, offset), (naive.parse().unwrap(), None));
+        assert_eq!(parse_timestamp(naive), None, "a timestamp needs an offset");
+        // Everything the fast path declines still goes to jiff, which decides.
+        for s in [
+            "2024-02-30T00:00:00Z",
+            "2024-03-01T24:00:00Z",
+            "2024-03-01T09:30:60Z",
+            "2024-03-01T09:30:00+05:60",
+            "2024-03-01T09:30:00.Z",
+            "2024-03-01T09:30:00.1234567890Z",
+            "2024-03-01t09:30:00Z",
+            "2024-03-01 09:30:00Z",
+            "2024-03-01T09:30:00+0530",
+            "2024-03-01T09:30:00+05",
+            "2024-03-01T09:30:00Zx",
+            "+2024-03-01T09:30:00Z",
+            "2024-03-01T09:3a:00Z",
+        ] {
+            assert_eq!(parse_iso_datetime(s), None, "{s}");
+            assert_eq!(
+                parse_timestamp(s),
+                s.parse::<Timestamp>().ok(),
+                "{s}: jiff's answer stands"
+            );
+        }
+        assert_eq!(
+            parse_timestamp(" 2024-03-01T09:30:00Z\n"),
+            parse_timestamp("2024-03-01T09:30:00Z")
+        );
     }
 
     #[test]

@@ -6,7 +6,6 @@
 //! serializer that drive them live here, once, generic over the struct. Unknown keys are
 //! skipped; absent fields stay `None` and are not written.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -42,8 +41,8 @@ pub fn deserialize_fields<'de, T: ReadFields, D: Deserializer<'de>>(d: D) -> Res
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
             let mut out = T::default();
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                if !out.read_field(&key, &mut map)? {
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                if !out.read_field(key.as_str(), &mut map)? {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -51,6 +50,58 @@ pub fn deserialize_fields<'de, T: ReadFields, D: Deserializer<'de>>(d: D) -> Res
         }
     }
     d.deserialize_map(V(PhantomData))
+}
+
+/// A map key as the deserializer hands it over, without a heap copy: borrowed from the
+/// input when it can be (no escapes, a slice input), else copied into an inline buffer;
+/// only a key longer than the buffer is allocated. (`Cow<str>`'s own `Deserialize`
+/// always allocates: it never borrows without `#[serde(borrow)]`.)
+pub(crate) enum Key<'de> {
+    Borrowed(&'de str),
+    Inline(u8, [u8; Key::INLINE]),
+    Owned(String),
+}
+
+impl Key<'_> {
+    const INLINE: usize = 62;
+
+    /// The key's text.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            // The bytes were copied from a `&str` at a char boundary: always UTF-8.
+            Key::Inline(len, buf) => std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or(""),
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                if v.len() <= Key::INLINE {
+                    let mut buf = [0; Key::INLINE];
+                    buf[..v.len()].copy_from_slice(v.as_bytes());
+                    Ok(Key::Inline(v.len() as u8, buf))
+                } else {
+                    Ok(Key::Owned(v.to_string()))
+                }
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 /// Serializes a [`WriteFields`] struct as a JSON object.
@@ -246,6 +297,29 @@ mod tests {
         assert!(serde_json::from_value::<F>(json!([1])).is_err());
         let e: Empty = serde_json::from_value(json!({"a": 1})).unwrap();
         assert_eq!(serde_json::to_value(&e).unwrap(), json!({}));
+    }
+
+    #[test]
+    fn keys_borrowed_escaped_long_and_from_a_reader() {
+        #[derive(Debug, Default, PartialEq)]
+        struct L {
+            long: Option<u8>,
+            name: Option<String>,
+        }
+        let long = "k".repeat(70);
+        crate::record_fields!(read L { "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk" => long, "name" => name });
+        let text = format!(r#"{{"na\u006de": "x", "{long}": 7, "{long}x": 1}}"#);
+        let want = L {
+            long: Some(7),
+            name: Some("x".into()),
+        };
+        assert_eq!(serde_json::from_str::<L>(&text).unwrap(), want);
+        // A reader never lends its bytes: every key goes through the copying path.
+        assert_eq!(
+            serde_json::from_reader::<_, L>(text.as_bytes()).unwrap(),
+            want
+        );
+        assert!(serde_json::from_str::<L>(r#"{"name": "x", 5: 1}"#).is_err());
     }
 
     #[test]

@@ -112,8 +112,8 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for RecordVisitor<T> {
         let mut nested: Option<T> = None;
         // Flat shape: fields beside the metadata. Only filled when there is no `data`.
         let mut rest = Map::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match key.as_ref() {
+        while let Some(key) = map.next_key::<crate::fields::Key<'de>>()? {
+            match key.as_str() {
                 // Metadata is read leniently and without building a JSON tree: an odd
                 // value becomes `None`, never an error.
                 "id" => id = map.next_value::<Lenient>()?.text(),
@@ -121,8 +121,8 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for RecordVisitor<T> {
                     let n = map.next_value::<Lenient>()?.number();
                     numeric_id = numeric_id.or(n);
                 }
-                "createdAt" => created_at = map.next_value::<Lenient>()?.time(),
-                "updatedAt" => updated_at = map.next_value::<Lenient>()?.time(),
+                "createdAt" => created_at = map.next_value::<LenientTime>()?.0,
+                "updatedAt" => updated_at = map.next_value::<LenientTime>()?.0,
                 "updatedBy" => updated_by = map.next_value::<Lenient>()?.text(),
                 "external" => external = Some(map.next_value::<Value>()?).filter(|v| !v.is_null()),
                 // Decoded straight into T: the nested shape pays for no intermediate tree.
@@ -175,12 +175,58 @@ impl Lenient {
             Lenient::Other => None,
         }
     }
+}
 
-    fn time(self) -> Option<Timestamp> {
-        match self {
-            Lenient::Text(s) => parse_timestamp(&s),
-            _ => None,
+/// A metadata timestamp in either documented form, parsed from the borrowed text (no
+/// copy); anything else is `None`.
+struct LenientTime(Option<Timestamp>);
+
+impl<'de> Deserialize<'de> for LenientTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<LenientTime, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LenientTime;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientTime, E> {
+                Ok(LenientTime(parse_timestamp(v)))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<LenientTime, E> {
+                Ok(LenientTime(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<LenientTime, E> {
+                Ok(LenientTime(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<LenientTime, E> {
+                Ok(LenientTime(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<LenientTime, E> {
+                Ok(LenientTime(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<LenientTime, E> {
+                Ok(LenientTime(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<LenientTime, A::Error> {
+                Lenient::skip_seq(seq).map(|_| LenientTime(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LenientTime, A::Error> {
+                Lenient::skip_map(map).map(|_| LenientTime(None))
+            }
         }
+        d.deserialize_any(V)
+    }
+}
+
+impl Lenient {
+    fn skip_seq<'de, A: de::SeqAccess<'de>>(mut seq: A) -> Result<Lenient, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Lenient::Other)
+    }
+
+    fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Lenient, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Lenient::Other)
     }
 }
 
@@ -221,13 +267,11 @@ impl<'de> Deserialize<'de> for Lenient {
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Lenient, D::Error> {
                 Lenient::deserialize(d)
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Lenient, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Lenient::Other)
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Lenient, A::Error> {
+                Lenient::skip_seq(seq)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lenient, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Lenient::Other)
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Lenient, A::Error> {
+                Lenient::skip_map(map)
             }
         }
         d.deserialize_any(V)

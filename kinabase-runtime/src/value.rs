@@ -76,12 +76,22 @@ impl Serialize for Date {
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Date::parse(&s).ok_or_else(|| {
-            de::Error::custom(format!(
-                "{s:?} is not a date (2024-03-01, ISO 8601, or dd/MM/yyyy HH:mm:ss +hh:mm)"
-            ))
-        })
+        // From the borrowed text through a visitor: no copy of the string.
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date (2024-03-01, ISO 8601, or dd/MM/yyyy HH:mm:ss +hh:mm)")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Date, E> {
+                Date::parse(s).ok_or_else(|| {
+                    E::custom(format!(
+                        "{s:?} is not a date (2024-03-01, ISO 8601, or dd/MM/yyyy HH:mm:ss +hh:mm)"
+                    ))
+                })
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -387,8 +397,8 @@ impl<'de, C: ?Sized> Deserialize<'de> for RecordRef<C> {
                 mut map: A,
             ) -> Result<RecordRef<C>, A::Error> {
                 let mut id = None;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    if key == "id" {
+                while let Some(key) = map.next_key::<crate::fields::Key<'de>>()? {
+                    if key.as_str() == "id" {
                         id = Some(map.next_value::<RecordId>()?.0);
                     } else {
                         map.next_value::<de::IgnoredAny>()?;
@@ -550,8 +560,18 @@ pub fn serialize_choice<C: Choice, S: Serializer>(c: &C, s: S) -> Result<S::Ok, 
 
 /// Deserializes a choice from its label.
 pub fn deserialize_choice<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<C, D::Error> {
-    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    Ok(C::from_label(&s))
+    // Through a visitor on the borrowed text: a known label allocates nothing.
+    struct V<C>(PhantomData<fn() -> C>);
+    impl<C: Choice> Visitor<'_> for V<C> {
+        type Value = C;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an option label (string)")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<C, E> {
+            Ok(C::from_label(v))
+        }
+    }
+    d.deserialize_str(V(PhantomData))
 }
 
 /// Implements `Serialize`, `Deserialize`, `Display`, `FromStr`, `Clone`, `PartialEq`,

@@ -110,7 +110,11 @@ fn fetch_pages(dir: &Path) -> Result<(), String> {
 /// Prints the decode table: median records/s and spread over `runs` paired runs, and
 /// with `instructions`, instructions per record under callgrind (stable under load).
 pub fn table(quick: bool, instructions: bool) -> Result<(), String> {
-    let dir = std::env::temp_dir().join(format!("kinabase-bench-pages-{}", std::process::id()));
+    // KINABASE_BENCH_PAGES keeps the pages there, for profiling a worker by hand.
+    let keep = std::env::var_os("KINABASE_BENCH_PAGES").map(PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("kinabase-bench-pages-{}", std::process::id()))
+    });
     fetch_pages(&dir)?;
     let (runs, reps) = if quick { (3, 4) } else { (7, 20) };
     println!(
@@ -183,7 +187,9 @@ pub fn table(quick: bool, instructions: bool) -> Result<(), String> {
         }
         Ok(())
     })();
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     println!();
     result
 }
