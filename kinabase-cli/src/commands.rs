@@ -6,7 +6,7 @@ use clap::Args;
 use kinabase_codegen::drift;
 use kinabase_codegen::pull::{self, PullOptions};
 use kinabase_codegen::{Builder, Schema};
-use kinabase_runtime::Client;
+use kinabase_runtime::{Client, WaitReason};
 
 use crate::term::Out;
 
@@ -46,10 +46,26 @@ impl Connection {
             ))?;
         let (url, from) = self.target(out);
         out.status(format!("using {url} ({from})"));
+        let quiet = out.quiet;
         Client::builder()
             .app_id(id)
             .app_secret(secret)
             .base_url(url)
+            .on_wait(move |w| {
+                if !quiet {
+                    let why = match w.reason {
+                        WaitReason::RateLimited => "rate limited (429)",
+                        WaitReason::Backoff => "retrying after a failure",
+                        WaitReason::Budget => "keeping to 100 requests a minute",
+                        _ => "waiting",
+                    };
+                    eprintln!(
+                        "waiting {:.1} s: {why} ({})",
+                        w.duration.as_secs_f64(),
+                        w.attempted
+                    );
+                }
+            })
             .build()
             .map_err(|e| e.to_string())
     }
