@@ -15,6 +15,7 @@ use crate::error::{Error, Excerpt, Result, decode};
 use crate::record::{Collection, Page, Record, Untyped, WriteBody};
 use crate::retry::Repeat;
 use crate::send::Call;
+use crate::stream::AllRecords;
 use crate::value::RecordRef;
 
 /// The most records a page or a bulk call may carry (documented).
@@ -157,18 +158,43 @@ impl<C: Collection> CollectionHandle<C> {
         }
     }
 
-    /// Every record in one request (`/all`, up to 100,000 records).
+    /// Every record in one request (`/all`, up to 100,000 records), collected. The
+    /// answer is decoded as it arrives ([`iter_all`](Self::iter_all)), so only the
+    /// decoded records are held, never the answer's bytes.
     pub fn all(&self) -> Result<Vec<Record<C::Read>>> {
         self.all_updated_after(None)
     }
 
-    /// Every record updated after `t` in one request (`/all?updatedAfter=`).
+    /// Every record updated after `t` in one request (`/all?updatedAfter=`), collected.
     pub fn all_updated_after(&self, t: Option<Timestamp>) -> Result<Vec<Record<C::Read>>> {
+        self.iter_all_updated_after(t)?.collect()
+    }
+
+    /// Every record in one request (`/all`), decoded one at a time as the answer
+    /// arrives: memory stays at one record whatever the collection's size. The request
+    /// (with its retries) is made here; reading errors come from the iterator.
+    pub fn iter_all(&self) -> Result<AllRecords<C>> {
+        self.iter_all_updated_after(None)
+    }
+
+    /// [`iter_all`](Self::iter_all) for the records updated after `t`.
+    pub fn iter_all_updated_after(&self, t: Option<Timestamp>) -> Result<AllRecords<C>> {
         let mut call = self.call(Method::GET, &["all"], Repeat::Safe)?;
         if let Some(t) = t {
             call = call.query("updatedAfter", t);
         }
-        self.client.fetch(call)
+        call.stream = true;
+        let attempted = call.attempted();
+        let answer = self.client.execute(call)?;
+        let body: Box<dyn std::io::Read + Send> = match answer.stream {
+            Some(stream) => Box::new(stream),
+            None => Box::new(std::io::Cursor::new(answer.body)),
+        };
+        Ok(AllRecords::new(
+            attempted,
+            body,
+            self.client.inner.max_response_bytes,
+        ))
     }
 
     /// One record by id.

@@ -76,6 +76,8 @@ mod secret;
 #[cfg(feature = "http")]
 mod send;
 #[cfg(feature = "http")]
+mod stream;
+#[cfg(feature = "http")]
 mod sync;
 #[cfg(feature = "http")]
 mod token;
@@ -98,6 +100,8 @@ pub use once::{IDEMPOTENCY_SERVICE, OnceItem, OnceReport};
 pub use record::{Collection, Page, Record, Untyped};
 #[cfg(feature = "http")]
 pub use secret::Secret;
+#[cfg(feature = "http")]
+pub use stream::AllRecords;
 pub use value::{
     Assign, Choice, Colleagues, Currency, Date, Duration, FieldKey, Patch, Raw, RecordRef,
 };
