@@ -68,6 +68,8 @@ mod limiter;
 mod listing;
 #[cfg(feature = "http")]
 mod once;
+#[cfg(feature = "http")]
+mod prefetch;
 mod record;
 #[cfg(feature = "http")]
 mod retry;
