@@ -106,9 +106,9 @@ pub use once::{IDEMPOTENCY_SERVICE, OnceItem, OnceReport};
 pub use record::{Collection, Page, Record, Untyped};
 #[cfg(feature = "http")]
 pub use secret::Secret;
-pub use value::{Assign, Currency, Date, Duration, Patch, Raw};
 #[cfg(feature = "http")]
 pub use stream::AllRecords;
+pub use value::{Assign, Currency, Date, Duration, Patch, Raw};
 
 /// Crates generated code names through the runtime, so that a project needs no direct
 /// dependency on them.
