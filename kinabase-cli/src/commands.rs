@@ -103,6 +103,9 @@ pub struct GenerateArgs {
     /// Leave out the `Kinabase` account type (for crates without the runtime's http feature).
     #[arg(long)]
     no_account_type: bool,
+    /// Also write SCHEMA.md into the module tree: field tables and a Mermaid diagram of links.
+    #[arg(long)]
+    docs: bool,
 }
 
 /// How `check` prints a drift report.
@@ -246,8 +249,12 @@ fn describe_overlay(b: &Builder) -> String {
 }
 
 pub(crate) fn generate(a: &GenerateArgs, out: &Out<'_>) -> Result<(), String> {
+    if a.docs && a.out.extension().is_some_and(|e| e == "rs") {
+        return Err("--docs needs a module tree: give --out a directory, e.g. src/kinabase".into());
+    }
     let builder = builder_for(&a.snapshot, &a.out, explicit_overlay(a.overlay.as_ref())?)
-        .account_type(!a.no_account_type);
+        .account_type(!a.no_account_type)
+        .schema_doc(a.docs);
     let report = builder.write().map_err(|e| e.to_string())?;
     for (path, written) in &report.files {
         if *written == kinabase_codegen::Written::Changed {
@@ -294,7 +301,8 @@ fn recorded_builder(a: &CheckArgs, generated: &Path) -> Result<(Builder, bool), 
     };
     let account_type = !a.no_account_type && recorded.account_type;
     let builder = builder_for(&a.snapshot, generated, explicit_overlay(overlay.as_ref())?)
-        .account_type(account_type);
+        .account_type(account_type)
+        .schema_doc(recorded.docs);
     Ok((builder, account_type))
 }
 
@@ -315,6 +323,9 @@ fn generate_line(
     }
     if !account_type {
         line.push_str(" --no-account-type");
+    }
+    if generated.join(kinabase_codegen::docs::FILE).exists() {
+        line.push_str(" --docs");
     }
     line
 }
