@@ -129,7 +129,10 @@ fn a_350_record_bulk_create_ends_exactly_once() {
         .collect();
     assert!(failures.is_empty(), "{failures:?}");
     assert_eq!(report.created(), 350);
-    assert!(flaky.lost.load(std::sync::atomic::Ordering::SeqCst) > 0, "answers were lost");
+    assert!(
+        flaky.lost.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "answers were lost"
+    );
     assert_eq!(report.chunks.len(), 2);
     assert!(
         report.chunks.iter().any(|(_, rounds)| *rounds > 1),
