@@ -6,7 +6,7 @@ use clap::Args;
 use kinabase_codegen::drift;
 use kinabase_codegen::pull::{self, PullOptions};
 use kinabase_codegen::{Builder, Schema};
-use kinabase_runtime::Client;
+use kinabase_runtime::{Client, WaitReason};
 
 use crate::term::Out;
 
@@ -46,10 +46,26 @@ impl Connection {
             ))?;
         let (url, from) = self.target(out);
         out.status(format!("using {url} ({from})"));
+        let quiet = out.quiet;
         Client::builder()
             .app_id(id)
             .app_secret(secret)
             .base_url(url)
+            .on_wait(move |w| {
+                if !quiet {
+                    let why = match w.reason {
+                        WaitReason::RateLimited => "rate limited (429)",
+                        WaitReason::Backoff => "retrying after a failure",
+                        WaitReason::Budget => "keeping to 100 requests a minute",
+                        _ => "waiting",
+                    };
+                    eprintln!(
+                        "waiting {:.1} s: {why} ({})",
+                        w.duration.as_secs_f64(),
+                        w.attempted
+                    );
+                }
+            })
             .build()
             .map_err(|e| e.to_string())
     }
@@ -89,11 +105,25 @@ pub struct GenerateArgs {
     no_account_type: bool,
 }
 
+/// How `check` prints a drift report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// For people on a terminal.
+    Text,
+    /// Every change with its class, ids and overlay hint.
+    Json,
+    /// A pull-request comment.
+    Markdown,
+}
+
 /// Options of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     connection: Connection,
+    /// Drift report format: text (default), json, or markdown (for a CI comment).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
     /// The committed snapshot.
     #[arg(long, default_value = "kinabase.snapshot.json")]
     snapshot: PathBuf,
@@ -340,6 +370,10 @@ pub(crate) fn check(a: &CheckArgs, out: &Out<'_>) -> Result<i32, String> {
         None => kinabase_codegen::Overlay::default(),
     };
     let report = drift::compare_with(&committed, &current, &overlay);
-    print!("{}", report.render(out.color));
+    match a.format {
+        ReportFormat::Text => print!("{}", report.render(out.color)),
+        ReportFormat::Json => print!("{}", report.to_json()),
+        ReportFormat::Markdown => print!("{}", report.to_markdown()),
+    }
     Ok(report.exit_code())
 }

@@ -70,6 +70,8 @@ mod link;
 mod listing;
 #[cfg(feature = "http")]
 mod once;
+#[cfg(feature = "http")]
+mod prefetch;
 mod record;
 #[cfg(feature = "http")]
 mod retry;
@@ -77,6 +79,8 @@ mod retry;
 mod secret;
 #[cfg(feature = "http")]
 mod send;
+#[cfg(feature = "http")]
+mod stream;
 #[cfg(feature = "http")]
 mod sync;
 #[cfg(feature = "http")]
@@ -102,6 +106,8 @@ pub use once::{IDEMPOTENCY_SERVICE, OnceItem, OnceReport};
 pub use record::{Collection, Page, Record, Untyped};
 #[cfg(feature = "http")]
 pub use secret::Secret;
+#[cfg(feature = "http")]
+pub use stream::AllRecords;
 pub use value::{Assign, Currency, Date, Duration, Patch, Raw};
 
 /// Crates generated code names through the runtime, so that a project needs no direct

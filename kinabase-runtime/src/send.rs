@@ -26,6 +26,8 @@ pub(crate) struct Call {
     pub(crate) repeat: Repeat,
     /// `/token`: sent without a bearer token; its answer and errors are never quoted.
     token: bool,
+    /// A `2xx` body is handed over unread, as a stream (`/all`); other answers are read.
+    pub(crate) stream: bool,
 }
 
 impl Call {
@@ -52,6 +54,7 @@ impl Call {
             body: None,
             repeat,
             token: false,
+            stream: false,
         })
     }
 
@@ -93,6 +96,8 @@ fn encode_into(out: &mut String, segment: &str) {
 pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) body: Vec<u8>,
+    /// The unread body of a streamed call (`Call::stream`).
+    pub(crate) stream: Option<reqwest::blocking::Response>,
 }
 
 /// One attempt that produced no usable answer.
@@ -107,6 +112,7 @@ struct Reply {
     status: u16,
     retry_after: Option<Duration>,
     body: Vec<u8>,
+    stream: Option<reqwest::blocking::Response>,
 }
 
 impl Client {
@@ -214,6 +220,7 @@ impl Client {
                 return Ok(Answer {
                     status,
                     body: reply.body,
+                    stream: reply.stream,
                 });
             }
             // An earlier attempt of this delete may have succeeded.
@@ -221,6 +228,7 @@ impl Client {
                 return Ok(Answer {
                     status: 200,
                     body: Vec::new(),
+                    stream: None,
                 });
             }
             400 | 401 | 403 if call.token => Error::BadCredentials { message: message() },
@@ -301,6 +309,15 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
+        if call.stream && (200..300).contains(&status) {
+            // Read by the caller as it goes; the size cap then applies per item.
+            return Ok(Reply {
+                status,
+                retry_after,
+                body: Vec::new(),
+                stream: Some(resp),
+            });
+        }
         let cap = inner.max_response_bytes;
         let too_large = || Lost {
             // A complete answer that is too large: repeating it would not help.
@@ -329,6 +346,7 @@ impl Client {
             status,
             retry_after,
             body,
+            stream: None,
         })
     }
 

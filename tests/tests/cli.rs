@@ -325,3 +325,43 @@ fn pull_checks_that_it_can_write_the_snapshot_before_calling_the_network() {
     assert!(emu.request_log().is_empty(), "no request was made");
     assert!(files_in(dir.path()).is_empty());
 }
+
+#[test]
+fn check_prints_drift_as_text_json_or_markdown_with_the_same_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    let new = dir.path().join("new.json");
+    std::fs::write(&old, r#"{"format": 1, "collections": [{"id": "c", "name": "Jobs", "slug": "jobs", "fields": [{"id": "f", "key": "stage", "name": "Stage", "type": "select", "options": ["A"]}]}]}"#).unwrap();
+    std::fs::write(&new, r#"{"format": 1, "collections": [{"id": "c", "name": "Jobs", "slug": "jobs", "fields": [{"id": "f", "key": "stage", "name": "Stage", "type": "select", "options": ["A", "B"]}]}]}"#).unwrap();
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    for format in ["text", "json", "markdown"] {
+        let code = run(
+            &[
+                "check",
+                "--snapshot",
+                old,
+                "--against",
+                new,
+                "--format",
+                format,
+            ],
+            &no_env,
+        );
+        assert_eq!(code, 3, "{format}: a new option is not breaking");
+    }
+    assert_eq!(
+        run(
+            &[
+                "check",
+                "--snapshot",
+                old,
+                "--against",
+                new,
+                "--format",
+                "yaml"
+            ],
+            &no_env
+        ),
+        2
+    );
+}
