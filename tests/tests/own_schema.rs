@@ -24,8 +24,8 @@ fn open_jobs_by_customer(
 }
 
 #[test]
-fn a_team_function_against_an_emulator_of_its_own_snapshot() -> Result<(), Box<dyn std::error::Error>>
-{
+fn a_team_function_against_an_emulator_of_its_own_snapshot()
+-> Result<(), Box<dyn std::error::Error>> {
     let snapshot = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../examples/field-service/kinabase.snapshot.json"
