@@ -12,10 +12,12 @@ use serde_json::{Value, json};
 
 use crate::client::Client;
 use crate::error::{Error, Excerpt, Result, decode};
+use crate::link::RecordRef;
+use crate::prefetch::Ahead;
 use crate::record::{Collection, Page, Record, Untyped, WriteBody};
 use crate::retry::Repeat;
 use crate::send::Call;
-use crate::value::RecordRef;
+use crate::stream::AllRecords;
 
 /// The most records a page or a bulk call may carry (documented).
 pub const MAX_BATCH: usize = kinabase_contract::limits::MAX_BULK;
@@ -68,6 +70,9 @@ pub struct ListOptions {
     pub include_lists: bool,
     /// Only records with an id in this external service.
     pub external_service: Option<String>,
+    /// Pages a lazy scan requests ahead while the current one is consumed (0..=4;
+    /// default 0). Each goes through the rate budget; see [`ListOptions::prefetch`].
+    pub prefetch: usize,
 }
 
 impl Default for ListOptions {
@@ -77,6 +82,7 @@ impl Default for ListOptions {
             updated_after: None,
             include_lists: false,
             external_service: None,
+            prefetch: 0,
         }
     }
 }
@@ -97,6 +103,18 @@ impl ListOptions {
     /// Include collection-list fields.
     pub fn include_lists(mut self, yes: bool) -> Self {
         self.include_lists = yes;
+        self
+    }
+
+    /// Requests up to `n` next pages (at most 4) while the current one is consumed, for
+    /// scans whose pages are slow to serve: with pages taking 1.5 s and the documented
+    /// 100 requests a minute, 2 or 3 keep a scan at the rate limit instead of at the
+    /// server's pace. Pages still come in order; every request still waits for the
+    /// client's rate budget; at most `n` pages of bytes are held ahead; dropping the
+    /// iterator starts no new request. Prefetching starts once the first page has given
+    /// the total, and never asks past it.
+    pub fn prefetch(mut self, n: usize) -> Self {
+        self.prefetch = n.min(crate::prefetch::MAX_PREFETCH);
         self
     }
 }
@@ -124,6 +142,11 @@ impl<C: Collection> CollectionHandle<C> {
 
     /// One page (index from 0) with the given options.
     pub fn page(&self, index: usize, options: &ListOptions) -> Result<Page<C::Read>> {
+        self.client.fetch(self.page_call(index, options)?)
+    }
+
+    /// The request for one page.
+    fn page_call(&self, index: usize, options: &ListOptions) -> Result<Call> {
         let mut call = self
             .call(Method::GET, &[], Repeat::Safe)?
             .query("pageIndex", index)
@@ -137,7 +160,7 @@ impl<C: Collection> CollectionHandle<C> {
         if let Some(s) = &options.external_service {
             call = call.query("externalService", s);
         }
-        self.client.fetch(call)
+        Ok(call)
     }
 
     /// Every record, lazily, 300 a request; at most one page is held in memory.
@@ -154,21 +177,48 @@ impl<C: Collection> CollectionHandle<C> {
             buffer: Vec::new().into_iter(),
             seen: 0,
             done: false,
+            ahead: Ahead::default(),
+            end: None,
         }
     }
 
-    /// Every record in one request (`/all`, up to 100,000 records).
+    /// Every record in one request (`/all`, up to 100,000 records), collected. The
+    /// answer is decoded as it arrives ([`iter_all`](Self::iter_all)), so only the
+    /// decoded records are held, never the answer's bytes.
     pub fn all(&self) -> Result<Vec<Record<C::Read>>> {
         self.all_updated_after(None)
     }
 
-    /// Every record updated after `t` in one request (`/all?updatedAfter=`).
+    /// Every record updated after `t` in one request (`/all?updatedAfter=`), collected.
     pub fn all_updated_after(&self, t: Option<Timestamp>) -> Result<Vec<Record<C::Read>>> {
+        self.iter_all_updated_after(t)?.collect()
+    }
+
+    /// Every record in one request (`/all`), decoded one at a time as the answer
+    /// arrives: memory stays at one record whatever the collection's size. The request
+    /// (with its retries) is made here; reading errors come from the iterator.
+    pub fn iter_all(&self) -> Result<AllRecords<C>> {
+        self.iter_all_updated_after(None)
+    }
+
+    /// [`iter_all`](Self::iter_all) for the records updated after `t`.
+    pub fn iter_all_updated_after(&self, t: Option<Timestamp>) -> Result<AllRecords<C>> {
         let mut call = self.call(Method::GET, &["all"], Repeat::Safe)?;
         if let Some(t) = t {
             call = call.query("updatedAfter", t);
         }
-        self.client.fetch(call)
+        call.stream = true;
+        let attempted = call.attempted();
+        let answer = self.client.execute(call)?;
+        let body: Box<dyn std::io::Read + Send> = match answer.stream {
+            Some(stream) => Box::new(stream),
+            None => Box::new(std::io::Cursor::new(answer.body)),
+        };
+        Ok(AllRecords::new(
+            attempted,
+            body,
+            self.client.inner.max_response_bytes,
+        ))
     }
 
     /// One record by id.
@@ -312,6 +362,22 @@ pub struct RecordIter<C: Collection> {
     buffer: std::vec::IntoIter<Record<C::Read>>,
     seen: u64,
     done: bool,
+    /// Pages requested ahead (`ListOptions::prefetch`).
+    ahead: Ahead,
+    /// The page count the first page's total implies, once known.
+    end: Option<usize>,
+}
+
+impl<C: Collection> RecordIter<C> {
+    /// Page `index`, from the pages fetched ahead when it is there.
+    fn fetch(&mut self, index: usize) -> Result<Page<C::Read>> {
+        let call = self.handle.page_call(index, &self.options)?;
+        let attempted = call.attempted();
+        match self.ahead.take(index, &attempted) {
+            Some(body) => decode(&attempted, &body?, true),
+            None => self.handle.client.fetch(call),
+        }
+    }
 }
 
 impl<C: Collection> fmt::Debug for RecordIter<C> {
@@ -349,7 +415,7 @@ impl<C: Collection> Iterator for RecordIter<C> {
                     applied: false,
                 }));
             }
-            match self.handle.page(self.next_index, &self.options) {
+            match self.fetch(self.next_index) {
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e));
@@ -367,6 +433,23 @@ impl<C: Collection> Iterator for RecordIter<C> {
                             None => got < self.options.page_size,
                         };
                     self.buffer = page.records.into_iter();
+                    if self.options.prefetch > 0 && !self.done {
+                        if self.end.is_none()
+                            && let Some(t) = total
+                        {
+                            let per_page = got.max(1) as u64;
+                            let pages = t.div_ceil(per_page).min(max_pages as u64);
+                            self.end = Some(pages as usize);
+                        }
+                        let (handle, options) = (&self.handle, &self.options);
+                        self.ahead.fill(
+                            &handle.client,
+                            options.prefetch,
+                            self.next_index,
+                            self.end.unwrap_or(0),
+                            |i| handle.page_call(i, options),
+                        );
+                    }
                 }
             }
         }

@@ -54,6 +54,7 @@
 
 #[cfg(feature = "http")]
 mod bulk;
+mod choice;
 #[cfg(feature = "http")]
 mod client;
 #[cfg(feature = "http")]
@@ -64,10 +65,13 @@ mod fields;
 mod handle;
 #[cfg(feature = "http")]
 mod limiter;
+mod link;
 #[cfg(feature = "http")]
 mod listing;
 #[cfg(feature = "http")]
 mod once;
+#[cfg(feature = "http")]
+mod prefetch;
 mod record;
 #[cfg(feature = "http")]
 mod retry;
@@ -76,6 +80,8 @@ mod secret;
 #[cfg(feature = "http")]
 mod send;
 #[cfg(feature = "http")]
+mod stream;
+#[cfg(feature = "http")]
 mod sync;
 #[cfg(feature = "http")]
 mod token;
@@ -83,6 +89,7 @@ mod value;
 
 #[cfg(feature = "http")]
 pub use bulk::{BulkChunk, BulkError, BulkFailure, BulkReport, BulkResult};
+pub use choice::Choice;
 #[cfg(feature = "http")]
 pub use client::{Client, Stats};
 #[cfg(feature = "http")]
@@ -93,14 +100,15 @@ pub use config::{
 pub use error::{BoxError, Error, Excerpt, Result};
 #[cfg(feature = "http")]
 pub use handle::{CollectionHandle, ListOptions, MAX_BATCH, RecordIter};
+pub use link::{Colleagues, FieldKey, RecordRef};
 #[cfg(feature = "http")]
 pub use once::{IDEMPOTENCY_SERVICE, OnceItem, OnceReport};
 pub use record::{Collection, Page, Record, Untyped};
 #[cfg(feature = "http")]
 pub use secret::Secret;
-pub use value::{
-    Assign, Choice, Colleagues, Currency, Date, Duration, FieldKey, Patch, Raw, RecordRef,
-};
+#[cfg(feature = "http")]
+pub use stream::AllRecords;
+pub use value::{Assign, Currency, Date, Duration, Patch, Raw};
 
 /// Crates generated code names through the runtime, so that a project needs no direct
 /// dependency on them.
@@ -115,10 +123,11 @@ pub mod reexports {
 /// changes with the generator.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::choice::{deserialize_choice, serialize_choice};
     pub use crate::error::{api_message, decode};
     pub use crate::fields::{
         LenientNumber, ReadFields, WriteEntry, WriteFields, deserialize_fields, serialize_fields,
     };
     pub use crate::record::{WriteBody, is_meta_key, lenient_total};
-    pub use crate::value::{deserialize_choice, lenient_number, serialize_choice};
+    pub use crate::value::lenient_number;
 }

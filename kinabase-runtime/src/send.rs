@@ -13,6 +13,7 @@ use crate::client::{Client, Counters};
 use crate::config::{Wait, WaitReason};
 use crate::error::{BoxError, Error, Excerpt, Result, api_message, decode};
 use crate::retry::{Decision, Outcome, Repeat, decide, parse_retry_after};
+use crate::sync::off_runtime;
 use crate::token::Token;
 
 /// A request before it is sent.
@@ -25,6 +26,8 @@ pub(crate) struct Call {
     pub(crate) repeat: Repeat,
     /// `/token`: sent without a bearer token; its answer and errors are never quoted.
     token: bool,
+    /// A `2xx` body is handed over unread, as a stream (`/all`); other answers are read.
+    pub(crate) stream: bool,
 }
 
 impl Call {
@@ -51,6 +54,7 @@ impl Call {
             body: None,
             repeat,
             token: false,
+            stream: false,
         })
     }
 
@@ -92,6 +96,8 @@ fn encode_into(out: &mut String, segment: &str) {
 pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) body: Vec<u8>,
+    /// The unread body of a streamed call (`Call::stream`).
+    pub(crate) stream: Option<reqwest::blocking::Response>,
 }
 
 /// One attempt that produced no usable answer.
@@ -106,6 +112,7 @@ struct Reply {
     status: u16,
     retry_after: Option<Duration>,
     body: Vec<u8>,
+    stream: Option<reqwest::blocking::Response>,
 }
 
 impl Client {
@@ -213,6 +220,7 @@ impl Client {
                 return Ok(Answer {
                     status,
                     body: reply.body,
+                    stream: reply.stream,
                 });
             }
             // An earlier attempt of this delete may have succeeded.
@@ -220,6 +228,7 @@ impl Client {
                 return Ok(Answer {
                     status: 200,
                     body: Vec::new(),
+                    stream: None,
                 });
             }
             400 | 401 | 403 if call.token => Error::BadCredentials { message: message() },
@@ -300,6 +309,15 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
+        if call.stream && (200..300).contains(&status) {
+            // Read by the caller as it goes; the size cap then applies per item.
+            return Ok(Reply {
+                status,
+                retry_after,
+                body: Vec::new(),
+                stream: Some(resp),
+            });
+        }
         let cap = inner.max_response_bytes;
         let too_large = || Lost {
             // A complete answer that is too large: repeating it would not help.
@@ -328,6 +346,7 @@ impl Client {
             status,
             retry_after,
             body,
+            stream: None,
         })
     }
 
@@ -427,25 +446,6 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = inner.source();
     }
     s
-}
-
-/// Runs `f` here, or on a helper thread when this thread is inside a tokio runtime
-/// (reqwest's blocking client panics there). The caller's thread still waits: in async
-/// code, use `spawn_blocking` so that a worker thread is not held.
-pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return f();
-    }
-    static WARNED: std::sync::Once = std::sync::Once::new();
-    WARNED.call_once(|| {
-        tracing::warn!(
-            "kinabase: the blocking client was called on an async runtime thread; it blocks that thread for each request (use tokio::task::spawn_blocking)"
-        );
-    });
-    std::thread::scope(|s| match s.spawn(f).join() {
-        Ok(v) => v,
-        Err(panic) => std::panic::resume_unwind(panic),
-    })
 }
 
 #[cfg(test)]

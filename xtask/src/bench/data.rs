@@ -234,7 +234,7 @@ pub fn schema_of(account: &Account) -> Schema {
                     id: f.id.clone(),
                     key: f.wire_key().into_owned(),
                     name: f.name.clone(),
-                    ty: f.ty.to_string(),
+                    ty: f.ty.clone(),
                     required: f.required,
                     primary: f.primary,
                     read_only: f.read_only,
