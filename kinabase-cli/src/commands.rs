@@ -66,6 +66,10 @@ pub struct PullArgs {
     /// Records sampled per collection whose fields must be inferred.
     #[arg(long, default_value_t = 3000)]
     sample: usize,
+    /// Name every collection and field afresh from the wire, instead of keeping the Rust
+    /// names the existing snapshot locked (renames whatever the account renamed).
+    #[arg(long)]
+    fresh_names: bool,
 }
 
 /// Options of `generate`.
@@ -99,7 +103,8 @@ pub struct CheckArgs {
     /// Instead of drift: fail (exit 1) when the generated code here is stale against the snapshot.
     #[arg(long)]
     generated: Option<PathBuf>,
-    /// Overlay for `--generated` (default: the one recorded in the generated files' header).
+    /// Overlay (default: for `--generated` the one recorded in the generated files' header,
+    /// for drift `kinabase.toml` beside the snapshot); drift judges names in use with it.
     #[arg(long)]
     overlay: Option<PathBuf>,
     /// For `--generated`: the code was generated without the account type (default: as recorded).
@@ -118,12 +123,25 @@ pub(crate) fn pull(a: &PullArgs, out: &Out<'_>) -> Result<(), String> {
         },
     )
     .map_err(|e| e.to_string())?;
+    let mut schema = schema;
+    lock_names(&a.snapshot, &mut schema, a.fresh_names)?;
     write_snapshot(&a.snapshot, &schema)?;
     out.status(format!(
         "wrote {} ({} collections)",
         a.snapshot.display(),
         schema.collections.len()
     ));
+    Ok(())
+}
+
+/// The snapshot is the lockfile of Rust names: a freshly pulled `schema` keeps the names
+/// the snapshot at `path` gave the same items (unless `fresh`), and new items get theirs.
+pub fn lock_names(path: &Path, schema: &mut Schema, fresh: bool) -> Result<(), String> {
+    if !fresh && path.exists() {
+        let old = Schema::load(path).map_err(|e| e.to_string())?;
+        schema.inherit_names(&old);
+    }
+    kinabase_codegen::lower::assign_names(schema);
     Ok(())
 }
 
@@ -311,7 +329,17 @@ pub(crate) fn check(a: &CheckArgs, out: &Out<'_>) -> Result<i32, String> {
             .map_err(|e| e.to_string())?
         }
     };
-    let report = drift::compare(&committed, &current);
+    // Names in use come from the overlay too: the explicit one, else the one beside the
+    // snapshot.
+    let overlay_path = match &a.overlay {
+        Some(p) => Some(p.clone()),
+        None => Some(a.snapshot.with_file_name("kinabase.toml")).filter(|p| p.exists()),
+    };
+    let overlay = match overlay_path {
+        Some(p) => kinabase_codegen::Overlay::load(&p).map_err(|e| e.to_string())?,
+        None => kinabase_codegen::Overlay::default(),
+    };
+    let report = drift::compare_with(&committed, &current, &overlay);
     print!("{}", report.render(out.color));
     Ok(report.exit_code())
 }

@@ -23,7 +23,7 @@ use std::path::Path;
 
 use clap::{Parser, Subcommand};
 
-pub use commands::{CheckArgs, GenerateArgs, PullArgs, builder_for, write_snapshot};
+pub use commands::{CheckArgs, GenerateArgs, PullArgs, builder_for, lock_names, write_snapshot};
 pub use term::{ColorChoice, Env, Global, Out};
 
 /// Kinabase bindings: pull a schema, generate typed Rust, check for drift, emulate the API.

@@ -32,13 +32,13 @@ impl fmt::Display for Diagnostic {
         };
         write!(f, "{level}: ")?;
         if let Some(c) = &self.collection {
-            write!(f, "collection {c:?}")?;
+            write!(f, "collection {}", terminal_safe(&format!("{c:?}")))?;
             if let Some(field) = &self.field {
-                write!(f, ", field {field:?}")?;
+                write!(f, ", field {}", terminal_safe(&format!("{field:?}")))?;
             }
             write!(f, ": ")?;
         }
-        f.write_str(&self.message)
+        f.write_str(&terminal_safe_lines(&self.message))
     }
 }
 
@@ -102,5 +102,57 @@ impl fmt::Display for Diagnostics {
             writeln!(f, "{d}")?;
         }
         Ok(())
+    }
+}
+
+/// Whether `c` is one of the Unicode bidirectional controls (U+202A–U+202E,
+/// U+2066–U+2069, U+200E, U+200F, U+061C), which reorder the text around them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Text from a server or a snapshot made safe for a terminal: control and bidi characters
+/// are shown escaped (`\u{1b}`), so a name cannot retitle, clear or reorder the screen.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || is_bidi_control(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`terminal_safe`], keeping line breaks.
+pub fn terminal_safe_lines(text: &str) -> String {
+    text.split('\n')
+        .map(terminal_safe)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_escaped_for_terminals() {
+        let evil = "Jobs\u{1b}]0;pwned\u{7}\u{202e}cba\r";
+        let shown = terminal_safe(evil);
+        assert!(
+            !shown.chars().any(|c| c.is_control() || is_bidi_control(c)),
+            "{shown}"
+        );
+        assert!(shown.starts_with("Jobs\\u{1b}]0;pwned"), "{shown}");
+        let mut d = Diagnostics::default();
+        d.warn(Some(evil), Some(evil), "line\nnext \u{1b}[2J");
+        let text = d.to_string();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("line\nnext"));
     }
 }

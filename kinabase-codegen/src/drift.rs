@@ -1,29 +1,50 @@
-//! Drift: how a live schema (or a second snapshot) differs from the committed one, and
-//! whether the difference breaks code generated from it.
+//! Drift: how a live schema (or a second snapshot) differs from the committed one, judged
+//! on the generated surface: what code written against the old bindings can see.
+//!
+//! Both schemas are lowered (with the overlay, and with the new one inheriting the names
+//! the committed snapshot locked, as a pull would) and their models compared item by item:
+//! modules, handle methods, marker types, fields and their types, `Create::new`
+//! parameters, `Update` members, key constants, choice enums and their variants. Each
+//! change is explained in schema terms and keyed by id. See [`Severity`] for the classes.
+
+mod fields;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::names::{self, Case};
+use fields::{compare_field, new_field};
+
+use crate::diag::{Diagnostics, terminal_safe};
+use crate::lower::{lower, toml_key};
+use crate::model::{CollectionModel, FieldModel, Model};
+use crate::overlay::Overlay;
 use crate::schema::{CollectionSchema, FieldSchema, Schema};
 
-/// How serious a change is.
+/// How a change affects code written against the old bindings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
-    /// A new collection, field or choice option.
-    Additive,
-    /// A display-name or description change under the same key or id.
+    /// The surface is unchanged: docs, display names, a wire key or slug under a kept Rust
+    /// name, a schema type that maps to the same Rust type.
     Compatible,
-    /// A removal, a changed wire key, type, target or slug, a removed option, a field
-    /// that became required or read-only.
+    /// Items were only added: a collection, an optional field, a field that became
+    /// writable.
+    Additive,
+    /// A choice option was added: a new enum variant. Code compiles unless it matches the
+    /// enum exhaustively (without a `_` or `Unknown(_)` arm); such a `match` stops
+    /// compiling when the bindings are regenerated.
+    NewOption,
+    /// Code that compiled may fail to compile or change meaning: something removed or
+    /// renamed, a changed type, `Create::new` parameters, `Update` members or variants.
     Breaking,
 }
 
 impl Severity {
-    fn label(self) -> &'static str {
+    /// The label in reports.
+    pub fn label(self) -> &'static str {
         match self {
-            Severity::Additive => "additive",
             Severity::Compatible => "compatible",
+            Severity::Additive => "additive",
+            Severity::NewOption => "new option",
             Severity::Breaking => "BREAKING",
         }
     }
@@ -36,9 +57,12 @@ pub struct Change {
     pub severity: Severity,
     /// The collection's display name.
     pub collection: String,
+    /// The collection's id, and the field's id (else wire key) for field changes:
+    /// `col_jobs` or `col_jobs/fld_job_quote`.
+    pub id: String,
     /// The field's display name, for field changes.
     pub field: Option<String>,
-    /// What changed.
+    /// What changed in the schema and what that does to the generated code.
     pub message: String,
     /// For a rename: the overlay lines that keep the old Rust name.
     pub overlay_hint: Option<String>,
@@ -55,7 +79,7 @@ pub struct DriftReport {
 pub const EXIT_SAME: i32 = 0;
 /// Exit code: an error.
 pub const EXIT_ERROR: i32 = 2;
-/// Exit code: only non-breaking changes.
+/// Exit code: only non-breaking changes (compatible, additive, new options).
 pub const EXIT_COMPATIBLE: i32 = 3;
 /// Exit code: breaking changes.
 pub const EXIT_BREAKING: i32 = 4;
@@ -70,58 +94,94 @@ impl DriftReport {
         }
     }
 
-    /// A report for people, grouped by collection; ANSI colours when `color`.
+    /// The most serious change, if any.
+    pub fn verdict(&self) -> Option<Severity> {
+        self.changes.iter().map(|c| c.severity).max()
+    }
+
+    /// A report for people, grouped by collection; ANSI colours when `color`. Names from
+    /// the server are shown with control and bidi characters escaped.
     pub fn render(&self, color: bool) -> String {
         if self.changes.is_empty() {
             return "no schema changes\n".to_string();
         }
-        let mut grouped: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
+        let mut grouped: BTreeMap<(&str, &str), Vec<&Change>> = BTreeMap::new();
         for c in &self.changes {
-            grouped.entry(&c.collection).or_default().push(c);
+            let collection_id = c.id.split('/').next().unwrap_or_default();
+            grouped
+                .entry((&c.collection, collection_id))
+                .or_default()
+                .push(c);
         }
         let mut out = String::new();
-        for (collection, changes) in grouped {
-            let _ = writeln!(out, "{collection}:");
+        for ((collection, id), changes) in grouped {
+            let _ = writeln!(
+                out,
+                "{} (id {}):",
+                terminal_safe(collection),
+                terminal_safe(id)
+            );
             for c in changes {
                 let label = c.severity.label();
                 let label = if color {
                     let code = match c.severity {
-                        Severity::Additive => "32",
                         Severity::Compatible => "36",
+                        Severity::Additive => "32",
+                        Severity::NewOption => "33",
                         Severity::Breaking => "1;31",
                     };
                     format!("\x1b[{code}m{label}\x1b[0m")
                 } else {
                     label.to_string()
                 };
-                match &c.field {
-                    Some(f) => {
-                        let _ = writeln!(out, "  {label}: field {f:?}: {}", c.message);
+                let message = terminal_safe(&c.message);
+                match (&c.field, c.id.split_once('/')) {
+                    (Some(f), Some((_, fid))) => {
+                        let _ = writeln!(
+                            out,
+                            "  {label}: field {} (id {}): {message}",
+                            terminal_safe(&format!("{f:?}")),
+                            terminal_safe(fid)
+                        );
                     }
-                    None => {
-                        let _ = writeln!(out, "  {label}: {}", c.message);
+                    _ => {
+                        let _ = writeln!(out, "  {label}: {message}");
                     }
                 }
                 if let Some(hint) = &c.overlay_hint {
                     let _ = writeln!(out, "    to keep the old Rust name, add to kinabase.toml:");
                     for line in hint.lines() {
-                        let _ = writeln!(out, "      {line}");
+                        let _ = writeln!(out, "      {}", terminal_safe(line));
                     }
                 }
             }
         }
-        let breaking = self
-            .changes
-            .iter()
-            .filter(|c| c.severity == Severity::Breaking)
-            .count();
-        let _ = writeln!(out, "{} change(s), {breaking} breaking", self.changes.len());
+        let count = |s: Severity| self.changes.iter().filter(|c| c.severity == s).count();
+        let _ = writeln!(
+            out,
+            "{} change(s): {} breaking, {} new option(s), {} additive, {} compatible",
+            self.changes.len(),
+            count(Severity::Breaking),
+            count(Severity::NewOption),
+            count(Severity::Additive),
+            count(Severity::Compatible)
+        );
         out
     }
 }
 
-/// Compares the committed schema `old` with `new`.
+/// Compares the committed schema `old` with `new`, without an overlay.
 pub fn compare(old: &Schema, new: &Schema) -> DriftReport {
+    compare_with(old, new, &Overlay::default())
+}
+
+/// Compares the committed schema `old` with `new` as generated with `overlay`.
+pub fn compare_with(old: &Schema, new: &Schema, overlay: &Overlay) -> DriftReport {
+    let mut new = new.clone();
+    new.inherit_names(old);
+    let mut ignored = Diagnostics::default();
+    let old_model = lower(old, overlay, &mut ignored);
+    let new_model = lower(&new, overlay, &mut ignored);
     let mut changes = Vec::new();
     let find = |s: &'_ Schema, c: &CollectionSchema| -> Option<CollectionSchema> {
         s.collections
@@ -131,34 +191,49 @@ pub fn compare(old: &Schema, new: &Schema) -> DriftReport {
             .cloned()
     };
     for oc in &old.collections {
-        match find(new, oc) {
-            None => changes.push(change(
-                Severity::Breaking,
-                oc,
-                None,
-                "collection removed".into(),
-            )),
-            Some(nc) => compare_collection(oc, &nc, &mut changes),
+        let om = model_of(&old_model, oc);
+        match find(&new, oc) {
+            None => {
+                if let Some(om) = om {
+                    changes.push(collection_change(
+                        Severity::Breaking,
+                        oc,
+                        format!(
+                            "collection removed (slug {:?}): module `{}`, `kb.{}()` and its types are gone",
+                            oc.slug,
+                            om.module.source(),
+                            om.accessor.source()
+                        ),
+                    ));
+                }
+            }
+            Some(nc) => {
+                let nm = model_of(&new_model, &nc);
+                compare_collection(oc, om, &nc, nm, &mut changes);
+            }
         }
     }
     for nc in &new.collections {
-        if find(old, nc).is_none() {
-            changes.push(change(
+        if find(old, nc).is_none()
+            && let Some(nm) = model_of(&new_model, nc)
+        {
+            changes.push(collection_change(
                 Severity::Additive,
                 nc,
-                None,
                 format!(
-                    "new collection (slug {:?}, {} fields)",
+                    "new collection (slug {:?}, {} fields): module `{}`, `kb.{}()`",
                     nc.slug,
-                    nc.fields.len()
+                    nc.fields.len(),
+                    nm.module.source(),
+                    nm.accessor.source()
                 ),
             ));
         }
     }
     changes.sort_by(|a, b| {
-        (&a.collection, &a.field, b.severity, &a.message).cmp(&(
+        (&a.collection, &a.id, b.severity, &a.message).cmp(&(
             &b.collection,
-            &b.field,
+            &b.id,
             a.severity,
             &b.message,
         ))
@@ -166,327 +241,185 @@ pub fn compare(old: &Schema, new: &Schema) -> DriftReport {
     DriftReport { changes }
 }
 
-fn change(
-    severity: Severity,
-    c: &CollectionSchema,
-    field: Option<&FieldSchema>,
-    message: String,
-) -> Change {
+fn model_of<'m>(model: &'m Model, c: &CollectionSchema) -> Option<&'m CollectionModel> {
+    model.collections.iter().find(|m| m.id == c.id)
+}
+
+fn collection_change(severity: Severity, c: &CollectionSchema, message: String) -> Change {
     Change {
         severity,
         collection: c.name.clone(),
-        field: field.map(|f| f.name.clone()),
+        id: c.id.clone(),
+        field: None,
         message,
         overlay_hint: None,
     }
 }
 
-fn compare_collection(oc: &CollectionSchema, nc: &CollectionSchema, out: &mut Vec<Change>) {
-    if oc.slug != nc.slug {
-        out.push(change(
-            Severity::Breaking,
-            nc,
-            None,
-            format!("slug changed from {:?} to {:?}", oc.slug, nc.slug),
-        ));
+fn field_change(
+    severity: Severity,
+    c: &CollectionSchema,
+    f: &FieldSchema,
+    message: String,
+) -> Change {
+    Change {
+        severity,
+        collection: c.name.clone(),
+        id: format!("{}/{}", c.id, f.id.as_deref().unwrap_or(&f.key)),
+        field: Some(f.name.clone()),
+        message,
+        overlay_hint: None,
     }
+}
+
+/// `Create::new`'s parameters as text.
+fn new_signature(m: &CollectionModel) -> String {
+    let mut required: Vec<&FieldModel> = m
+        .fields
+        .iter()
+        .filter(|f| f.writable && f.required)
+        .collect();
+    required.sort_by_key(|f| !f.primary);
+    let params: Vec<String> = required
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f.name.source(),
+                short(&f.type_text("", &m.module.text))
+            )
+        })
+        .collect();
+    if m.required_by_name {
+        format!("Create::new(CreateRequired {{ {} }})", params.join(", "))
+    } else {
+        format!("Create::new({})", params.join(", "))
+    }
+}
+
+/// A type as people read it: without the runtime's and std's paths.
+fn short(ty: &str) -> String {
+    ty.replace("::kinabase_runtime::", "")
+        .replace("::std::string::", "")
+        .replace("::std::vec::", "")
+}
+
+fn compare_collection(
+    oc: &CollectionSchema,
+    om: Option<&CollectionModel>,
+    nc: &CollectionSchema,
+    nm: Option<&CollectionModel>,
+    out: &mut Vec<Change>,
+) {
+    let (om, nm) = match (om, nm) {
+        (None, None) => return,
+        (Some(om), None) => {
+            out.push(collection_change(
+                Severity::Breaking,
+                nc,
+                format!(
+                    "no longer generated: module `{}` is gone",
+                    om.module.source()
+                ),
+            ));
+            return;
+        }
+        (None, Some(nm)) => {
+            out.push(collection_change(
+                Severity::Additive,
+                nc,
+                format!("now generated: module `{}`", nm.module.source()),
+            ));
+            return;
+        }
+        (Some(om), Some(nm)) => (om, nm),
+    };
+    let mut schema_changes = Vec::new();
     if oc.name != nc.name {
-        out.push(change(
-            Severity::Compatible,
-            nc,
-            None,
-            format!("display name changed from {:?}", oc.name),
-        ));
+        schema_changes.push(format!("display name {:?} → {:?}", oc.name, nc.name));
+    }
+    if oc.slug != nc.slug {
+        schema_changes.push(format!("slug {:?} → {:?}", oc.slug, nc.slug));
     }
     if oc.description != nc.description {
-        out.push(change(
+        schema_changes.push("description changed".to_string());
+    }
+    let explained = if schema_changes.is_empty() {
+        "the collection".to_string()
+    } else {
+        schema_changes.join(", ")
+    };
+    if om.module != nm.module || om.marker != nm.marker {
+        let mut c = collection_change(
+            Severity::Breaking,
+            nc,
+            format!(
+                "{explained}: module `{}` → `{}`, `kb.{}()` → `kb.{}()`, type `{}` → `{}`",
+                om.module.source(),
+                nm.module.source(),
+                om.accessor.source(),
+                nm.accessor.source(),
+                om.marker.source(),
+                nm.marker.source()
+            ),
+        );
+        c.overlay_hint = Some(format!(
+            "[collections.{}]\nrename = {:?}",
+            toml_key(&nc.slug),
+            om.marker.text
+        ));
+        out.push(c);
+    } else if !schema_changes.is_empty() {
+        out.push(collection_change(
             Severity::Compatible,
             nc,
-            None,
-            "description changed".into(),
+            format!(
+                "{explained}; module `{}` and `kb.{}()` keep their names",
+                nm.module.source(),
+                nm.accessor.source()
+            ),
         ));
     }
-    let by_id = |fields: &[FieldSchema], f: &FieldSchema| -> Option<FieldSchema> {
-        match &f.id {
-            Some(id) => fields.iter().find(|n| n.id.as_ref() == Some(id)).cloned(),
-            None => None,
-        }
-        .or_else(|| {
-            fields
-                .iter()
-                .find(|n| n.key == f.key && (n.id.is_none() || f.id.is_none()))
-                .cloned()
-        })
-    };
+    let (old_new, new_new) = (new_signature(om), new_signature(nm));
+    if old_new != new_new {
+        out.push(collection_change(
+            Severity::Breaking,
+            nc,
+            format!("`{old_new}` becomes `{new_new}`"),
+        ));
+    }
     for of in &oc.fields {
-        let Some(nf) = by_id(&nc.fields, of) else {
-            out.push(change(
+        let ofm = om.fields.iter().find(|m| m.key == of.key);
+        let nf = nc.same_field(of);
+        let nfm = nf.and_then(|nf| nm.fields.iter().find(|m| m.key == nf.key));
+        match (ofm, nf, nfm) {
+            (None, _, None) => {}
+            (Some(ofm), _, None) => out.push(field_change(
                 Severity::Breaking,
                 nc,
-                Some(of),
-                format!("field removed (wire key {:?})", of.key),
-            ));
-            continue;
-        };
-        compare_field(nc, of, &nf, out);
+                of,
+                format!(
+                    "field removed (wire key {:?}): `{}` and `keys::{}` are gone",
+                    of.key,
+                    ofm.name.source(),
+                    ofm.constant.source()
+                ),
+            )),
+            (None, Some(nf), Some(nfm)) => out.push(new_field(nc, nf, nfm, &nm.module.text)),
+            (Some(ofm), Some(nf), Some(nfm)) => {
+                compare_field(nc, (of, ofm), (nf, nfm), (om, nm), out);
+            }
+            (Some(_) | None, None, Some(_)) => {}
+        }
     }
     for nf in &nc.fields {
-        if by_id(&oc.fields, nf).is_none() {
-            let severity = if nf.required && nf.writable() {
-                Severity::Breaking
-            } else {
-                Severity::Additive
-            };
-            let what = if nf.required {
-                "new required field"
-            } else {
-                "new field"
-            };
-            out.push(change(
-                severity,
-                nc,
-                Some(nf),
-                format!("{what} (wire key {:?}, type {})", nf.key, nf.ty),
-            ));
+        if oc.same_field(nf).is_none()
+            && let Some(nfm) = nm.fields.iter().find(|m| m.key == nf.key)
+        {
+            out.push(new_field(nc, nf, nfm, &nm.module.text));
         }
-    }
-}
-
-fn compare_field(c: &CollectionSchema, of: &FieldSchema, nf: &FieldSchema, out: &mut Vec<Change>) {
-    if of.key != nf.key {
-        let old_name = names::make(&[&of.name, &of.key], Case::Snake, "field");
-        let hint = nf.id.as_ref().map(|id| {
-            format!(
-                "[collections.{}.fields.{}]\nrename = {:?}",
-                toml_key(&c.slug),
-                toml_key(id),
-                old_name
-            )
-        });
-        out.push(Change {
-            severity: Severity::Breaking,
-            collection: c.name.clone(),
-            field: Some(nf.name.clone()),
-            message: format!(
-                "renamed: wire key {:?} → {:?} (same field id)",
-                of.key, nf.key
-            ),
-            overlay_hint: hint,
-        });
-    }
-    if of.ty != nf.ty {
-        out.push(change(
-            Severity::Breaking,
-            c,
-            Some(nf),
-            format!("type changed from {} to {}", of.ty, nf.ty),
-        ));
-    }
-    if of.name != nf.name && of.key == nf.key {
-        out.push(change(
-            Severity::Compatible,
-            c,
-            Some(nf),
-            format!("display name changed from {:?}", of.name),
-        ));
-    }
-    if of.description != nf.description {
-        out.push(change(
-            Severity::Compatible,
-            c,
-            Some(nf),
-            "description changed".into(),
-        ));
-    }
-    if !of.required && nf.required {
-        out.push(change(
-            Severity::Breaking,
-            c,
-            Some(nf),
-            "became required".into(),
-        ));
-    }
-    if of.required && !nf.required {
-        // The generated constructor loses an argument: callers must change.
-        out.push(change(
-            Severity::Breaking,
-            c,
-            Some(nf),
-            "no longer required (Create::new changes)".into(),
-        ));
-    }
-    if of.writable() && !nf.writable() {
-        out.push(change(
-            Severity::Breaking,
-            c,
-            Some(nf),
-            "became read-only".into(),
-        ));
-    }
-    if !of.writable() && nf.writable() {
-        out.push(change(
-            Severity::Additive,
-            c,
-            Some(nf),
-            "became writable".into(),
-        ));
-    }
-    if of.target != nf.target {
-        out.push(change(
-            Severity::Breaking,
-            c,
-            Some(nf),
-            format!(
-                "link target changed from {:?} to {:?}",
-                of.target, nf.target
-            ),
-        ));
-    }
-    if of.multiple != nf.multiple {
-        out.push(change(
-            Severity::Breaking,
-            c,
-            Some(nf),
-            format!("multiple changed to {}", nf.multiple),
-        ));
-    }
-    for o in &of.options {
-        if !nf.options.contains(o) {
-            out.push(change(
-                Severity::Breaking,
-                c,
-                Some(nf),
-                format!("option {o:?} removed"),
-            ));
-        }
-    }
-    for o in &nf.options {
-        if !of.options.contains(o) {
-            out.push(change(
-                Severity::Additive,
-                c,
-                Some(nf),
-                format!("option {o:?} added"),
-            ));
-        }
-    }
-}
-
-fn toml_key(k: &str) -> String {
-    if !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        k.to_string()
-    } else {
-        format!("{k:?}")
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn schema(fields: &str) -> Schema {
-        Schema::parse(&format!(r#"{{"format": 1, "collections": [{{"id": "c1", "name": "Jobs", "slug": "jobs", "fields": [{fields}]}}]}}"#), "t").unwrap()
-    }
-
-    const BASE: &str = r#"{"id": "f1", "key": "title", "name": "Title", "type": "text"},
-        {"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New", "Done"]}"#;
-
-    #[test]
-    fn every_kind_of_change_and_its_exit_code() {
-        let old = schema(BASE);
-        assert_eq!(compare(&old, &old).exit_code(), EXIT_SAME);
-        let cases: &[(&str, Severity, &str)] = &[
-            (
-                r#"{"id": "f1", "key": "title", "name": "Title", "type": "text"}, {"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New", "Done", "Held"]}"#,
-                Severity::Additive,
-                "option \"Held\" added",
-            ),
-            (
-                r#"{"id": "f1", "key": "title", "name": "Job Title", "type": "text"}, {"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New", "Done"]}"#,
-                Severity::Compatible,
-                "display name",
-            ),
-            (
-                r#"{"id": "f1", "key": "title", "name": "Title", "type": "text", "description": "x"}, {"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New", "Done"]}"#,
-                Severity::Compatible,
-                "description",
-            ),
-            (
-                r#"{"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New", "Done"]}"#,
-                Severity::Breaking,
-                "field removed",
-            ),
-            (
-                r#"{"id": "f1", "key": "jobTitle", "name": "Title", "type": "text"}, {"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New", "Done"]}"#,
-                Severity::Breaking,
-                "renamed",
-            ),
-            (
-                r#"{"id": "f1", "key": "title", "name": "Title", "type": "number"}, {"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New", "Done"]}"#,
-                Severity::Breaking,
-                "type changed",
-            ),
-            (
-                r#"{"id": "f1", "key": "title", "name": "Title", "type": "text"}, {"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New"]}"#,
-                Severity::Breaking,
-                "option \"Done\" removed",
-            ),
-            (
-                r#"{"id": "f1", "key": "title", "name": "Title", "type": "text", "required": true}, {"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New", "Done"]}"#,
-                Severity::Breaking,
-                "became required",
-            ),
-            (
-                &format!(r#"{BASE}, {{"id": "f3", "key": "due", "name": "Due", "type": "date"}}"#),
-                Severity::Additive,
-                "new field",
-            ),
-        ];
-        for (fields, severity, needle) in cases {
-            let report = compare(&old, &schema(fields));
-            assert!(
-                report
-                    .changes
-                    .iter()
-                    .any(|c| c.severity == *severity && c.message.contains(needle)),
-                "{needle}: {report:?}"
-            );
-            let want = if *severity == Severity::Breaking {
-                EXIT_BREAKING
-            } else {
-                EXIT_COMPATIBLE
-            };
-            assert_eq!(report.exit_code(), want, "{needle}");
-        }
-    }
-
-    #[test]
-    fn renames_by_id_suggest_the_overlay_line() {
-        let old = schema(BASE);
-        let new = schema(
-            r#"{"id": "f1", "key": "jobTitle", "name": "Job Title", "type": "text"}, {"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New", "Done"]}"#,
-        );
-        let report = compare(&old, &new);
-        let rename = report
-            .changes
-            .iter()
-            .find(|c| c.message.contains("renamed"))
-            .unwrap();
-        assert_eq!(
-            rename.overlay_hint.as_deref(),
-            Some("[collections.jobs.fields.f1]\nrename = \"title\"")
-        );
-        assert!(report.render(false).contains("rename = \"title\""));
-    }
-
-    #[test]
-    fn collections_added_and_removed() {
-        let old = schema(BASE);
-        let empty = Schema::parse(r#"{"format": 1, "collections": []}"#, "t").unwrap();
-        assert_eq!(compare(&old, &empty).exit_code(), EXIT_BREAKING);
-        assert_eq!(compare(&empty, &old).exit_code(), EXIT_COMPATIBLE);
-    }
-}
+mod tests;

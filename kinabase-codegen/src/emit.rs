@@ -1,11 +1,20 @@
 //! Model → tokens. Makes no decisions: every name and type was chosen in `lower`.
 //!
-//! Everything the output names is fully qualified (`::std::option::Option`,
-//! `::kinabase_runtime::...`), so that a collection called `Option`, `Result`, `String`
-//! or `Vec` cannot shadow it. User text only ever appears inside doc-string literals.
+//! Standard and runtime items are named short (`Option`, `Date`) unless a type of the
+//! module shadows them (`CollectionModel::shadowed`, decided in `lower`); then, and for
+//! everything else the output names, full paths (`::std::option::Option`,
+//! `::kinabase_runtime::...`). User text only ever appears inside doc-string and string
+//! literals.
 
 use proc_macro2::TokenStream;
 use quote::quote;
+
+mod docs;
+mod types;
+
+use docs::{code_text, doc_attrs, field_doc, inner_doc, short_doc, update_doc};
+pub use docs::{escape_md, text_block};
+use types::{Std, field_type};
 
 use crate::model::{ChoiceModel, CollectionModel, FieldModel, Model, ValueType};
 
@@ -238,13 +247,48 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         };
         quote! { #doc pub #name: #wrapper<#ty>, }
     });
+    let update_doc = doc_attrs(&update_doc(&writable));
     let update_table = writable.iter().map(|p| {
         let (name, key) = (&p.name, &p.model.key);
         quote! { #key => #name }
     });
     let choices = c.choices.iter().map(|ch| choice(ch, &std));
     let imports = &std.imports;
-    let many_args = (required.len() > 6).then(|| quote! { #[allow(clippy::too_many_arguments)] });
+    let many_args = (required.len() > 6 && !c.required_by_name)
+        .then(|| quote! { #[allow(clippy::too_many_arguments)] });
+    // Two required fields of one type are passed by name, so they cannot be swapped.
+    let (new_fn, required_struct) = if c.required_by_name {
+        let names: Vec<&proc_macro2::Ident> = required.iter().map(|p| &p.name).collect();
+        let members = required.iter().map(|p| {
+            let (name, ty, doc) = (&p.name, &p.ty, &p.short_doc);
+            quote! { #doc pub #name: #ty, }
+        });
+        (
+            quote! {
+                pub fn new(required: CreateRequired) -> Self {
+                    let CreateRequired { #(#names),* } = required;
+                    Create { #(#new_inits),* }
+                }
+            },
+            quote! {
+                /// The required fields of a new record, given to [`Create::new`] by name:
+                /// some share a type, and names cannot be swapped by mistake as positions can.
+                #[derive(Debug, Clone)]
+                pub struct CreateRequired {
+                    #(#members)*
+                }
+            },
+        )
+    } else {
+        (
+            quote! {
+                pub fn new(#(#new_params),*) -> Self {
+                    Create { #(#new_inits),* }
+                }
+            },
+            quote! {},
+        )
+    };
     quote! {
         #module_doc
 
@@ -279,7 +323,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
 
         ::kinabase_runtime::record_fields!(read Fields { #(#read_table),* });
 
-        /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+        /// A new record: `new` takes the required fields; read-only fields do not exist.
         #[derive(Debug, Clone, #create_default)]
         pub struct Create {
             #(#create_fields)*
@@ -288,15 +332,14 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         impl Create {
             #new_doc
             #many_args
-            pub fn new(#(#new_params),*) -> Self {
-                Create { #(#new_inits),* }
-            }
+            #new_fn
         }
 
         ::kinabase_runtime::record_fields!(write Create { #(#create_table),* });
 
-        /// Changes to a record: each field is kept (not sent), set, or (when optional)
-        /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+        #required_struct
+
+        #update_doc
         #[derive(Debug, Clone, #default)]
         pub struct Update {
             #(#update_fields)*
@@ -361,111 +404,8 @@ fn choice(ch: &ChoiceModel, std: &Std) -> TokenStream {
     }
 }
 
-fn value_type(ty: &ValueType, std: &Std) -> TokenStream {
-    match ty {
-        ValueType::Text => std.string.clone(),
-        ValueType::Number => quote! { f64 },
-        ValueType::Currency => std.currency.clone(),
-        ValueType::Date => std.date.clone(),
-        ValueType::Duration => std.duration.clone(),
-        ValueType::Bool => quote! { bool },
-        ValueType::Choice(name) => {
-            let name = name.ident();
-            quote! { #name }
-        }
-        ValueType::Link { module, marker } => {
-            let (module, marker) = (module.ident(), marker.ident());
-            let record_ref = &std.record_ref;
-            quote! { #record_ref<super::#module::#marker> }
-        }
-        ValueType::Colleague => {
-            let record_ref = &std.record_ref;
-            quote! { #record_ref<::kinabase_runtime::Colleagues> }
-        }
-        ValueType::UntypedLink => {
-            let record_ref = &std.record_ref;
-            quote! { #record_ref<::kinabase_runtime::Untyped> }
-        }
-        ValueType::Raw => std.raw.clone(),
-        ValueType::Custom(path) => path
-            .parse::<TokenStream>()
-            .unwrap_or_else(|_| quote! { ::kinabase_runtime::Raw }),
-    }
-}
-
-fn field_type(f: &FieldModel, std: &Std) -> TokenStream {
-    let t = value_type(&f.ty, std);
-    let vec = &std.vec;
-    if f.multiple {
-        quote! { #vec<#t> }
-    } else {
-        t
-    }
-}
-
-/// How a module names the standard and runtime items it uses: the short name (`Option`,
-/// `Date`) unless a generated type of the module shadows it, else the full path.
-struct Std {
-    option: TokenStream,
-    none: TokenStream,
-    string: TokenStream,
-    vec: TokenStream,
-    default: TokenStream,
-    assign: TokenStream,
-    patch: TokenStream,
-    currency: TokenStream,
-    date: TokenStream,
-    duration: TokenStream,
-    raw: TokenStream,
-    record_ref: TokenStream,
-    /// `use ::kinabase_runtime::{...};` for the runtime names used short.
-    imports: TokenStream,
-}
-
-impl Std {
-    fn for_module(shadowed: &[String]) -> Std {
-        let short = |n: &str| !shadowed.iter().any(|s| s == n);
-        let pick = |n: &str, full: TokenStream| {
-            if short(n) {
-                let i = quote::format_ident!("{}", n);
-                quote! { #i }
-            } else {
-                full
-            }
-        };
-        let imported: Vec<proc_macro2::Ident> = crate::model::RUNTIME_NAMES
-            .iter()
-            .filter(|n| short(n))
-            .map(|n| quote::format_ident!("{}", n))
-            .collect();
-        Std {
-            option: pick("Option", quote! { ::std::option::Option }),
-            none: if short("Option") && short("None") {
-                quote! { None }
-            } else {
-                quote! { ::std::option::Option::None }
-            },
-            string: pick("String", quote! { ::std::string::String }),
-            vec: pick("Vec", quote! { ::std::vec::Vec }),
-            default: pick("Default", quote! { ::std::default::Default }),
-            assign: pick("Assign", quote! { ::kinabase_runtime::Assign }),
-            patch: pick("Patch", quote! { ::kinabase_runtime::Patch }),
-            currency: pick("Currency", quote! { ::kinabase_runtime::Currency }),
-            date: pick("Date", quote! { ::kinabase_runtime::Date }),
-            duration: pick("Duration", quote! { ::kinabase_runtime::Duration }),
-            raw: pick("Raw", quote! { ::kinabase_runtime::Raw }),
-            record_ref: pick("RecordRef", quote! { ::kinabase_runtime::RecordRef }),
-            imports: if imported.is_empty() {
-                quote! {}
-            } else {
-                quote! { #[allow(unused_imports)] use ::kinabase_runtime::{#(#imported),*}; }
-            },
-        }
-    }
-}
-
 /// A field's pieces, built once per collection.
-struct Prepared<'a> {
+pub(super) struct Prepared<'a> {
     model: &'a FieldModel,
     name: proc_macro2::Ident,
     ty: TokenStream,
@@ -481,99 +421,4 @@ impl<'a> Prepared<'a> {
             short_doc: doc_attrs(&short_doc(model)),
         }
     }
-}
-
-/// The one-line doc of a field in the create and update types.
-fn short_doc(f: &FieldModel) -> String {
-    format!(
-        "**{}** (`{}`, `{}`).",
-        escape_md(&f.display),
-        code_text(&f.key),
-        code_text(&f.type_name)
-    )
-}
-
-fn field_doc(f: &FieldModel) -> String {
-    let mut marks = Vec::new();
-    if f.primary {
-        marks.push("primary".to_string());
-    }
-    if f.required {
-        marks.push("required".to_string());
-    }
-    if !f.writable {
-        marks.push("read-only".to_string());
-    }
-    if f.multiple {
-        marks.push("multiple".to_string());
-    }
-    if let Some((samples, present)) = f.inferred {
-        marks.push(format!(
-            "inferred from {samples} sampled record(s), present in {present}"
-        ));
-    }
-    let mut doc = format!(
-        "**{}**: wire key `{}`, type `{}`",
-        escape_md(&f.display),
-        code_text(&f.key),
-        code_text(&f.type_name)
-    );
-    if !marks.is_empty() {
-        doc.push_str("; ");
-        doc.push_str(&marks.join(", "));
-    }
-    doc.push('.');
-    if let Some(d) = &f.description {
-        doc.push_str("\n\n");
-        doc.push_str(&text_block(d));
-    }
-    doc
-}
-
-/// One `#[doc]` attribute per line, so that the output uses `///` comments (a `*/` in
-/// user text cannot end a block comment that is never opened).
-fn doc_attrs(text: &str) -> TokenStream {
-    let lines = text.split('\n').map(|l| format!(" {l}"));
-    quote! { #(#[doc = #lines])* }
-}
-
-fn inner_doc(text: &str) -> TokenStream {
-    let lines = text.split('\n').map(|l| format!(" {l}"));
-    quote! { #(#![doc = #lines])* }
-}
-
-/// User text as a fenced `text` block: never Markdown, never a doctest. The fence is
-/// longer than any backtick run inside, so the text cannot close it.
-pub fn text_block(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest.max(2) + 1);
-    let clean: String = text
-        .replace('\r', "")
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect();
-    format!("{fence}text\n{clean}\n{fence}")
-}
-
-/// Escapes Markdown and HTML in a display name.
-pub fn escape_md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.push(' ');
-            continue;
-        }
-        if "\\`*_[]{}()<>#+-.!|~&".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Text for inside a single-backtick code span.
-fn code_text(text: &str) -> String {
-    text.chars()
-        .map(|c| if c == '`' || c.is_control() { '\'' } else { c })
-        .collect()
 }

@@ -2,8 +2,9 @@
 //!
 //! The pipeline, one module a stage: [`schema`] (the snapshot as data) → [`lower`]
 //! (names, types, collisions, diagnostics) → [`model`] → [`emit`] (tokens) →
-//! [`render`] (formatted text, written only when it changes). With the `pull` feature,
-//! [`pull`] reads a live account into a snapshot and [`drift`] compares snapshots.
+//! [`render`] (formatted text, written only when it changes). [`drift`] compares two
+//! schemas on the code they generate; with the `pull` feature, `pull` reads a live
+//! account into a snapshot.
 //!
 //! In a `build.rs`, in the style of prost-build:
 //!
@@ -36,6 +37,7 @@ pub mod overlay;
 pub mod pull;
 pub mod render;
 pub mod schema;
+pub mod tables;
 
 use std::path::PathBuf;
 

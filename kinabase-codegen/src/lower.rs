@@ -2,18 +2,29 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod naming;
+
+use naming::collection_names;
+pub use naming::toml_key;
+
 use crate::diag::Diagnostics;
 use crate::model::{
     ChoiceModel, CollectionModel, FieldModel, Model, RUNTIME_NAMES, SHORT_NAMES, ValueType,
 };
 use crate::names::{self, Case, RustName, Scope};
-use crate::overlay::{CollectionOverlay, Overlay};
+use crate::overlay::{CollectionOverlay, FieldOverlay, Overlay};
 use crate::schema::{CollectionSchema, FieldSchema, Kind, Schema};
 
 /// Names every generated collection module reserves for its fixed items.
-const MODULE_ITEMS: &[&str] = &["Fields", "Create", "Update", "keys"];
-/// Methods of the generated account type.
-const ACCOUNT_METHODS: &[&str] = &["new", "client"];
+const MODULE_ITEMS: &[&str] = &["Fields", "Create", "CreateRequired", "Update", "keys"];
+/// Where a name came from, in the order names are claimed: a name the overlay pins wins
+/// over a name the snapshot locked, which wins over a name made now from the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Pinned,
+    Locked,
+    Wire,
+}
 
 /// Lowers a schema to the model, collecting every problem.
 pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Model {
@@ -29,28 +40,7 @@ pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Mod
         .filter(|c| !overlay.collection(&c.slug, &c.id).is_some_and(|o| o.skip))
         .collect();
 
-    // Pass 1: module and type names of every collection, in slug order, so that links
-    // can name their targets.
-    let mut modules = Scope::with_reserved(ACCOUNT_METHODS);
-    let mut heads: BTreeMap<&str, (RustName, RustName)> = BTreeMap::new();
-    for c in &kept {
-        let over = overlay.collection(&c.slug, &c.id);
-        let pinned = over.and_then(|o| o.rename.as_deref());
-        let candidates: Vec<&str> = pinned
-            .into_iter()
-            .chain([c.name.as_str(), c.slug.as_str(), c.id.as_str()])
-            .collect();
-        let module = modules.claim(
-            &names::make(&candidates, Case::Snake, "collection"),
-            Case::Snake,
-        );
-        let mut types = Scope::with_reserved(MODULE_ITEMS);
-        let marker = types.claim(
-            &names::make(&candidates, Case::UpperCamel, "Collection"),
-            Case::UpperCamel,
-        );
-        heads.insert(c.id.as_str(), (module, marker));
-    }
+    let heads = collection_names(&kept, overlay, diags);
     let colleagues = kept
         .iter()
         .find(|c| c.slug == "colleagues")
@@ -92,6 +82,25 @@ pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Mod
     Model {
         account: schema.account.clone(),
         collections,
+    }
+}
+
+/// Locks names into the snapshot: every collection and field without a locked Rust name
+/// gets the one it is generated with now (ignoring overlay pins, which stay in the
+/// overlay). Items that already have one keep it. `pull` calls this after
+/// [`Schema::inherit_names`], so a later pull never renames what code already uses.
+pub fn assign_names(schema: &mut Schema) {
+    let model = lower(schema, &Overlay::default(), &mut Diagnostics::default());
+    for c in &mut schema.collections {
+        let Some(m) = model.collections.iter().find(|m| m.id == c.id) else {
+            continue;
+        };
+        c.rust.get_or_insert_with(|| m.module.text.clone());
+        for f in &mut c.fields {
+            if let Some(fm) = m.fields.iter().find(|fm| fm.key == f.key) {
+                f.rust.get_or_insert_with(|| fm.name.text.clone());
+            }
+        }
     }
 }
 
@@ -156,36 +165,97 @@ fn lower_collection(
     let mut fields = Vec::new();
     let mut choices = Vec::new();
 
+    // Fields by wire key; names claimed pinned first, then locked, then from the wire key,
+    // so that a new field never takes or moves the name of one that code already uses.
+    let mut order: Vec<(Source, &FieldSchema, Option<&FieldOverlay>)> = Vec::new();
     for f in &c.fields {
         let fo = over.and_then(|o| o.field(f.id.as_deref(), &f.key));
         if fo.is_some_and(|o| o.skip) {
             continue;
         }
-        let pinned = fo.and_then(|o| o.rename.as_deref());
-        let candidates: Vec<&str> = pinned
+        let source = match (fo.and_then(|o| o.rename.as_deref()), f.rust.as_deref()) {
+            (Some(_), _) => Source::Pinned,
+            (None, Some(_)) => Source::Locked,
+            (None, None) => Source::Wire,
+        };
+        order.push((source, f, fo));
+    }
+    order.sort_by(|a, b| (a.0, &a.1.key).cmp(&(b.0, &b.1.key)));
+    let mut owners: BTreeMap<String, &FieldSchema> = BTreeMap::new();
+    let mut named: Vec<(RustName, &FieldSchema, Option<&FieldOverlay>)> = Vec::new();
+    for (source, f, fo) in order {
+        let first = match source {
+            Source::Pinned => fo.and_then(|o| o.rename.as_deref()).unwrap_or(&f.key),
+            Source::Locked => f.rust.as_deref().unwrap_or(&f.key),
+            Source::Wire => f.key.as_str(),
+        };
+        if source == Source::Wire && names::convert(&f.key, Case::Snake).is_empty() {
+            diags.warn(
+                Some(&c.name),
+                Some(&f.name),
+                format!(
+                    "wire key {:?} has no identifier characters: named from the display name; pin a name in kinabase.toml to choose",
+                    f.key
+                ),
+            );
+        }
+        let candidates: Vec<&str> = [first, f.key.as_str(), f.name.as_str()]
             .into_iter()
-            .chain([f.name.as_str(), f.key.as_str()])
             .chain(f.id.as_deref())
             .collect();
         let base = names::make(&candidates, Case::Snake, "field");
         let name = fields_scope.claim(&base, Case::Snake);
         if name.text != base && name.text != format!("{base}_") {
-            diags.warn(Some(&c.name), Some(&f.name), format!("named `{}` because `{base}` was taken by another field; pin a name in kinabase.toml to choose", name.source()));
+            let other = owners
+                .get(&base)
+                .map(|o| format!("field {:?} (wire key {:?})", o.name, o.key))
+                .unwrap_or_else(|| "taken".into());
+            diags.warn(
+                Some(&c.name),
+                Some(&f.name),
+                format!(
+                    "named `{}` because `{base}` is {other}; to choose, add to kinabase.toml:\n[collections.{}.fields.{}]\nrename = \"...\"",
+                    name.source(),
+                    toml_key(&c.slug),
+                    toml_key(f.id.as_deref().unwrap_or(&f.key))
+                ),
+            );
         }
-        let constant = consts.claim(&names::convert(&name.text, Case::Shouty), Case::Shouty);
+        owners.insert(name.text.clone(), f);
+        named.push((name, f, fo));
+    }
+    named.sort_by(|a, b| a.1.key.cmp(&b.1.key));
+    for (name, f, fo) in named {
+        let constant = consts.claim(
+            &names::make(&[&name.text], Case::Shouty, "FIELD"),
+            Case::Shouty,
+        );
 
         let ty = match fo.and_then(|o| o.ty.as_deref()) {
             Some(custom) => {
-                if syn::parse_str::<syn::Type>(custom).is_err() {
+                if let Err(why) = crate::overlay::check_type(custom) {
                     diags.error(
                         Some(&c.name),
                         Some(&f.name),
-                        format!("overlay type {custom:?} is not a Rust type"),
+                        format!(
+                            "overlay [collections.{}.fields.{}] type = {custom:?} {why}; write a type path such as \"rust_decimal::Decimal\" or remove the line",
+                            toml_key(&c.slug),
+                            toml_key(f.id.as_deref().unwrap_or(&f.key))
+                        ),
                     );
                 }
                 ValueType::Custom(custom.to_string())
             }
-            None => value_type(c, f, &mut types, &mut choices, resolve, &colleagues, diags),
+            None => value_type(
+                c,
+                f,
+                &name,
+                &mut types,
+                &mut choices,
+                resolve,
+                &colleagues,
+                diags,
+            ),
         };
         if let Some(inf) = &f.inferred {
             diags.warn(Some(&c.name), Some(&f.name), format!("type inferred from {} sampled record(s) (present in {}); check it, or list the field's type in the snapshot", inf.samples, inf.present));
@@ -206,6 +276,18 @@ fn lower_collection(
         });
     }
     choices.sort_by(|a, b| a.name.cmp(&b.name));
+    for d in over.map(|o| o.derives.as_slice()).unwrap_or_default() {
+        if let Err(why) = crate::overlay::check_derive(d) {
+            diags.error(
+                Some(&c.name),
+                None,
+                format!(
+                    "overlay [collections.{}] derives: {d:?} {why}; write a derive path such as \"Eq\" or \"serde::Serialize\", or remove it",
+                    toml_key(&c.slug)
+                ),
+            );
+        }
+    }
     let shadowed = std::iter::once(&marker)
         .chain(choices.iter().map(|ch| &ch.name))
         .filter(|n| {
@@ -213,7 +295,13 @@ fn lower_collection(
         })
         .map(|n| n.text.clone())
         .collect();
+    let mut required_types = BTreeSet::new();
+    let required_by_name = fields
+        .iter()
+        .filter(|f| f.writable && f.required)
+        .any(|f| !required_types.insert(f.type_text("", &module.text)));
     CollectionModel {
+        required_by_name,
         shadowed,
         accessor: module.clone(),
         module,
@@ -228,9 +316,11 @@ fn lower_collection(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn value_type(
     c: &CollectionSchema,
     f: &FieldSchema,
+    field_name: &RustName,
     types: &mut Scope,
     choices: &mut Vec<ChoiceModel>,
     resolve: &(dyn Fn(&str) -> Option<(RustName, RustName)> + Sync),
@@ -253,12 +343,9 @@ fn value_type(
             ValueType::Text
         }
         Kind::Choice => {
-            let candidates: Vec<&str> = [f.name.as_str(), f.key.as_str()]
-                .into_iter()
-                .chain(f.id.as_deref())
-                .collect();
+            // The enum is named after the field's Rust name, so it is as stable as that.
             let name = types.claim(
-                &names::make(&candidates, Case::UpperCamel, "Choice"),
+                &names::make(&[&field_name.text, &f.key], Case::UpperCamel, "Choice"),
                 Case::UpperCamel,
             );
             let mut variants_scope = Scope::with_reserved(&["Unknown"]);

@@ -51,6 +51,9 @@ pub struct CollectionModel {
     pub fields: Vec<FieldModel>,
     /// Choice enums, sorted by name.
     pub choices: Vec<ChoiceModel>,
+    /// `Create::new` takes a `CreateRequired` struct instead of positional arguments,
+    /// because two or more required fields share a Rust type.
+    pub required_by_name: bool,
     /// The names among [`SHORT_NAMES`] and [`RUNTIME_NAMES`] that a type of this module shadows (a collection
     /// or choice called `Option` or `Date`). The module uses short names for the others
     /// and full paths (`::std::option::Option`) for these.
@@ -129,4 +132,39 @@ pub struct ChoiceModel {
     pub field: String,
     /// Variants and their exact labels, in option order.
     pub variants: Vec<(RustName, String)>,
+}
+
+impl FieldModel {
+    /// The field's value type as source text (a `Vec` when multiple), with full paths;
+    /// `root` is the path of the bindings (e.g. `crate::kinabase::`) and `module` the
+    /// field's own module, for choice enums.
+    pub fn type_text(&self, root: &str, module: &str) -> String {
+        let one = match &self.ty {
+            ValueType::Text => "::std::string::String".to_string(),
+            ValueType::Number => "f64".to_string(),
+            ValueType::Currency => "::kinabase_runtime::Currency".to_string(),
+            ValueType::Date => "::kinabase_runtime::Date".to_string(),
+            ValueType::Duration => "::kinabase_runtime::Duration".to_string(),
+            ValueType::Bool => "bool".to_string(),
+            ValueType::Choice(name) => format!("{root}{module}::{}", name.source()),
+            ValueType::Link { module, marker } => format!(
+                "::kinabase_runtime::RecordRef<{root}{}::{}>",
+                module.source(),
+                marker.source()
+            ),
+            ValueType::Colleague => {
+                "::kinabase_runtime::RecordRef<::kinabase_runtime::Colleagues>".to_string()
+            }
+            ValueType::UntypedLink => {
+                "::kinabase_runtime::RecordRef<::kinabase_runtime::Untyped>".to_string()
+            }
+            ValueType::Raw => "::kinabase_runtime::Raw".to_string(),
+            ValueType::Custom(path) => path.clone(),
+        };
+        if self.multiple {
+            format!("::std::vec::Vec<{one}>")
+        } else {
+            one
+        }
+    }
 }

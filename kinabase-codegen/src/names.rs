@@ -1,10 +1,26 @@
 //! Every Rust identifier the generator emits is made here.
 //!
-//! Names are transliterated to ASCII (so output needs no `non_ascii_idents`), cased with
-//! heck, stripped of anything that is not an identifier character (heck keeps some
-//! combining marks, on which `Ident::new` panics), given a prefix when they would start
-//! with a digit, raw-escaped when they are keywords (or suffixed for `self`, `Self`,
-//! `super`, `crate`, which cannot be raw), and made unique per scope in a stable order.
+//! The rules, in order:
+//! - **From the wire, not the display name.** A field is named from its wire key
+//!   (`jobTitle` → `job_title`, `totalPct` → `total_pct`), a collection's module and
+//!   account method from its slug (`purchase-orders` → `purchase_orders`), its marker type
+//!   from the module (`PurchaseOrders`), a choice enum from its field's Rust name. Display
+//!   names stay in the docs. When a key or slug has no identifier characters at all, the
+//!   display name, then the id, is used (with a warning).
+//! - **ASCII.** Text is transliterated (`Straße` → `strasse`, `🚀` → `rocket`), so output
+//!   needs no `non_ascii_idents`; everything that is not `[A-Za-z0-9]` separates words
+//!   (combining marks, on which `Ident::new` panics, are dropped).
+//! - **Readable digits.** Words that start with a digit move behind the first word that
+//!   does not (`2ndApprover` → `approver_2nd`, `Visit2nd`); a name of digits only gets an
+//!   `n` / `N` prefix (`2024` → `n2024`, an option `1` → `N1`).
+//! - **Keywords** are raw (`r#type`), or get a `_` suffix where they cannot be raw
+//!   (`self_`, `Self_`, `crate_`, `super_`). Module names never use raw identifiers (the
+//!   file would be `mod.rs`): keywords and Windows device names (`con`, `nul`, `aux`,
+//!   `prn`, `com1`…, `lpt1`…) get a `_` suffix (`mod_`, `con_`), and so do account methods
+//!   that would shadow a trait method (`clone_`, `default_`).
+//! - **Unique per scope**, claimed in a stable order (`due_date`, `due_date_2`; `Fields2`
+//!   for types). Names locked in the snapshot are claimed before new ones, so a new item
+//!   never takes or moves an existing name (see `lower`).
 
 use std::collections::BTreeSet;
 
@@ -84,28 +100,58 @@ pub fn convert(text: &str, case: Case) -> String {
 }
 
 /// Makes a valid identifier from the first candidate that is not empty after
-/// conversion (display name, then wire key, then id), else `fallback`.
+/// conversion (for a field: wire key, then display name, then id), else `fallback`.
+///
+/// Words that start with a digit move behind the first word that does not (`2nd Approver`
+/// → `approver_2nd`, `ApproverSecond`-style readers see the noun first); a name made only of
+/// such words gets an `n` (`N`) prefix (`2024` → `n2024`, a rating option `1` → `N1`).
 pub fn make(candidates: &[&str], case: Case, fallback: &str) -> String {
-    let mut name = candidates
+    let snake = candidates
         .iter()
-        .map(|c| convert(c, case))
+        .map(|c| convert(c, Case::Snake))
         .find(|s| s.chars().any(|c| c.is_ascii_alphanumeric()))
-        .unwrap_or_else(|| fallback.to_string());
-    if name.starts_with(|c: char| c.is_ascii_digit()) {
-        name.insert_str(0, if case == Case::Snake { "n" } else { "N" });
+        .unwrap_or_else(|| convert(fallback, Case::Snake));
+    let mut words: Vec<&str> = snake.split('_').filter(|w| !w.is_empty()).collect();
+    let lead = words
+        .iter()
+        .take_while(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .count();
+    if lead < words.len() {
+        words.rotate_left(lead);
     }
-    // Leading or doubled underscores would trip lints; heck never makes them, but a
-    // filtered name can end with one.
-    while name.ends_with('_') && name.len() > 1 {
-        name.pop();
+    let joined = words.join("_");
+    let mut name = match case {
+        Case::Snake => joined,
+        Case::UpperCamel => joined.to_upper_camel_case(),
+        Case::Shouty => joined.to_shouty_snake_case(),
+    };
+    if name.is_empty() {
+        name = fallback.to_string();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, if case == Case::UpperCamel { "N" } else { "n" });
     }
     name
+}
+
+/// Words that name no collection module: Windows device names (a file `con.rs` cannot
+/// be created there) and every Rust keyword (a module `r#mod` would be written to
+/// `mod.rs`, the root file). They get a `_` suffix: `con_`, `mod_`, `type_`.
+pub fn is_reserved_module(name: &str) -> bool {
+    const DEVICES: &[&str] = &["con", "prn", "aux", "nul", "conin", "conout"];
+    let lower = name.to_ascii_lowercase();
+    let device = DEVICES.contains(&lower.as_str())
+        || ((lower.starts_with("com") || lower.starts_with("lpt"))
+            && lower.len() == 4
+            && lower.as_bytes()[3].is_ascii_digit());
+    device || RAW_KEYWORDS.contains(&name) || UNRAWABLE.contains(&name)
 }
 
 /// A set of names already used in one scope.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     taken: BTreeSet<String>,
+    avoided: BTreeSet<String>,
 }
 
 impl Scope {
@@ -113,13 +159,27 @@ impl Scope {
     pub fn with_reserved(reserved: &[&str]) -> Scope {
         Scope {
             taken: reserved.iter().map(|s| s.to_string()).collect(),
+            avoided: BTreeSet::new(),
         }
+    }
+
+    /// Names that are given a `_` suffix instead of being used (`clone` → `clone_` for a
+    /// method that would shadow a trait method).
+    pub fn avoiding(mut self, words: &[&str]) -> Scope {
+        self.avoided.extend(words.iter().map(|s| s.to_string()));
+        self
     }
 
     /// Claims `base` or, when taken, `base_2`, `base_3`, ... (`Base2` for types).
     /// Callers claim in a stable order, so the same schema always gives the same names.
     pub fn claim(&mut self, base: &str, case: Case) -> RustName {
-        let mut candidate = base.to_string();
+        let base = if self.avoided.contains(base) {
+            format!("{base}_")
+        } else {
+            base.to_string()
+        };
+        let stem = base.trim_end_matches('_');
+        let mut candidate = base.clone();
         let mut n = 2;
         loop {
             // Both the plain and the escaped spelling count: `Self` becomes `Self_`,
@@ -131,8 +191,8 @@ impl Scope {
                 return finished;
             }
             candidate = match case {
-                Case::UpperCamel => format!("{base}{n}"),
-                Case::Snake | Case::Shouty => format!("{base}_{n}"),
+                Case::UpperCamel => format!("{stem}{n}"),
+                Case::Snake | Case::Shouty => format!("{stem}_{n}"),
             };
             n += 1;
         }
@@ -176,8 +236,20 @@ mod tests {
             "combining marks dropped"
         );
         assert!(!make(&["\u{0627}\u{0654}"], Case::Snake, "f").is_empty());
-        assert_eq!(make(&["2nd Visit"], Case::Snake, "f"), "n2nd_visit");
-        assert_eq!(make(&["2nd Visit"], Case::UpperCamel, "F"), "N2ndVisit");
+        assert_eq!(make(&["2nd Visit"], Case::Snake, "f"), "visit_2nd");
+        assert_eq!(make(&["2ndApprover"], Case::Snake, "f"), "approver_2nd");
+        assert_eq!(make(&["2nd Visit"], Case::UpperCamel, "F"), "Visit2nd");
+        assert_eq!(make(&["2024"], Case::Snake, "f"), "n2024");
+        assert_eq!(make(&["1"], Case::UpperCamel, "F"), "N1");
+        assert_eq!(make(&["totalPct"], Case::Snake, "f"), "total_pct");
+        assert_eq!(
+            make(&["purchase-orders"], Case::Snake, "f"),
+            "purchase_orders"
+        );
+        assert_eq!(
+            make(&["purchase-orders"], Case::UpperCamel, "F"),
+            "PurchaseOrders"
+        );
         assert_eq!(
             make(&["#", "dueDate"], Case::Snake, "f"),
             "due_date",

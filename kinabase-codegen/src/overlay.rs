@@ -157,6 +157,64 @@ impl CollectionOverlay {
     }
 }
 
+/// Whether an overlay `type` is a type path the generated code can use: `Name`,
+/// `path::Name`, `::path::Name<Args>`, where every argument is such a path too. `_`,
+/// `impl Trait`, references, `!` and the like are refused (`_` would parse as a type but
+/// cannot be a field's type).
+pub fn check_type(text: &str) -> Result<(), String> {
+    let ty: syn::Type = syn::parse_str(text).map_err(|e| format!("is not a Rust type ({e})"))?;
+    check_type_path(&ty)
+}
+
+fn check_type_path(ty: &syn::Type) -> Result<(), String> {
+    let syn::Type::Path(p) = ty else {
+        return Err("is not a type path".into());
+    };
+    if p.qself.is_some() {
+        return Err("is a qualified path, which a field type cannot be here".into());
+    }
+    for seg in &p.path.segments {
+        if seg.ident == "_" {
+            return Err("is not a type path".into());
+        }
+        match &seg.arguments {
+            syn::PathArguments::None => {}
+            syn::PathArguments::AngleBracketed(args) => {
+                for arg in &args.args {
+                    match arg {
+                        syn::GenericArgument::Type(t) => check_type_path(t)?,
+                        _ => return Err("has generic arguments that are not types".into()),
+                    }
+                }
+            }
+            syn::PathArguments::Parenthesized(_) => {
+                return Err("is a function-trait path, not a type".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether an overlay derive is a plain path (`Eq`, `serde::Serialize`) that the read
+/// struct does not derive already.
+pub fn check_derive(text: &str) -> Result<(), String> {
+    let path: syn::Path = syn::parse_str(text).map_err(|_| "is not a path".to_string())?;
+    if path
+        .segments
+        .iter()
+        .any(|s| !matches!(s.arguments, syn::PathArguments::None))
+    {
+        return Err("has generic arguments".into());
+    }
+    let last = path.segments.last().map(|s| s.ident.to_string());
+    if let Some(name) =
+        last.filter(|n| ["Debug", "Clone", "PartialEq", "Default"].contains(&n.as_str()))
+    {
+        return Err(format!("is derived already ({name})"));
+    }
+    Ok(())
+}
+
 /// `; did you mean "x"?` for the nearest candidate, or nothing.
 pub fn suggest(wrong: &str, candidates: &[&str]) -> String {
     candidates

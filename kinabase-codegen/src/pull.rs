@@ -80,7 +80,7 @@ pub fn pull(client: &Client, options: &PullOptions) -> Result<Schema, PullError>
             &format!(
                 "[{}/{total}] {} ({} fields{})",
                 index + 1,
-                c.name,
+                crate::diag::terminal_safe(&c.name),
                 c.fields.len(),
                 if sampled > 0 {
                     format!(", inferred from {sampled} records")
@@ -145,6 +145,7 @@ pub fn collection_from_listing(raw: &Value) -> Result<CollectionSchema, String> 
         slug,
         description: text(raw, "description"),
         fields,
+        rust: None,
     })
 }
 
@@ -180,6 +181,7 @@ pub fn field_from_listing(raw: &Value) -> Option<FieldSchema> {
         target: text(raw, "target"),
         multiple: flag(raw, "multiple"),
         inferred: None,
+        rust: None,
     })
 }
 
@@ -270,6 +272,7 @@ fn infer_from_seen(seen: BTreeMap<String, Seen>, samples: u64) -> Vec<FieldSchem
                     samples,
                     present: s.present,
                 }),
+                rust: None,
             }
         })
         .collect()

@@ -37,7 +37,7 @@ pub enum RenderError {
 /// Formats tokens as a file with the header.
 pub fn render(tokens: TokenStream, header: &str) -> Result<String, RenderError> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| RenderError::Parse(e.to_string()))?;
-    let body = prettyplease::unparse(&file);
+    let body = crate::tables::one_entry_per_line(&prettyplease::unparse(&file));
     Ok(format!("{header}{body}"))
 }
 

@@ -40,6 +40,11 @@ pub struct CollectionSchema {
     /// The fields.
     #[serde(default)]
     pub fields: Vec<FieldSchema>,
+    /// The Rust module name this collection was given when it was first pulled: kept by
+    /// later pulls, so names do not move when the account is renamed (the snapshot is a
+    /// lockfile for names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust: Option<String>,
 }
 
 /// One field.
@@ -80,6 +85,10 @@ pub struct FieldSchema {
     /// Present when the field was inferred from records rather than listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inferred: Option<Inferred>,
+    /// The Rust field name this field was given when it was first pulled, kept by later
+    /// pulls (see [`CollectionSchema::rust`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust: Option<String>,
 }
 
 /// How a field was inferred.
@@ -125,6 +134,22 @@ pub enum Kind {
     Computed,
     /// Anything else.
     Unknown,
+}
+
+impl CollectionSchema {
+    /// The field of this collection that is `f` of another version of it: the one with
+    /// the same id when both have ids, else the one with the same wire key.
+    pub fn same_field(&self, f: &FieldSchema) -> Option<&FieldSchema> {
+        match &f.id {
+            Some(id) => self.fields.iter().find(|n| n.id.as_ref() == Some(id)),
+            None => None,
+        }
+        .or_else(|| {
+            self.fields
+                .iter()
+                .find(|n| n.key == f.key && (n.id.is_none() || f.id.is_none()))
+        })
+    }
 }
 
 impl FieldSchema {
@@ -255,6 +280,40 @@ impl Schema {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(self.to_snapshot_text().as_bytes());
         digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Copies the locked Rust names of `old` onto the same items here (a collection by id,
+    /// else slug; a field by id when both have one, else by wire key), where this schema
+    /// has none. A later [`crate::lower::assign_names`] names whatever is new.
+    pub fn inherit_names(&mut self, old: &Schema) {
+        for c in &mut self.collections {
+            let Some(oc) = old
+                .collections
+                .iter()
+                .find(|o| o.id == c.id)
+                .or_else(|| old.collections.iter().find(|o| o.slug == c.slug))
+            else {
+                continue;
+            };
+            if c.rust.is_none() {
+                c.rust = oc.rust.clone();
+            }
+            for f in &mut c.fields {
+                if f.rust.is_none() {
+                    f.rust = oc.same_field(f).and_then(|o| o.rust.clone());
+                }
+            }
+        }
+    }
+
+    /// Removes every locked name (`pull --fresh-names`).
+    pub fn forget_names(&mut self) {
+        for c in &mut self.collections {
+            c.rust = None;
+            for f in &mut c.fields {
+                f.rust = None;
+            }
+        }
     }
 
     /// The collection with this slug or id.

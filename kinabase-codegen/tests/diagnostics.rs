@@ -68,6 +68,46 @@ fn unknown_overlay_settings_and_bad_types_are_errors() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("is not a Rust type"), "{err}");
+    // Things syn parses as types or paths but that cannot be a field type or a derive.
+    for (overlay, needle) in [
+        (
+            "[collections.jobs.fields.x]\ntype = \"_\"\n",
+            "type = \"_\" is not a type path",
+        ),
+        (
+            "[collections.jobs.fields.x]\ntype = \"&str\"\n",
+            "not a type path",
+        ),
+        (
+            "[collections.jobs.fields.x]\ntype = \"impl Fn()\"\n",
+            "not a type path",
+        ),
+        (
+            "[collections.jobs.fields.x]\ntype = \"Vec<_>\"\n",
+            "not a type path",
+        ),
+        (
+            "[collections.jobs]\nderives = [\"Eq + Hash\"]\n",
+            "[collections.jobs] derives: \"Eq + Hash\" is not a path",
+        ),
+        ("[collections.jobs]\nderives = [\"\"]\n", "is not a path"),
+        (
+            "[collections.jobs]\nderives = [\"Clone\"]\n",
+            "derived already",
+        ),
+    ] {
+        let overlay = Overlay::parse(overlay, "k").unwrap();
+        let err = generate(
+            &s,
+            &overlay,
+            "t",
+            Layout::SingleFile,
+            EmitOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(needle), "{overlay:?}: {err}");
+    }
 }
 
 #[test]

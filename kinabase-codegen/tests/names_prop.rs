@@ -59,8 +59,10 @@ fn schema_strategy() -> impl Strategy<Value = Schema> {
                         target: Some("s0".into()),
                         multiple: false,
                         inferred: None,
+                        rust: None,
                     })
                     .collect(),
+                rust: None,
             })
             .collect();
         Schema {
@@ -86,7 +88,7 @@ proptest! {
         for c in &model.collections {
             let fields: BTreeSet<_> = c.fields.iter().map(|f| f.name.text.clone()).collect();
             prop_assert_eq!(fields.len(), c.fields.len(), "field names unique");
-            let mut types: BTreeSet<String> = ["Fields", "Create", "Update", "keys"].iter().map(|s| s.to_string()).collect();
+            let mut types: BTreeSet<String> = ["Fields", "Create", "CreateRequired", "Update", "keys"].iter().map(|s| s.to_string()).collect();
             prop_assert!(types.insert(c.marker.text.clone()));
             for ch in &c.choices {
                 prop_assert!(types.insert(ch.name.text.clone()), "type names unique");

@@ -70,7 +70,7 @@ impl TokenAuthority {
     pub fn issue(&mut self, app_id: &str, lifetime: Duration, now_ms: u64) -> String {
         let jti = self.next_jti;
         self.next_jti += 1;
-        let exp_ms = now_ms + lifetime.as_millis() as u64;
+        let exp_ms = now_ms.saturating_add(u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX));
         let payload = json!({
             "appid": app_id,
             "tntid": self.tenant,
@@ -166,5 +166,12 @@ mod tests {
         assert_eq!(a.verify(&tok, 10_500), Err(TokenRejection::Revoked));
         let tok2 = a.issue("app", Duration::from_secs(2), 10_000);
         assert!(a.verify(&tok2, 10_500).is_ok());
+        // A lifetime past u64 milliseconds saturates instead of overflowing.
+        let long = a.issue(
+            "app",
+            Duration::from_secs(18_446_744_073_709_551),
+            u64::MAX - 5,
+        );
+        assert!(a.verify(&long, u64::MAX - 6).is_ok());
     }
 }

@@ -7,10 +7,13 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::{
-    Account, BulkResponse, Emulator, EmulatorConfig, ListingForm, RateLimit, RecordShape,
-    TimestampFormat,
+use crate::account::Account;
+use crate::config::{
+    BulkResponse, DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS,
+    EmulatorConfig, ListingForm, MAX_TOKEN_LIFETIME, RateLimit,
 };
+use crate::emulator::Emulator;
+use crate::store::{RecordShape, TimestampFormat};
 
 /// Options of `kinabase-emulator` / `cargo kinabase emulate`.
 #[derive(Debug, Clone, Args)]
@@ -23,13 +26,13 @@ pub struct EmulateArgs {
     #[arg(long, default_value_t = 8099)]
     pub port: u16,
     /// App ID to accept at POST /token.
-    #[arg(long, default_value = crate::DEFAULT_APP_ID)]
+    #[arg(long, default_value = DEFAULT_APP_ID)]
     pub app_id: String,
     /// App Secret to accept at POST /token.
-    #[arg(long, default_value = crate::DEFAULT_APP_SECRET, hide_default_value = true)]
+    #[arg(long, default_value = DEFAULT_APP_SECRET, hide_default_value = true)]
     pub app_secret: String,
-    /// Token lifetime in seconds.
-    #[arg(long, default_value_t = 3600)]
+    /// Token lifetime in seconds (1 to 315360000, ten years).
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=MAX_TOKEN_LIFETIME.as_secs()))]
     pub token_lifetime: u64,
     /// Requests allowed per minute (0 turns the limit off).
     #[arg(long, default_value_t = 100)]
@@ -49,6 +52,12 @@ pub struct EmulateArgs {
     /// Persist writes to this file and resume from it.
     #[arg(long)]
     pub data_file: Option<PathBuf>,
+    /// Connections served at once; one more is answered 503.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS as u32, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub max_connections: u32,
+    /// The largest request body in bytes; a larger one is answered 413.
+    #[arg(long, default_value_t = DEFAULT_MAX_BODY as u32, value_parser = clap::value_parser!(u32).range(1..=1_073_741_824))]
+    pub max_body: u32,
 }
 
 /// `--timestamps` values.
@@ -95,7 +104,7 @@ impl EmulateArgs {
         EmulatorConfig {
             app_id: self.app_id.clone(),
             app_secret: self.app_secret.clone(),
-            token_lifetime: Duration::from_secs(self.token_lifetime.max(1)),
+            token_lifetime: Duration::from_secs(self.token_lifetime.max(1)).min(MAX_TOKEN_LIFETIME),
             rate_limit: (self.rate_limit > 0).then_some(RateLimit {
                 requests: self.rate_limit,
                 per: Duration::from_secs(60),
@@ -119,6 +128,8 @@ impl EmulateArgs {
             },
             data_file: self.data_file.clone(),
             port: self.port,
+            max_connections: self.max_connections as usize,
+            max_body: self.max_body as usize,
         }
     }
 }

@@ -1,107 +1,19 @@
-//! The emulator's data: collections, records, and the validation the real service applies
-//! to writes.
+//! The emulator's data store: the account's collections and records, and the operations
+//! of the API on them (create, update, delete, bulk calls, external ids, activities).
 
 use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::path::Path;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::account::{Account, CollectionDef, FieldDef, derive_key};
-
-/// How a record is laid out when the emulator returns it (contract §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum RecordShape {
-    /// `{"id", "numericId", "data": {...}, "external", "createdAt", ...}`.
-    #[default]
-    Nested,
-    /// The fields beside `id`, `recordId`, `createdAt`, `updatedAt`, `updatedBy`,
-    /// as in the first example response Kinabase published.
-    Flat,
-}
-
-/// How the emulator writes `createdAt` and `updatedAt`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum TimestampFormat {
-    /// `dd/MM/yyyy HH:mm:ss +hh:mm`, as in Kinabase's published example.
-    #[default]
-    Kinabase,
-    /// ISO 8601 / RFC 3339.
-    Iso8601,
-}
-
-/// A stored record.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredRecord {
-    /// Record id (UUID-like).
-    pub id: String,
-    /// Sequential number within the collection.
-    pub numeric_id: u64,
-    /// Creation time.
-    pub created_at: Timestamp,
-    /// Last update time.
-    pub updated_at: Timestamp,
-    /// Who last updated it (app id or empty).
-    pub updated_by: String,
-    /// Field values by wire key.
-    pub data: Map<String, Value>,
-    /// External ids by service.
-    pub external: BTreeMap<String, String>,
-    /// Timeline entries.
-    #[serde(default)]
-    pub activities: Vec<Value>,
-}
-
-/// A collection as the emulator holds it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct CollectionState {
-    /// Schema part of the fixture (records are kept in `records`).
-    pub def: CollectionDef,
-    /// Records in creation order.
-    pub records: Vec<StoredRecord>,
-    /// Next numeric id.
-    pub next_numeric: u64,
-    /// Return records in this shape.
-    pub shape: RecordShape,
-    /// Leave `fields` out of the collection listing, so that clients must infer them.
-    pub hide_fields: bool,
-    #[serde(skip)]
-    index: HashMap<String, usize>,
-}
-
-impl CollectionState {
-    fn reindex(&mut self) {
-        self.index = self
-            .records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
-    }
-
-    /// The record with this id.
-    pub fn get(&self, id: &str) -> Option<&StoredRecord> {
-        self.index.get(id).map(|&i| &self.records[i])
-    }
-
-    fn position(&self, id: &str) -> Option<usize> {
-        self.index.get(id).copied()
-    }
-
-    /// The field with this wire key.
-    pub fn field(&self, key: &str) -> Option<&FieldDef> {
-        self.def.fields.iter().find(|f| f.wire_key() == key)
-    }
-
-    fn remove(&mut self, id: &str) -> Option<StoredRecord> {
-        let pos = self.position(id)?;
-        let rec = self.records.remove(pos);
-        self.reindex();
-        Some(rec)
-    }
-}
+pub use crate::records::{CollectionState, RecordShape, StoreError, StoredRecord};
+use crate::schema::{Account, CollectionDef};
+pub use crate::time::TimestampFormat;
+pub use crate::values::check_value_shape;
+use crate::writes::{Mode, check_write, not_found_record, prefix, split_write_body};
 
 /// Everything the emulator serves.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -112,15 +24,6 @@ pub struct Store {
     pub collections: Vec<CollectionState>,
     /// Seed for record ids, so runs are reproducible.
     pub id_counter: u64,
-}
-
-/// A write the service refused, with the message it answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreError {
-    /// `400` with this message.
-    Invalid(String),
-    /// `404` with this message.
-    NotFound(String),
 }
 
 impl Store {
@@ -228,7 +131,7 @@ impl Store {
     ) -> Result<StoredRecord, StoreError> {
         let ci = self.collection_index(coll)?;
         let (data, external) = split_write_body(body)?;
-        self.check_write(ci, &data, Mode::Create)?;
+        check_write(&self.collections, ci, &data, Mode::Create)?;
         Ok(self.insert(ci, data, external, actor))
     }
 
@@ -273,7 +176,7 @@ impl Store {
         let pos = self.collections[ci]
             .position(id)
             .ok_or_else(|| not_found_record(coll, id))?;
-        self.check_write(ci, &data, Mode::Update)?;
+        check_write(&self.collections, ci, &data, Mode::Update)?;
         Ok(self.apply_update(ci, pos, data, external, actor))
     }
 
@@ -320,8 +223,7 @@ impl Store {
         let mut parsed = Vec::with_capacity(records.len());
         for (i, r) in records.iter().enumerate() {
             let (data, external) = split_write_body(r).map_err(|e| prefix(e, i))?;
-            self.check_write(ci, &data, Mode::Create)
-                .map_err(|e| prefix(e, i))?;
+            check_write(&self.collections, ci, &data, Mode::Create).map_err(|e| prefix(e, i))?;
             parsed.push((data, external));
         }
         Ok(parsed
@@ -349,8 +251,7 @@ impl Store {
                 .position(id)
                 .ok_or_else(|| prefix(not_found_record(coll, id), i))?;
             let (data, external) = split_write_body(r).map_err(|e| prefix(e, i))?;
-            self.check_write(ci, &data, Mode::Update)
-                .map_err(|e| prefix(e, i))?;
+            check_write(&self.collections, ci, &data, Mode::Update).map_err(|e| prefix(e, i))?;
             parsed.push((pos, data, external));
         }
         Ok(parsed
@@ -429,273 +330,36 @@ impl Store {
             .push(entry.clone());
         Ok(entry)
     }
-
-    fn check_write(
-        &self,
-        ci: usize,
-        data: &Map<String, Value>,
-        mode: Mode,
-    ) -> Result<(), StoreError> {
-        let c = &self.collections[ci];
-        for (key, value) in data {
-            let Some(field) = c.field(key) else {
-                return Err(StoreError::Invalid(unknown_key_message(c, key)));
-            };
-            if !field.writable() {
-                return Err(StoreError::Invalid(format!(
-                    "field {:?} ({key}) of {:?} is {} and cannot be written; remove it from the request",
-                    field.name,
-                    c.def.name,
-                    if field.read_only {
-                        "read-only".to_string()
-                    } else {
-                        format!("a computed field ({})", field.ty)
-                    }
-                )));
-            }
-            if value.is_null() {
-                if field.required {
-                    return Err(StoreError::Invalid(format!(
-                        "field {:?} ({key}) of {:?} is required and cannot be cleared",
-                        field.name, c.def.name
-                    )));
-                }
-                continue;
-            }
-            check_value_shape(field, value).map_err(|m| {
-                StoreError::Invalid(format!(
-                    "field {:?} ({key}) of {:?}: {m}",
-                    field.name, c.def.name
-                ))
-            })?;
-            self.check_links(field, value).map_err(|m| {
-                StoreError::Invalid(format!(
-                    "field {:?} ({key}) of {:?}: {m}",
-                    field.name, c.def.name
-                ))
-            })?;
-        }
-        if mode == Mode::Create {
-            let missing: Vec<String> = c
-                .def
-                .fields
-                .iter()
-                .filter(|f| f.required && f.writable())
-                .filter(|f| data.get(&f.wire_key()).is_none_or(Value::is_null))
-                .map(|f| format!("{:?} ({})", f.name, f.wire_key()))
-                .collect();
-            if !missing.is_empty() {
-                return Err(StoreError::Invalid(format!(
-                    "cannot create a record in {:?}: required field(s) missing: {}",
-                    c.def.name,
-                    missing.join(", ")
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    fn check_links(&self, field: &FieldDef, value: &Value) -> Result<(), String> {
-        let target = match field.ty.as_str() {
-            "link" => field.target.clone(),
-            "colleague" => self.collection("colleagues").map(|c| c.def.slug.clone()),
-            _ => None,
-        };
-        let Some(target) = target else { return Ok(()) };
-        let Some(tc) = self.collection(&target) else {
-            return Ok(());
-        };
-        let ids: Vec<&str> = match value {
-            Value::Array(items) => items.iter().filter_map(link_id).collect(),
-            v => link_id(v).into_iter().collect(),
-        };
-        for id in ids {
-            if tc.get(id).is_none() {
-                return Err(format!(
-                    "linked record {id:?} does not exist in {:?}",
-                    tc.def.name
-                ));
-            }
-        }
-        Ok(())
-    }
 }
 
-#[derive(PartialEq, Eq, Clone, Copy)]
-enum Mode {
-    Create,
-    Update,
-}
-
-fn link_id(v: &Value) -> Option<&str> {
-    match v {
-        Value::String(s) => Some(s),
-        Value::Object(o) => o.get("id").and_then(Value::as_str),
-        _ => None,
-    }
-}
-
-fn prefix(e: StoreError, i: usize) -> StoreError {
-    match e {
-        StoreError::Invalid(m) => StoreError::Invalid(format!("records[{i}]: {m}")),
-        StoreError::NotFound(m) => StoreError::NotFound(format!("records[{i}]: {m}")),
-    }
-}
-
-fn not_found_record(coll: &str, id: &str) -> StoreError {
-    StoreError::NotFound(format!("record {id:?} not found in collection {coll:?}"))
-}
-
-fn unknown_key_message(c: &CollectionState, key: &str) -> String {
-    let keys: Vec<String> = c.def.fields.iter().map(FieldDef::wire_key).collect();
-    let hint = keys
-        .iter()
-        .find(|k| k.eq_ignore_ascii_case(key))
-        .map(|k| format!(" Keys are case-sensitive: did you mean {k:?}?"))
-        .or_else(|| {
-            let derived = derive_key(key);
-            keys.iter()
-                .find(|k| **k == derived)
-                .map(|k| format!(" Did you mean {k:?}?"))
-        })
-        .unwrap_or_default();
-    format!(
-        "unknown field key {key:?} in collection {:?}.{hint}",
-        c.def.name
-    )
-}
-
-/// External ids of a record, by service name.
-type ExternalIds = BTreeMap<String, String>;
-
-/// Takes `data` and `external` out of a create or update body.
-fn split_write_body(body: &Value) -> Result<(Map<String, Value>, ExternalIds), StoreError> {
-    let obj = body.as_object().ok_or_else(|| {
-        StoreError::Invalid("the body must be a record object: {\"data\": {...}}".into())
+/// Writes `value` as JSON to `path` through a temporary file in the same directory and
+/// a rename, so that a crash leaves either the old file or the new one, never a torn one.
+pub fn write_atomically<T: serde::Serialize>(path: &Path, value: &T) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "data file path has no file name",
+        )
     })?;
-    let data = match obj.get("data") {
-        Some(Value::Object(d)) => d.clone(),
-        None | Some(Value::Null) => Map::new(),
-        Some(_) => {
-            return Err(StoreError::Invalid(
-                "\"data\" must be an object mapping field keys to values".into(),
-            ));
-        }
-    };
-    let external = match obj.get("external") {
-        None | Some(Value::Null) => BTreeMap::new(),
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                _ => Err(StoreError::Invalid(format!(
-                    "\"external.{k}\" must be a string id"
-                ))),
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => {
-            return Err(StoreError::Invalid(
-                "\"external\" must be an object mapping service names to ids".into(),
-            ));
-        }
-    };
-    Ok((data, external))
-}
-
-/// Checks that a value has the JSON shape of its field's type (contract §3).
-/// Returns a message a person can act on.
-pub fn check_value_shape(field: &FieldDef, v: &Value) -> Result<(), String> {
-    if v.is_null() {
-        return Ok(());
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = io::BufWriter::new(file);
+        serde_json::to_writer(&mut w, value).map_err(io::Error::other)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    let ty = field.ty.as_str();
-    let ok = match ty {
-        "text" | "richText" | "email" | "website" | "phone" | "computedText" => v.is_string(),
-        "number" | "currency" | "rating" | "computedNumber" => {
-            v.is_number() || v.as_str().is_some_and(|s| s.trim().parse::<f64>().is_ok())
-        }
-        "date" | "computedDate" => v
-            .as_str()
-            .is_some_and(|s| crate::time::parse_date_value(s).is_some()),
-        "duration" => {
-            v.is_number()
-                || v.as_str()
-                    .is_some_and(|s| s.parse::<jiff::SignedDuration>().is_ok())
-        }
-        "checkbox" => v.is_boolean(),
-        "select" | "stage" => {
-            let Some(s) = v.as_str() else {
-                return Err(format!(
-                    "expected one of the option labels {:?} as a string",
-                    field.options
-                ));
-            };
-            if !field.options.iter().any(|o| o == s) {
-                return Err(format!(
-                    "{s:?} is not an option; choose one of {:?}",
-                    field.options
-                ));
-            }
-            true
-        }
-        "computedSelect" => v.is_string(),
-        "link" | "colleague" => {
-            if field.multiple {
-                v.as_array()
-                    .is_some_and(|a| a.iter().all(|x| link_id(x).is_some()))
-            } else {
-                link_id(v).is_some()
-            }
-        }
-        "file" => v.is_object() || v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
-        "list" => v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
-        _ => true, // lookup, aggregation and unknown types hold anything
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected {}, got {}",
-            expected_shape(field),
-            describe(v)
-        ))
-    }
-}
-
-fn expected_shape(field: &FieldDef) -> &'static str {
-    match field.ty.as_str() {
-        "text" | "richText" | "email" | "website" | "phone" | "computedText" => "a string",
-        "number" | "currency" | "rating" | "computedNumber" => "a number",
-        "date" | "computedDate" => {
-            "a date string (2024-03-01, an ISO 8601 date-time, or dd/MM/yyyy HH:mm:ss +hh:mm)"
-        }
-        "duration" => "a number of seconds",
-        "checkbox" => "true or false",
-        "link" | "colleague" if field.multiple => "a list of {\"id\": \"<record id>\"}",
-        "link" | "colleague" => "{\"id\": \"<record id>\"}",
-        "file" => "a file object or a list of them",
-        "list" => "a list of objects",
-        _ => "a value of the field's type",
-    }
-}
-
-fn describe(v: &Value) -> String {
-    let kind = match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    };
-    let mut text = v.to_string();
-    if text.len() > 60 {
-        let mut cut = 57;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("...");
-    }
-    format!("{kind} {text}")
+    result
 }

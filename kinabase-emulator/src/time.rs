@@ -4,7 +4,15 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use crate::store::TimestampFormat;
+/// How the emulator writes `createdAt` and `updatedAt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum TimestampFormat {
+    /// `dd/MM/yyyy HH:mm:ss +hh:mm`, as in Kinabase's published example.
+    #[default]
+    Kinabase,
+    /// ISO 8601 / RFC 3339.
+    Iso8601,
+}
 
 /// Formats a timestamp the way the emulator is configured to.
 pub fn format_timestamp(ts: Timestamp, format: TimestampFormat) -> String {

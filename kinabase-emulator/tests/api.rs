@@ -590,32 +590,25 @@ fn faults_fail_delay_drop_and_throttle() {
     assert!(t.elapsed() >= Duration::from_millis(300));
     api.emu.set_delay(Duration::ZERO);
 
-    api.emu.inject(
-        FaultRule::drop_connection()
-            .on_method("POST")
-            .on_path("/collections/suppliers"),
-    );
-    let result = api
-        .http
-        .post(api.url("collections/suppliers"))
-        .bearer_auth(&api.token)
-        .json(&json!({"data": {"name": "Dropped Ltd"}}))
-        .send()
-        .and_then(|r| r.text());
-    assert!(
-        result.is_err(),
-        "the client sees a broken exchange: {result:?}"
-    );
-    assert_eq!(
-        api.emu.record_count("suppliers"),
-        Some(15),
-        "the drop happens before the write"
-    );
-    assert_eq!(
-        api.emu.request_log().last().unwrap().status,
-        0,
-        "logged as dropped"
-    );
+    // A dropped create, before and after the write: the client sees no answer either way.
+    for (rule, name, count) in [
+        (FaultRule::drop_connection(), "Dropped Ltd", 15),
+        (FaultRule::drop_after_work(), "Applied Ltd", 16),
+    ] {
+        api.emu
+            .inject(rule.on_method("POST").on_path("/collections/suppliers"));
+        let result = api
+            .http
+            .post(api.url("collections/suppliers"))
+            .bearer_auth(&api.token)
+            .json(&json!({"data": {"name": name}}))
+            .send()
+            .and_then(|r| r.text());
+        assert!(result.is_err(), "a broken exchange: {result:?}");
+        assert_eq!(api.emu.record_count("suppliers"), Some(count), "{name}");
+        let last = api.emu.request_log().last().unwrap().status;
+        assert_eq!(last, 0, "logged as dropped");
+    }
 
     api.emu.throttle_every(3);
     let statuses: Vec<u16> = (0..6)

@@ -15,6 +15,11 @@ pub mod golden {
     pub mod minimal {
         include!("../../kinabase-codegen/tests/cases/minimal/expected.rs");
     }
+    /// Names from the wire: digits first, emoji, keys without identifier characters,
+    /// module names that are keywords or device names, trait-method names, bidi and CR.
+    pub mod wire_names {
+        include!("../../kinabase-codegen/tests/cases/wire_names/expected.rs");
+    }
     /// Overlay renames, type overrides, skips and derives.
     pub mod overlay {
         include!("../../kinabase-codegen/tests/cases/overlay/expected.rs");

@@ -69,6 +69,8 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
         },
     )
     .map_err(|e| e.to_string())?;
+    let mut schema = schema;
+    kinabase_cli::lock_names(&snapshot, &mut schema, false)?;
     kinabase_cli::write_snapshot(&snapshot, &schema)?;
     println!("   wrote {}", rel(&root, &snapshot));
 

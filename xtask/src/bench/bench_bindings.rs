@@ -24,70 +24,70 @@ pub mod collection_0 {
         /// A wire key of this collection.
         pub type Key = ::kinabase_runtime::FieldKey<super::Collection0>;
         /// Wire key of Checkbox Field 19.
-        pub const CHECKBOX_FIELD_19: Key = Key::new("checkboxField19");
+        pub const CHECKBOX_FIELD19: Key = Key::new("checkboxField19");
         /// Wire key of Checkbox Field 3.
-        pub const CHECKBOX_FIELD_3: Key = Key::new("checkboxField3");
+        pub const CHECKBOX_FIELD3: Key = Key::new("checkboxField3");
         /// Wire key of ComputedText Field 13.
-        pub const COMPUTED_TEXT_FIELD_13: Key = Key::new("computedTextField13");
+        pub const COMPUTED_TEXT_FIELD13: Key = Key::new("computedTextField13");
         /// Wire key of Currency Field 6.
-        pub const CURRENCY_FIELD_6: Key = Key::new("currencyField6");
+        pub const CURRENCY_FIELD6: Key = Key::new("currencyField6");
         /// Wire key of Date Field 18.
-        pub const DATE_FIELD_18: Key = Key::new("dateField18");
+        pub const DATE_FIELD18: Key = Key::new("dateField18");
         /// Wire key of Date Field 2.
-        pub const DATE_FIELD_2: Key = Key::new("dateField2");
+        pub const DATE_FIELD2: Key = Key::new("dateField2");
         /// Wire key of Duration Field 7.
-        pub const DURATION_FIELD_7: Key = Key::new("durationField7");
+        pub const DURATION_FIELD7: Key = Key::new("durationField7");
         /// Wire key of Email Field 5.
-        pub const EMAIL_FIELD_5: Key = Key::new("emailField5");
+        pub const EMAIL_FIELD5: Key = Key::new("emailField5");
         /// Wire key of File Field 15.
-        pub const FILE_FIELD_15: Key = Key::new("fileField15");
+        pub const FILE_FIELD15: Key = Key::new("fileField15");
         /// Wire key of Link Field 14.
-        pub const LINK_FIELD_14: Key = Key::new("linkField14");
+        pub const LINK_FIELD14: Key = Key::new("linkField14");
         /// Wire key of Name.
         pub const NAME: Key = Key::new("name");
         /// Wire key of Number Field 1.
-        pub const NUMBER_FIELD_1: Key = Key::new("numberField1");
+        pub const NUMBER_FIELD1: Key = Key::new("numberField1");
         /// Wire key of Number Field 17.
-        pub const NUMBER_FIELD_17: Key = Key::new("numberField17");
+        pub const NUMBER_FIELD17: Key = Key::new("numberField17");
         /// Wire key of Phone Field 10.
-        pub const PHONE_FIELD_10: Key = Key::new("phoneField10");
+        pub const PHONE_FIELD10: Key = Key::new("phoneField10");
         /// Wire key of Rating Field 11.
-        pub const RATING_FIELD_11: Key = Key::new("ratingField11");
+        pub const RATING_FIELD11: Key = Key::new("ratingField11");
         /// Wire key of RichText Field 9.
-        pub const RICH_TEXT_FIELD_9: Key = Key::new("richTextField9");
+        pub const RICH_TEXT_FIELD9: Key = Key::new("richTextField9");
         /// Wire key of Select Field 4.
-        pub const SELECT_FIELD_4: Key = Key::new("selectField4");
+        pub const SELECT_FIELD4: Key = Key::new("selectField4");
         /// Wire key of Stage Field 8.
-        pub const STAGE_FIELD_8: Key = Key::new("stageField8");
+        pub const STAGE_FIELD8: Key = Key::new("stageField8");
         /// Wire key of Text Field 16.
-        pub const TEXT_FIELD_16: Key = Key::new("textField16");
+        pub const TEXT_FIELD16: Key = Key::new("textField16");
         /// Wire key of Website Field 12.
-        pub const WEBSITE_FIELD_12: Key = Key::new("websiteField12");
+        pub const WEBSITE_FIELD12: Key = Key::new("websiteField12");
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Checkbox Field 19**: wire key `checkboxField19`, type `checkbox`.
-        pub checkbox_field_19: Option<bool>,
+        pub checkbox_field19: Option<bool>,
         /// **Checkbox Field 3**: wire key `checkboxField3`, type `checkbox`.
-        pub checkbox_field_3: Option<bool>,
+        pub checkbox_field3: Option<bool>,
         /// **ComputedText Field 13**: wire key `computedTextField13`, type `computedText`; read-only.
-        pub computed_text_field_13: Option<String>,
+        pub computed_text_field13: Option<String>,
         /// **Currency Field 6**: wire key `currencyField6`, type `currency`.
-        pub currency_field_6: Option<Currency>,
+        pub currency_field6: Option<Currency>,
         /// **Date Field 18**: wire key `dateField18`, type `date`.
-        pub date_field_18: Option<Date>,
+        pub date_field18: Option<Date>,
         /// **Date Field 2**: wire key `dateField2`, type `date`.
-        pub date_field_2: Option<Date>,
+        pub date_field2: Option<Date>,
         /// **Duration Field 7**: wire key `durationField7`, type `duration`.
-        pub duration_field_7: Option<Duration>,
+        pub duration_field7: Option<Duration>,
         /// **Email Field 5**: wire key `emailField5`, type `email`.
-        pub email_field_5: Option<String>,
+        pub email_field5: Option<String>,
         /// **File Field 15**: wire key `fileField15`, type `file`.
-        pub file_field_15: Option<Raw>,
+        pub file_field15: Option<Raw>,
         /// **Link Field 14**: wire key `linkField14`, type `link`.
-        pub link_field_14: Option<RecordRef<super::collection_0::Collection0>>,
+        pub link_field14: Option<RecordRef<super::collection_0::Collection0>>,
         /// **Name**: wire key `name`, type `text`; primary, required.
         ///
         /// ```text
@@ -95,169 +95,203 @@ pub mod collection_0 {
         /// ```
         pub name: Option<String>,
         /// **Number Field 1**: wire key `numberField1`, type `number`.
-        pub number_field_1: Option<f64>,
+        pub number_field1: Option<f64>,
         /// **Number Field 17**: wire key `numberField17`, type `number`.
-        pub number_field_17: Option<f64>,
+        pub number_field17: Option<f64>,
         /// **Phone Field 10**: wire key `phoneField10`, type `phone`.
-        pub phone_field_10: Option<String>,
+        pub phone_field10: Option<String>,
         /// **Rating Field 11**: wire key `ratingField11`, type `rating`.
-        pub rating_field_11: Option<f64>,
+        pub rating_field11: Option<f64>,
         /// **RichText Field 9**: wire key `richTextField9`, type `richText`.
-        pub rich_text_field_9: Option<String>,
+        pub rich_text_field9: Option<String>,
         /// **Select Field 4**: wire key `selectField4`, type `select`.
-        pub select_field_4: Option<SelectField4>,
+        pub select_field4: Option<SelectField4>,
         /// **Stage Field 8**: wire key `stageField8`, type `stage`.
-        pub stage_field_8: Option<StageField8>,
+        pub stage_field8: Option<StageField8>,
         /// **Text Field 16**: wire key `textField16`, type `text`.
-        pub text_field_16: Option<String>,
+        pub text_field16: Option<String>,
         /// **Website Field 12**: wire key `websiteField12`, type `website`.
-        pub website_field_12: Option<String>,
+        pub website_field12: Option<String>,
     }
     ::kinabase_runtime::record_fields!(
-        read Fields { "checkboxField19" => checkbox_field_19, "checkboxField3" =>
-        checkbox_field_3, "computedTextField13" => computed_text_field_13,
-        "currencyField6" => currency_field_6, "dateField18" => date_field_18,
-        "dateField2" => date_field_2, "durationField7" => duration_field_7, "emailField5"
-        => email_field_5, "fileField15" => file_field_15, "linkField14" => link_field_14,
-        "name" => name, "numberField1" => number_field_1[lenient], "numberField17" =>
-        number_field_17[lenient], "phoneField10" => phone_field_10, "ratingField11" =>
-        rating_field_11[lenient], "richTextField9" => rich_text_field_9, "selectField4"
-        => select_field_4, "stageField8" => stage_field_8, "textField16" =>
-        text_field_16, "websiteField12" => website_field_12 }
+        read Fields {
+            "checkboxField19" => checkbox_field19,
+            "checkboxField3" => checkbox_field3,
+            "computedTextField13" => computed_text_field13,
+            "currencyField6" => currency_field6,
+            "dateField18" => date_field18,
+            "dateField2" => date_field2,
+            "durationField7" => duration_field7,
+            "emailField5" => email_field5,
+            "fileField15" => file_field15,
+            "linkField14" => link_field14,
+            "name" => name,
+            "numberField1" => number_field1[lenient],
+            "numberField17" => number_field17[lenient],
+            "phoneField10" => phone_field10,
+            "ratingField11" => rating_field11[lenient],
+            "richTextField9" => rich_text_field9,
+            "selectField4" => select_field4,
+            "stageField8" => stage_field8,
+            "textField16" => text_field16,
+            "websiteField12" => website_field12,
+        }
     );
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **Checkbox Field 19** (`checkboxField19`, `checkbox`).
-        pub checkbox_field_19: Option<bool>,
+        pub checkbox_field19: Option<bool>,
         /// **Checkbox Field 3** (`checkboxField3`, `checkbox`).
-        pub checkbox_field_3: Option<bool>,
+        pub checkbox_field3: Option<bool>,
         /// **Currency Field 6** (`currencyField6`, `currency`).
-        pub currency_field_6: Option<Currency>,
+        pub currency_field6: Option<Currency>,
         /// **Date Field 18** (`dateField18`, `date`).
-        pub date_field_18: Option<Date>,
+        pub date_field18: Option<Date>,
         /// **Date Field 2** (`dateField2`, `date`).
-        pub date_field_2: Option<Date>,
+        pub date_field2: Option<Date>,
         /// **Duration Field 7** (`durationField7`, `duration`).
-        pub duration_field_7: Option<Duration>,
+        pub duration_field7: Option<Duration>,
         /// **Email Field 5** (`emailField5`, `email`).
-        pub email_field_5: Option<String>,
+        pub email_field5: Option<String>,
         /// **File Field 15** (`fileField15`, `file`).
-        pub file_field_15: Option<Raw>,
+        pub file_field15: Option<Raw>,
         /// **Link Field 14** (`linkField14`, `link`).
-        pub link_field_14: Option<RecordRef<super::collection_0::Collection0>>,
+        pub link_field14: Option<RecordRef<super::collection_0::Collection0>>,
         /// **Name** (`name`, `text`).
         pub name: String,
         /// **Number Field 1** (`numberField1`, `number`).
-        pub number_field_1: Option<f64>,
+        pub number_field1: Option<f64>,
         /// **Number Field 17** (`numberField17`, `number`).
-        pub number_field_17: Option<f64>,
+        pub number_field17: Option<f64>,
         /// **Phone Field 10** (`phoneField10`, `phone`).
-        pub phone_field_10: Option<String>,
+        pub phone_field10: Option<String>,
         /// **Rating Field 11** (`ratingField11`, `rating`).
-        pub rating_field_11: Option<f64>,
+        pub rating_field11: Option<f64>,
         /// **RichText Field 9** (`richTextField9`, `richText`).
-        pub rich_text_field_9: Option<String>,
+        pub rich_text_field9: Option<String>,
         /// **Select Field 4** (`selectField4`, `select`).
-        pub select_field_4: Option<SelectField4>,
+        pub select_field4: Option<SelectField4>,
         /// **Stage Field 8** (`stageField8`, `stage`).
-        pub stage_field_8: Option<StageField8>,
+        pub stage_field8: Option<StageField8>,
         /// **Text Field 16** (`textField16`, `text`).
-        pub text_field_16: Option<String>,
+        pub text_field16: Option<String>,
         /// **Website Field 12** (`websiteField12`, `website`).
-        pub website_field_12: Option<String>,
+        pub website_field12: Option<String>,
     }
     impl Create {
         /// A record with its required fields: Name. Set optional fields by assignment.
         pub fn new(name: String) -> Self {
             Create {
-                checkbox_field_19: None,
-                checkbox_field_3: None,
-                currency_field_6: None,
-                date_field_18: None,
-                date_field_2: None,
-                duration_field_7: None,
-                email_field_5: None,
-                file_field_15: None,
-                link_field_14: None,
+                checkbox_field19: None,
+                checkbox_field3: None,
+                currency_field6: None,
+                date_field18: None,
+                date_field2: None,
+                duration_field7: None,
+                email_field5: None,
+                file_field15: None,
+                link_field14: None,
                 name,
-                number_field_1: None,
-                number_field_17: None,
-                phone_field_10: None,
-                rating_field_11: None,
-                rich_text_field_9: None,
-                select_field_4: None,
-                stage_field_8: None,
-                text_field_16: None,
-                website_field_12: None,
+                number_field1: None,
+                number_field17: None,
+                phone_field10: None,
+                rating_field11: None,
+                rich_text_field9: None,
+                select_field4: None,
+                stage_field8: None,
+                text_field16: None,
+                website_field12: None,
             }
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "checkboxField19" => checkbox_field_19, "checkboxField3" =>
-        checkbox_field_3, "currencyField6" => currency_field_6, "dateField18" =>
-        date_field_18, "dateField2" => date_field_2, "durationField7" =>
-        duration_field_7, "emailField5" => email_field_5, "fileField15" => file_field_15,
-        "linkField14" => link_field_14, "name" => name[required], "numberField1" =>
-        number_field_1, "numberField17" => number_field_17, "phoneField10" =>
-        phone_field_10, "ratingField11" => rating_field_11, "richTextField9" =>
-        rich_text_field_9, "selectField4" => select_field_4, "stageField8" =>
-        stage_field_8, "textField16" => text_field_16, "websiteField12" =>
-        website_field_12 }
+        write Create {
+            "checkboxField19" => checkbox_field19,
+            "checkboxField3" => checkbox_field3,
+            "currencyField6" => currency_field6,
+            "dateField18" => date_field18,
+            "dateField2" => date_field2,
+            "durationField7" => duration_field7,
+            "emailField5" => email_field5,
+            "fileField15" => file_field15,
+            "linkField14" => link_field14,
+            "name" => name[required],
+            "numberField1" => number_field1,
+            "numberField17" => number_field17,
+            "phoneField10" => phone_field10,
+            "ratingField11" => rating_field11,
+            "richTextField9" => rich_text_field9,
+            "selectField4" => select_field4,
+            "stageField8" => stage_field8,
+            "textField16" => text_field16,
+            "websiteField12" => website_field12,
+        }
     );
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.checkbox_field19.set(..)`, `changes.checkbox_field19.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Checkbox Field 19** (`checkboxField19`, `checkbox`).
-        pub checkbox_field_19: Patch<bool>,
+        pub checkbox_field19: Patch<bool>,
         /// **Checkbox Field 3** (`checkboxField3`, `checkbox`).
-        pub checkbox_field_3: Patch<bool>,
+        pub checkbox_field3: Patch<bool>,
         /// **Currency Field 6** (`currencyField6`, `currency`).
-        pub currency_field_6: Patch<Currency>,
+        pub currency_field6: Patch<Currency>,
         /// **Date Field 18** (`dateField18`, `date`).
-        pub date_field_18: Patch<Date>,
+        pub date_field18: Patch<Date>,
         /// **Date Field 2** (`dateField2`, `date`).
-        pub date_field_2: Patch<Date>,
+        pub date_field2: Patch<Date>,
         /// **Duration Field 7** (`durationField7`, `duration`).
-        pub duration_field_7: Patch<Duration>,
+        pub duration_field7: Patch<Duration>,
         /// **Email Field 5** (`emailField5`, `email`).
-        pub email_field_5: Patch<String>,
+        pub email_field5: Patch<String>,
         /// **File Field 15** (`fileField15`, `file`).
-        pub file_field_15: Patch<Raw>,
+        pub file_field15: Patch<Raw>,
         /// **Link Field 14** (`linkField14`, `link`).
-        pub link_field_14: Patch<RecordRef<super::collection_0::Collection0>>,
+        pub link_field14: Patch<RecordRef<super::collection_0::Collection0>>,
         /// **Name** (`name`, `text`).
         pub name: Assign<String>,
         /// **Number Field 1** (`numberField1`, `number`).
-        pub number_field_1: Patch<f64>,
+        pub number_field1: Patch<f64>,
         /// **Number Field 17** (`numberField17`, `number`).
-        pub number_field_17: Patch<f64>,
+        pub number_field17: Patch<f64>,
         /// **Phone Field 10** (`phoneField10`, `phone`).
-        pub phone_field_10: Patch<String>,
+        pub phone_field10: Patch<String>,
         /// **Rating Field 11** (`ratingField11`, `rating`).
-        pub rating_field_11: Patch<f64>,
+        pub rating_field11: Patch<f64>,
         /// **RichText Field 9** (`richTextField9`, `richText`).
-        pub rich_text_field_9: Patch<String>,
+        pub rich_text_field9: Patch<String>,
         /// **Select Field 4** (`selectField4`, `select`).
-        pub select_field_4: Patch<SelectField4>,
+        pub select_field4: Patch<SelectField4>,
         /// **Stage Field 8** (`stageField8`, `stage`).
-        pub stage_field_8: Patch<StageField8>,
+        pub stage_field8: Patch<StageField8>,
         /// **Text Field 16** (`textField16`, `text`).
-        pub text_field_16: Patch<String>,
+        pub text_field16: Patch<String>,
         /// **Website Field 12** (`websiteField12`, `website`).
-        pub website_field_12: Patch<String>,
+        pub website_field12: Patch<String>,
     }
     ::kinabase_runtime::record_fields!(
-        write Update { "checkboxField19" => checkbox_field_19, "checkboxField3" =>
-        checkbox_field_3, "currencyField6" => currency_field_6, "dateField18" =>
-        date_field_18, "dateField2" => date_field_2, "durationField7" =>
-        duration_field_7, "emailField5" => email_field_5, "fileField15" => file_field_15,
-        "linkField14" => link_field_14, "name" => name, "numberField1" => number_field_1,
-        "numberField17" => number_field_17, "phoneField10" => phone_field_10,
-        "ratingField11" => rating_field_11, "richTextField9" => rich_text_field_9,
-        "selectField4" => select_field_4, "stageField8" => stage_field_8, "textField16"
-        => text_field_16, "websiteField12" => website_field_12 }
+        write Update {
+            "checkboxField19" => checkbox_field19,
+            "checkboxField3" => checkbox_field3,
+            "currencyField6" => currency_field6,
+            "dateField18" => date_field18,
+            "dateField2" => date_field2,
+            "durationField7" => duration_field7,
+            "emailField5" => email_field5,
+            "fileField15" => file_field15,
+            "linkField14" => link_field14,
+            "name" => name,
+            "numberField1" => number_field1,
+            "numberField17" => number_field17,
+            "phoneField10" => phone_field10,
+            "ratingField11" => rating_field11,
+            "richTextField9" => rich_text_field9,
+            "selectField4" => select_field4,
+            "stageField8" => stage_field8,
+            "textField16" => text_field16,
+            "websiteField12" => website_field12,
+        }
     );
     /// The options of Select Field 4. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum SelectField4 {
@@ -468,19 +502,40 @@ pub mod jobs {
         pub watchers: Option<Vec<RecordRef<::kinabase_runtime::Colleagues>>>,
     }
     ::kinabase_runtime::record_fields!(
-        read Fields { "attachments" => attachments, "billable" => billable, "closedAt" =>
-        closed_at, "contactEmail" => contact_email, "coverPhoto" => cover_photo,
-        "customerName" => customer_name, "dueDate" => due_date, "effort" => effort,
-        "health" => health, "lastVisit" => last_visit, "lineItems" => line_items, "name"
-        => name, "notes" => notes, "owner" => owner, "parentJob" => parent_job, "phone"
-        => phone, "priority" => priority, "quantity" => quantity[lenient], "quotedPrice"
-        => quoted_price, "reference" => reference, "relatedJobs" => related_jobs,
-        "satisfaction" => satisfaction[lenient], "siteUrl" => site_url, "stage" => stage,
-        "startedAt" => started_at, "summary" => summary, "totalHours" =>
-        total_hours[lenient], "travelDistance" => travel_distance[lenient], "visitCount"
-        => visit_count, "watchers" => watchers }
+        read Fields {
+            "attachments" => attachments,
+            "billable" => billable,
+            "closedAt" => closed_at,
+            "contactEmail" => contact_email,
+            "coverPhoto" => cover_photo,
+            "customerName" => customer_name,
+            "dueDate" => due_date,
+            "effort" => effort,
+            "health" => health,
+            "lastVisit" => last_visit,
+            "lineItems" => line_items,
+            "name" => name,
+            "notes" => notes,
+            "owner" => owner,
+            "parentJob" => parent_job,
+            "phone" => phone,
+            "priority" => priority,
+            "quantity" => quantity[lenient],
+            "quotedPrice" => quoted_price,
+            "reference" => reference,
+            "relatedJobs" => related_jobs,
+            "satisfaction" => satisfaction[lenient],
+            "siteUrl" => site_url,
+            "stage" => stage,
+            "startedAt" => started_at,
+            "summary" => summary,
+            "totalHours" => total_hours[lenient],
+            "travelDistance" => travel_distance[lenient],
+            "visitCount" => visit_count,
+            "watchers" => watchers,
+        }
     );
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **Attachments** (`attachments`, `file`).
@@ -564,18 +619,34 @@ pub mod jobs {
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "attachments" => attachments, "billable" => billable, "closedAt"
-        => closed_at, "contactEmail" => contact_email, "coverPhoto" => cover_photo,
-        "dueDate" => due_date, "effort" => effort, "lineItems" => line_items, "name" =>
-        name[required], "notes" => notes, "owner" => owner, "parentJob" => parent_job,
-        "phone" => phone, "priority" => priority, "quantity" => quantity, "quotedPrice"
-        => quoted_price, "reference" => reference, "relatedJobs" => related_jobs,
-        "satisfaction" => satisfaction, "siteUrl" => site_url, "stage" => stage,
-        "startedAt" => started_at, "travelDistance" => travel_distance, "watchers" =>
-        watchers }
+        write Create {
+            "attachments" => attachments,
+            "billable" => billable,
+            "closedAt" => closed_at,
+            "contactEmail" => contact_email,
+            "coverPhoto" => cover_photo,
+            "dueDate" => due_date,
+            "effort" => effort,
+            "lineItems" => line_items,
+            "name" => name[required],
+            "notes" => notes,
+            "owner" => owner,
+            "parentJob" => parent_job,
+            "phone" => phone,
+            "priority" => priority,
+            "quantity" => quantity,
+            "quotedPrice" => quoted_price,
+            "reference" => reference,
+            "relatedJobs" => related_jobs,
+            "satisfaction" => satisfaction,
+            "siteUrl" => site_url,
+            "stage" => stage,
+            "startedAt" => started_at,
+            "travelDistance" => travel_distance,
+            "watchers" => watchers,
+        }
     );
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.attachments.set(..)`, `changes.attachments.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Attachments** (`attachments`, `file`).
@@ -628,15 +699,32 @@ pub mod jobs {
         pub watchers: Patch<Vec<RecordRef<::kinabase_runtime::Colleagues>>>,
     }
     ::kinabase_runtime::record_fields!(
-        write Update { "attachments" => attachments, "billable" => billable, "closedAt"
-        => closed_at, "contactEmail" => contact_email, "coverPhoto" => cover_photo,
-        "dueDate" => due_date, "effort" => effort, "lineItems" => line_items, "name" =>
-        name, "notes" => notes, "owner" => owner, "parentJob" => parent_job, "phone" =>
-        phone, "priority" => priority, "quantity" => quantity, "quotedPrice" =>
-        quoted_price, "reference" => reference, "relatedJobs" => related_jobs,
-        "satisfaction" => satisfaction, "siteUrl" => site_url, "stage" => stage,
-        "startedAt" => started_at, "travelDistance" => travel_distance, "watchers" =>
-        watchers }
+        write Update {
+            "attachments" => attachments,
+            "billable" => billable,
+            "closedAt" => closed_at,
+            "contactEmail" => contact_email,
+            "coverPhoto" => cover_photo,
+            "dueDate" => due_date,
+            "effort" => effort,
+            "lineItems" => line_items,
+            "name" => name,
+            "notes" => notes,
+            "owner" => owner,
+            "parentJob" => parent_job,
+            "phone" => phone,
+            "priority" => priority,
+            "quantity" => quantity,
+            "quotedPrice" => quoted_price,
+            "reference" => reference,
+            "relatedJobs" => related_jobs,
+            "satisfaction" => satisfaction,
+            "siteUrl" => site_url,
+            "stage" => stage,
+            "startedAt" => started_at,
+            "travelDistance" => travel_distance,
+            "watchers" => watchers,
+        }
     );
     /// The options of Health. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum Health {

@@ -243,8 +243,10 @@ pub fn schema_of(account: &Account) -> Schema {
                     target: f.target.clone(),
                     multiple: f.multiple,
                     inferred: None,
+                    rust: None,
                 })
                 .collect(),
+            rust: None,
         })
         .collect();
     Schema {

@@ -23,8 +23,10 @@ impl Kinabase {
         self.client.collection::<kinabase::Kinabase>()
     }
     /// The new collection (`new-things`).
-    pub fn new_2(&self) -> ::kinabase_runtime::CollectionHandle<new_2::New> {
-        self.client.collection::<new_2::New>()
+    pub fn new_things(
+        &self,
+    ) -> ::kinabase_runtime::CollectionHandle<new_things::NewThings> {
+        self.client.collection::<new_things::NewThings>()
     }
     /// The Option collection (`option`).
     pub fn option(&self) -> ::kinabase_runtime::CollectionHandle<option::Option> {
@@ -107,10 +109,18 @@ pub mod kinabase {
         pub h: Option<String>,
     }
     ::kinabase_runtime::record_fields!(
-        read Fields { "a" => a, "b" => b, "c" => c, "d" => d, "e" => e, "f" => f, "g" =>
-        g, "h" => h }
+        read Fields {
+            "a" => a,
+            "b" => b,
+            "c" => c,
+            "d" => d,
+            "e" => e,
+            "f" => f,
+            "g" => g,
+            "h" => h,
+        }
     );
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **A** (`a`, `text`).
@@ -132,27 +142,45 @@ pub mod kinabase {
     }
     impl Create {
         /// A record with its required fields: A, B, C, D, E, F, G, H. Set optional fields by assignment.
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(
-            a: String,
-            b: String,
-            c: String,
-            d: String,
-            e: String,
-            f: String,
-            g: String,
-            h: String,
-        ) -> Self {
+        pub fn new(required: CreateRequired) -> Self {
+            let CreateRequired { a, b, c, d, e, f, g, h } = required;
             Create { a, b, c, d, e, f, g, h }
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "a" => a[required], "b" => b[required], "c" => c[required], "d" =>
-        d[required], "e" => e[required], "f" => f[required], "g" => g[required], "h" =>
-        h[required] }
+        write Create {
+            "a" => a[required],
+            "b" => b[required],
+            "c" => c[required],
+            "d" => d[required],
+            "e" => e[required],
+            "f" => f[required],
+            "g" => g[required],
+            "h" => h[required],
+        }
     );
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// The required fields of a new record, given to [`Create::new`] by name:
+    /// some share a type, and names cannot be swapped by mistake as positions can.
+    #[derive(Debug, Clone)]
+    pub struct CreateRequired {
+        /// **A** (`a`, `text`).
+        pub a: String,
+        /// **B** (`b`, `text`).
+        pub b: String,
+        /// **C** (`c`, `text`).
+        pub c: String,
+        /// **D** (`d`, `text`).
+        pub d: String,
+        /// **E** (`e`, `text`).
+        pub e: String,
+        /// **F** (`f`, `text`).
+        pub f: String,
+        /// **G** (`g`, `text`).
+        pub g: String,
+        /// **H** (`h`, `text`).
+        pub h: String,
+    }
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.a.set(..)`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **A** (`a`, `text`).
@@ -173,20 +201,28 @@ pub mod kinabase {
         pub h: Assign<String>,
     }
     ::kinabase_runtime::record_fields!(
-        write Update { "a" => a, "b" => b, "c" => c, "d" => d, "e" => e, "f" => f, "g" =>
-        g, "h" => h }
+        write Update {
+            "a" => a,
+            "b" => b,
+            "c" => c,
+            "d" => d,
+            "e" => e,
+            "f" => f,
+            "g" => g,
+            "h" => h,
+        }
     );
 }
-/// The new collection: see [`new_2::New`].
+/// The new collection: see [`new_things::NewThings`].
 #[allow(dead_code, clippy::all)]
-pub mod new_2 {
+pub mod new_things {
     //! **new** (slug `new-things`, id `c_new`).
     #[allow(unused_imports)]
     use ::kinabase_runtime::{Assign, Currency, Date, Duration, Patch, Raw, RecordRef};
-    /// The new collection, as a type: `CollectionHandle<New>` and `RecordRef<New>` are typed by it.
+    /// The new collection, as a type: `CollectionHandle<NewThings>` and `RecordRef<NewThings>` are typed by it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum New {}
-    impl ::kinabase_runtime::Collection for New {
+    pub enum NewThings {}
+    impl ::kinabase_runtime::Collection for NewThings {
         const ID: &'static str = "c_new";
         const SLUG: &'static str = "new-things";
         const NAME: &'static str = "new";
@@ -197,14 +233,14 @@ pub mod new_2 {
     /// Wire keys of the fields, as typed constants.
     pub mod keys {
         /// A wire key of this collection.
-        pub type Key = ::kinabase_runtime::FieldKey<super::New>;
+        pub type Key = ::kinabase_runtime::FieldKey<super::NewThings>;
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
@@ -214,8 +250,7 @@ pub mod new_2 {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
@@ -253,13 +288,13 @@ pub mod option {
         /// A wire key of this collection.
         pub type Key = ::kinabase_runtime::FieldKey<super::Option>;
         /// Wire key of 2nd Visit.
-        pub const N2ND_VISIT: Key = Key::new("2ndVisit");
+        pub const VISIT_2ND: Key = Key::new("2ndVisit");
         /// Wire key of Self.
         pub const SELF: Key = Key::new("Self");
         /// Wire key of \_.
         pub const F12: Key = Key::new("_");
         /// Wire key of Café Crème.
-        pub const CAFE_CREME: Key = Key::new("cafe");
+        pub const CAFE: Key = Key::new("cafe");
         /// Wire key of Computed.
         pub const COMPUTED: Key = Key::new("computed");
         /// Wire key of crate.
@@ -268,15 +303,15 @@ pub mod option {
         pub const CREATE: Key = Key::new("create");
         /// Wire key of Due Date.
         pub const DUE_DATE: Key = Key::new("dueDate");
-        /// Wire key of Due\-Date.
-        pub const DUE_DATE_2: Key = Key::new("dueDate2");
+        /// Wire key of Due-Date.
+        pub const DUE_DATE2: Key = Key::new("dueDate2");
         /// Wire key of 🚀🔥.
-        pub const ROCKET_FIRE: Key = Key::new("emoji");
+        pub const EMOJI: Key = Key::new("emoji");
         /// Wire key of Fields.
         pub const FIELDS: Key = Key::new("fields");
         /// Wire key of أ mark.
-        pub const MARK: Key = Key::new("hamza");
-        /// Wire key of \#.
+        pub const HAMZA: Key = Key::new("hamza");
+        /// Wire key of #.
         pub const HASH: Key = Key::new("hash");
         /// Wire key of N/A.
         pub const N_A: Key = Key::new("nA");
@@ -285,17 +320,17 @@ pub mod option {
         /// Wire key of new.
         pub const NEW: Key = Key::new("new");
         /// Wire key of Orphan Link.
-        pub const ORPHAN_LINK: Key = Key::new("orphan");
+        pub const ORPHAN: Key = Key::new("orphan");
         /// Wire key of People.
         pub const PEOPLE: Key = Key::new("people");
         /// Wire key of self.
         pub const SELF_2: Key = Key::new("self");
         /// Wire key of Status.
         pub const STATUS: Key = Key::new("status");
-        /// Wire key of Total \(£\).
-        pub const TOTAL_PS: Key = Key::new("totalGbp");
-        /// Wire key of Total \(%\).
-        pub const TOTAL: Key = Key::new("totalPct");
+        /// Wire key of Total (£).
+        pub const TOTAL_GBP: Key = Key::new("totalGbp");
+        /// Wire key of Total (%).
+        pub const TOTAL_PCT: Key = Key::new("totalPct");
         /// Wire key of type.
         pub const TYPE: Key = Key::new("type");
         /// Wire key of value.
@@ -308,13 +343,13 @@ pub mod option {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {
         /// **2nd Visit**: wire key `2ndVisit`, type `date`.
-        pub n2nd_visit: ::std::option::Option<Date>,
+        pub visit_2nd: ::std::option::Option<Date>,
         /// **Self**: wire key `Self`, type `number`.
         pub self_: ::std::option::Option<f64>,
         /// **\_**: wire key `_`, type `text`.
         pub f12: ::std::option::Option<String>,
         /// **Café Crème**: wire key `cafe`, type `text`.
-        pub cafe_creme: ::std::option::Option<String>,
+        pub cafe: ::std::option::Option<String>,
         /// **Computed**: wire key `computed`, type `computedNumber`; read-only.
         pub computed: ::std::option::Option<f64>,
         /// **crate**: wire key `crate`, type `link`; required.
@@ -323,15 +358,15 @@ pub mod option {
         pub create: ::std::option::Option<Create2>,
         /// **Due Date**: wire key `dueDate`, type `date`.
         pub due_date: ::std::option::Option<Date>,
-        /// **Due\-Date**: wire key `dueDate2`, type `date`.
-        pub due_date_2: ::std::option::Option<Date>,
+        /// **Due-Date**: wire key `dueDate2`, type `date`.
+        pub due_date2: ::std::option::Option<Date>,
         /// **🚀🔥**: wire key `emoji`, type `text`.
-        pub rocket_fire: ::std::option::Option<String>,
+        pub emoji: ::std::option::Option<String>,
         /// **Fields**: wire key `fields`, type `stage`.
         pub fields: ::std::option::Option<Fields2>,
         /// **أ mark**: wire key `hamza`, type `text`.
-        pub mark: ::std::option::Option<String>,
-        /// **\#**: wire key `hash`, type `text`.
+        pub hamza: ::std::option::Option<String>,
+        /// **#**: wire key `hash`, type `text`.
         pub hash: ::std::option::Option<String>,
         /// **N/A**: wire key `nA`, type `checkbox`.
         pub n_a: ::std::option::Option<bool>,
@@ -340,7 +375,7 @@ pub mod option {
         /// **new**: wire key `new`, type `text`.
         pub new: ::std::option::Option<String>,
         /// **Orphan Link**: wire key `orphan`, type `link`.
-        pub orphan_link: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
+        pub orphan: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
         /// **People**: wire key `people`, type `colleague`; multiple.
         pub people: ::std::option::Option<
             Vec<RecordRef<::kinabase_runtime::Colleagues>>,
@@ -353,10 +388,10 @@ pub mod option {
         /// Options that collide after conversion.
         /// ```
         pub status: ::std::option::Option<Status>,
-        /// **Total \(£\)**: wire key `totalGbp`, type `currency`.
-        pub total_ps: ::std::option::Option<Currency>,
-        /// **Total \(%\)**: wire key `totalPct`, type `number`.
-        pub total: ::std::option::Option<f64>,
+        /// **Total (£)**: wire key `totalGbp`, type `currency`.
+        pub total_gbp: ::std::option::Option<Currency>,
+        /// **Total (%)**: wire key `totalPct`, type `number`.
+        pub total_pct: ::std::option::Option<f64>,
         /// **type**: wire key `type`, type `text`; primary, required.
         pub r#type: ::std::option::Option<String>,
         /// **value**: wire key `value`, type `duration`.
@@ -365,40 +400,60 @@ pub mod option {
         pub weird: ::std::option::Option<Raw>,
     }
     ::kinabase_runtime::record_fields!(
-        read Fields { "2ndVisit" => n2nd_visit, "Self" => self_[lenient], "_" => f12,
-        "cafe" => cafe_creme, "computed" => computed[lenient], "crate" => crate_,
-        "create" => create, "dueDate" => due_date, "dueDate2" => due_date_2, "emoji" =>
-        rocket_fire, "fields" => fields, "hamza" => mark, "hash" => hash, "nA" => n_a,
-        "na" => na, "new" => new, "orphan" => orphan_link, "people" => people, "self" =>
-        self_2, "status" => status, "totalGbp" => total_ps, "totalPct" => total[lenient],
-        "type" => r#type, "value" => value, "weird" => weird }
+        read Fields {
+            "2ndVisit" => visit_2nd,
+            "Self" => self_[lenient],
+            "_" => f12,
+            "cafe" => cafe,
+            "computed" => computed[lenient],
+            "crate" => crate_,
+            "create" => create,
+            "dueDate" => due_date,
+            "dueDate2" => due_date2,
+            "emoji" => emoji,
+            "fields" => fields,
+            "hamza" => hamza,
+            "hash" => hash,
+            "nA" => n_a,
+            "na" => na,
+            "new" => new,
+            "orphan" => orphan,
+            "people" => people,
+            "self" => self_2,
+            "status" => status,
+            "totalGbp" => total_gbp,
+            "totalPct" => total_pct[lenient],
+            "type" => r#type,
+            "value" => value,
+            "weird" => weird,
+        }
     );
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **2nd Visit** (`2ndVisit`, `date`).
-        pub n2nd_visit: ::std::option::Option<Date>,
+        pub visit_2nd: ::std::option::Option<Date>,
         /// **Self** (`Self`, `number`).
         pub self_: ::std::option::Option<f64>,
         /// **\_** (`_`, `text`).
         pub f12: ::std::option::Option<String>,
         /// **Café Crème** (`cafe`, `text`).
-        pub cafe_creme: ::std::option::Option<String>,
+        pub cafe: ::std::option::Option<String>,
         /// **crate** (`crate`, `link`).
         pub crate_: RecordRef<super::result::Result>,
         /// **Create** (`create`, `select`).
         pub create: ::std::option::Option<Create2>,
         /// **Due Date** (`dueDate`, `date`).
         pub due_date: ::std::option::Option<Date>,
-        /// **Due\-Date** (`dueDate2`, `date`).
-        pub due_date_2: ::std::option::Option<Date>,
+        /// **Due-Date** (`dueDate2`, `date`).
+        pub due_date2: ::std::option::Option<Date>,
         /// **🚀🔥** (`emoji`, `text`).
-        pub rocket_fire: ::std::option::Option<String>,
+        pub emoji: ::std::option::Option<String>,
         /// **Fields** (`fields`, `stage`).
         pub fields: ::std::option::Option<Fields2>,
         /// **أ mark** (`hamza`, `text`).
-        pub mark: ::std::option::Option<String>,
-        /// **\#** (`hash`, `text`).
+        pub hamza: ::std::option::Option<String>,
+        /// **#** (`hash`, `text`).
         pub hash: ::std::option::Option<String>,
         /// **N/A** (`nA`, `checkbox`).
         pub n_a: ::std::option::Option<bool>,
@@ -407,7 +462,7 @@ pub mod option {
         /// **new** (`new`, `text`).
         pub new: ::std::option::Option<String>,
         /// **Orphan Link** (`orphan`, `link`).
-        pub orphan_link: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
+        pub orphan: ::std::option::Option<RecordRef<::kinabase_runtime::Untyped>>,
         /// **People** (`people`, `colleague`).
         pub people: ::std::option::Option<
             Vec<RecordRef<::kinabase_runtime::Colleagues>>,
@@ -416,10 +471,10 @@ pub mod option {
         pub self_2: ::std::option::Option<String>,
         /// **Status** (`status`, `select`).
         pub status: ::std::option::Option<Status>,
-        /// **Total \(£\)** (`totalGbp`, `currency`).
-        pub total_ps: ::std::option::Option<Currency>,
-        /// **Total \(%\)** (`totalPct`, `number`).
-        pub total: ::std::option::Option<f64>,
+        /// **Total (£)** (`totalGbp`, `currency`).
+        pub total_gbp: ::std::option::Option<Currency>,
+        /// **Total (%)** (`totalPct`, `number`).
+        pub total_pct: ::std::option::Option<f64>,
         /// **type** (`type`, `text`).
         pub r#type: String,
         /// **value** (`value`, `duration`).
@@ -431,27 +486,27 @@ pub mod option {
         /// A record with its required fields: type, crate. Set optional fields by assignment.
         pub fn new(r#type: String, crate_: RecordRef<super::result::Result>) -> Self {
             Create {
-                n2nd_visit: ::std::option::Option::None,
+                visit_2nd: ::std::option::Option::None,
                 self_: ::std::option::Option::None,
                 f12: ::std::option::Option::None,
-                cafe_creme: ::std::option::Option::None,
+                cafe: ::std::option::Option::None,
                 crate_,
                 create: ::std::option::Option::None,
                 due_date: ::std::option::Option::None,
-                due_date_2: ::std::option::Option::None,
-                rocket_fire: ::std::option::Option::None,
+                due_date2: ::std::option::Option::None,
+                emoji: ::std::option::Option::None,
                 fields: ::std::option::Option::None,
-                mark: ::std::option::Option::None,
+                hamza: ::std::option::Option::None,
                 hash: ::std::option::Option::None,
                 n_a: ::std::option::Option::None,
                 na: ::std::option::Option::None,
                 new: ::std::option::Option::None,
-                orphan_link: ::std::option::Option::None,
+                orphan: ::std::option::Option::None,
                 people: ::std::option::Option::None,
                 self_2: ::std::option::Option::None,
                 status: ::std::option::Option::None,
-                total_ps: ::std::option::Option::None,
-                total: ::std::option::Option::None,
+                total_gbp: ::std::option::Option::None,
+                total_pct: ::std::option::Option::None,
                 r#type,
                 value: ::std::option::Option::None,
                 weird: ::std::option::Option::None,
@@ -459,41 +514,59 @@ pub mod option {
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "2ndVisit" => n2nd_visit, "Self" => self_, "_" => f12, "cafe" =>
-        cafe_creme, "crate" => crate_[required], "create" => create, "dueDate" =>
-        due_date, "dueDate2" => due_date_2, "emoji" => rocket_fire, "fields" => fields,
-        "hamza" => mark, "hash" => hash, "nA" => n_a, "na" => na, "new" => new, "orphan"
-        => orphan_link, "people" => people, "self" => self_2, "status" => status,
-        "totalGbp" => total_ps, "totalPct" => total, "type" => r#type[required], "value"
-        => value, "weird" => weird }
+        write Create {
+            "2ndVisit" => visit_2nd,
+            "Self" => self_,
+            "_" => f12,
+            "cafe" => cafe,
+            "crate" => crate_[required],
+            "create" => create,
+            "dueDate" => due_date,
+            "dueDate2" => due_date2,
+            "emoji" => emoji,
+            "fields" => fields,
+            "hamza" => hamza,
+            "hash" => hash,
+            "nA" => n_a,
+            "na" => na,
+            "new" => new,
+            "orphan" => orphan,
+            "people" => people,
+            "self" => self_2,
+            "status" => status,
+            "totalGbp" => total_gbp,
+            "totalPct" => total_pct,
+            "type" => r#type[required],
+            "value" => value,
+            "weird" => weird,
+        }
     );
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.visit_2nd.set(..)`, `changes.visit_2nd.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **2nd Visit** (`2ndVisit`, `date`).
-        pub n2nd_visit: Patch<Date>,
+        pub visit_2nd: Patch<Date>,
         /// **Self** (`Self`, `number`).
         pub self_: Patch<f64>,
         /// **\_** (`_`, `text`).
         pub f12: Patch<String>,
         /// **Café Crème** (`cafe`, `text`).
-        pub cafe_creme: Patch<String>,
+        pub cafe: Patch<String>,
         /// **crate** (`crate`, `link`).
         pub crate_: Assign<RecordRef<super::result::Result>>,
         /// **Create** (`create`, `select`).
         pub create: Patch<Create2>,
         /// **Due Date** (`dueDate`, `date`).
         pub due_date: Patch<Date>,
-        /// **Due\-Date** (`dueDate2`, `date`).
-        pub due_date_2: Patch<Date>,
+        /// **Due-Date** (`dueDate2`, `date`).
+        pub due_date2: Patch<Date>,
         /// **🚀🔥** (`emoji`, `text`).
-        pub rocket_fire: Patch<String>,
+        pub emoji: Patch<String>,
         /// **Fields** (`fields`, `stage`).
         pub fields: Patch<Fields2>,
         /// **أ mark** (`hamza`, `text`).
-        pub mark: Patch<String>,
-        /// **\#** (`hash`, `text`).
+        pub hamza: Patch<String>,
+        /// **#** (`hash`, `text`).
         pub hash: Patch<String>,
         /// **N/A** (`nA`, `checkbox`).
         pub n_a: Patch<bool>,
@@ -502,17 +575,17 @@ pub mod option {
         /// **new** (`new`, `text`).
         pub new: Patch<String>,
         /// **Orphan Link** (`orphan`, `link`).
-        pub orphan_link: Patch<RecordRef<::kinabase_runtime::Untyped>>,
+        pub orphan: Patch<RecordRef<::kinabase_runtime::Untyped>>,
         /// **People** (`people`, `colleague`).
         pub people: Patch<Vec<RecordRef<::kinabase_runtime::Colleagues>>>,
         /// **self** (`self`, `text`).
         pub self_2: Patch<String>,
         /// **Status** (`status`, `select`).
         pub status: Patch<Status>,
-        /// **Total \(£\)** (`totalGbp`, `currency`).
-        pub total_ps: Patch<Currency>,
-        /// **Total \(%\)** (`totalPct`, `number`).
-        pub total: Patch<f64>,
+        /// **Total (£)** (`totalGbp`, `currency`).
+        pub total_gbp: Patch<Currency>,
+        /// **Total (%)** (`totalPct`, `number`).
+        pub total_pct: Patch<f64>,
         /// **type** (`type`, `text`).
         pub r#type: Assign<String>,
         /// **value** (`value`, `duration`).
@@ -521,13 +594,32 @@ pub mod option {
         pub weird: Patch<Raw>,
     }
     ::kinabase_runtime::record_fields!(
-        write Update { "2ndVisit" => n2nd_visit, "Self" => self_, "_" => f12, "cafe" =>
-        cafe_creme, "crate" => crate_, "create" => create, "dueDate" => due_date,
-        "dueDate2" => due_date_2, "emoji" => rocket_fire, "fields" => fields, "hamza" =>
-        mark, "hash" => hash, "nA" => n_a, "na" => na, "new" => new, "orphan" =>
-        orphan_link, "people" => people, "self" => self_2, "status" => status, "totalGbp"
-        => total_ps, "totalPct" => total, "type" => r#type, "value" => value, "weird" =>
-        weird }
+        write Update {
+            "2ndVisit" => visit_2nd,
+            "Self" => self_,
+            "_" => f12,
+            "cafe" => cafe,
+            "crate" => crate_,
+            "create" => create,
+            "dueDate" => due_date,
+            "dueDate2" => due_date2,
+            "emoji" => emoji,
+            "fields" => fields,
+            "hamza" => hamza,
+            "hash" => hash,
+            "nA" => n_a,
+            "na" => na,
+            "new" => new,
+            "orphan" => orphan,
+            "people" => people,
+            "self" => self_2,
+            "status" => status,
+            "totalGbp" => total_gbp,
+            "totalPct" => total_pct,
+            "type" => r#type,
+            "value" => value,
+            "weird" => weird,
+        }
     );
     /// The options of Create. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum Create2 {
@@ -659,8 +751,13 @@ pub mod result {
         /// **Name**: wire key `name`, type `text`; required.
         pub name: Option<String>,
     }
-    ::kinabase_runtime::record_fields!(read Fields { "back" => back, "name" => name });
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        read Fields {
+            "back" => back,
+            "name" => name,
+        }
+    );
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **Back** (`back`, `link`).
@@ -675,10 +772,12 @@ pub mod result {
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "back" => back, "name" => name[required] }
+        write Create {
+            "back" => back,
+            "name" => name[required],
+        }
     );
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.back.set(..)`, `changes.back.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Back** (`back`, `link`).
@@ -686,7 +785,12 @@ pub mod result {
         /// **Name** (`name`, `text`).
         pub name: Assign<String>,
     }
-    ::kinabase_runtime::record_fields!(write Update { "back" => back, "name" => name });
+    ::kinabase_runtime::record_fields!(
+        write Update {
+            "back" => back,
+            "name" => name,
+        }
+    );
 }
 /// The Self collection: see [`self_::Self_`].
 #[allow(dead_code, clippy::all)]
@@ -719,8 +823,12 @@ pub mod self_ {
         /// **Option**: wire key `option`, type `select`.
         pub option: ::std::option::Option<Option>,
     }
-    ::kinabase_runtime::record_fields!(read Fields { "option" => option });
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        read Fields {
+            "option" => option,
+        }
+    );
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {
         /// **Option** (`option`, `select`).
@@ -734,15 +842,22 @@ pub mod self_ {
             }
         }
     }
-    ::kinabase_runtime::record_fields!(write Create { "option" => option });
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        write Create {
+            "option" => option,
+        }
+    );
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.option.set(..)`, `changes.option.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Option** (`option`, `select`).
         pub option: Patch<Option>,
     }
-    ::kinabase_runtime::record_fields!(write Update { "option" => option });
+    ::kinabase_runtime::record_fields!(
+        write Update {
+            "option" => option,
+        }
+    );
     /// The options of Option. Labels the bindings do not know are kept in `Unknown`, exactly.
     pub enum Option {
         /// `Some`
@@ -801,8 +916,12 @@ pub mod string {
         /// **Vec**: wire key `vec`, type `text`.
         pub vec: Option<::std::string::String>,
     }
-    ::kinabase_runtime::record_fields!(read Fields { "vec" => vec });
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        read Fields {
+            "vec" => vec,
+        }
+    );
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {
         /// **Vec** (`vec`, `text`).
@@ -814,15 +933,22 @@ pub mod string {
             Create { vec: None }
         }
     }
-    ::kinabase_runtime::record_fields!(write Create { "vec" => vec });
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        write Create {
+            "vec" => vec,
+        }
+    );
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.vec.set(..)`, `changes.vec.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Vec** (`vec`, `text`).
         pub vec: Patch<::std::string::String>,
     }
-    ::kinabase_runtime::record_fields!(write Update { "vec" => vec });
+    ::kinabase_runtime::record_fields!(
+        write Update {
+            "vec" => vec,
+        }
+    );
 }
 /// The Vec collection: see [`vec::Vec`].
 #[allow(dead_code, clippy::all)]
@@ -851,7 +977,7 @@ pub mod vec {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
@@ -861,8 +987,7 @@ pub mod vec {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});

@@ -56,7 +56,7 @@ pub mod empty {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {}
     impl Create {
@@ -66,8 +66,7 @@ pub mod empty {
         }
     }
     ::kinabase_runtime::record_fields!(write Create {});
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
@@ -112,9 +111,13 @@ pub mod read_only {
         pub total: Option<Raw>,
     }
     ::kinabase_runtime::record_fields!(
-        read Fields { "guess" => guess[lenient], "label" => label, "total" => total }
+        read Fields {
+            "guess" => guess[lenient],
+            "label" => label,
+            "total" => total,
+        }
     );
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Create {
         /// **guess** (`guess`, `number`).
@@ -126,13 +129,20 @@ pub mod read_only {
             Create { guess: None }
         }
     }
-    ::kinabase_runtime::record_fields!(write Create { "guess" => guess });
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    ::kinabase_runtime::record_fields!(
+        write Create {
+            "guess" => guess,
+        }
+    );
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.guess.set(..)`, `changes.guess.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **guess** (`guess`, `number`).
         pub guess: Patch<f64>,
     }
-    ::kinabase_runtime::record_fields!(write Update { "guess" => guess });
+    ::kinabase_runtime::record_fields!(
+        write Update {
+            "guess" => guess,
+        }
+    );
 }

@@ -63,10 +63,13 @@ pub mod bill {
         pub external_reference: Option<String>,
     }
     ::kinabase_runtime::record_fields!(
-        read Fields { "amount" => total, "number" => number, "ref" => external_reference
+        read Fields {
+            "amount" => total,
+            "number" => number,
+            "ref" => external_reference,
         }
     );
-    /// A new record: required fields are arguments of `new`; read-only fields do not exist.
+    /// A new record: `new` takes the required fields; read-only fields do not exist.
     #[derive(Debug, Clone)]
     pub struct Create {
         /// **Amount** (`amount`, `currency`).
@@ -87,11 +90,13 @@ pub mod bill {
         }
     }
     ::kinabase_runtime::record_fields!(
-        write Create { "amount" => total, "number" => number[required], "ref" =>
-        external_reference }
+        write Create {
+            "amount" => total,
+            "number" => number[required],
+            "ref" => external_reference,
+        }
     );
-    /// Changes to a record: each field is kept (not sent), set, or (when optional)
-    /// cleared: `changes.stage.set(..)`, `changes.site.clear()`. Read-only fields do not exist.
+    /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.total.set(..)`, `changes.total.clear()`. Read-only fields do not exist.
     #[derive(Debug, Clone, Default)]
     pub struct Update {
         /// **Amount** (`amount`, `currency`).
@@ -102,7 +107,10 @@ pub mod bill {
         pub external_reference: Patch<String>,
     }
     ::kinabase_runtime::record_fields!(
-        write Update { "amount" => total, "number" => number, "ref" => external_reference
+        write Update {
+            "amount" => total,
+            "number" => number,
+            "ref" => external_reference,
         }
     );
 }

@@ -1,0 +1,64 @@
+//! The invariants ARCHITECTURE.md states for the generator, checked on its sources.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+fn sources() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn emit_reads_only_the_model() {
+    for p in sources() {
+        let in_emit = p.file_stem().is_some_and(|s| s == "emit")
+            || p.parent().is_some_and(|d| d.ends_with("emit"));
+        if in_emit {
+            let text = std::fs::read_to_string(&p).unwrap();
+            for banned in ["crate::schema", "schema::", "crate::overlay", "Schema"] {
+                assert!(
+                    !text.contains(banned),
+                    "{} mentions {banned}: emit makes no decisions and reads only the model",
+                    p.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_module_starts_with_a_one_line_doc() {
+    for p in sources() {
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(
+            text.starts_with("//! "),
+            "{} does not start with a `//!` line",
+            p.display()
+        );
+    }
+}
+
+#[test]
+fn files_stay_under_about_five_hundred_lines() {
+    for p in sources() {
+        let lines = std::fs::read_to_string(&p).unwrap().lines().count();
+        assert!(
+            lines <= 520,
+            "{} has {lines} lines: cut it along a seam",
+            p.display()
+        );
+    }
+}
