@@ -10,9 +10,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-pub use crate::schema::{
-    Account, CollectionDef, FieldDef, KNOWN_TYPES, SeedRecord, derive_key, is_computed_type,
-};
+pub use crate::schema::{Account, CollectionDef, FieldDef, FieldType, SeedRecord, derive_key};
 
 /// One problem found in a fixture, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +84,11 @@ impl Account {
             column: e.column(),
             message: e.to_string(),
         })?;
+        Account::from_value(value)
+    }
+
+    /// Validates an account given as JSON, collecting every problem.
+    pub(crate) fn from_value(value: Value) -> Result<Account, AccountError> {
         let problems = validate_shape(&value);
         if !problems.is_empty() {
             return Err(AccountError::Invalid(problems));
@@ -137,7 +140,7 @@ impl Account {
             let mut field_ids = BTreeSet::new();
             for (fi, f) in c.fields.iter().enumerate() {
                 let fpath = format!("{cpath}.fields[{fi}]");
-                let key = f.wire_key();
+                let key = f.wire_key().into_owned();
                 if key.is_empty() {
                     problems.push(problem(
                         &fpath,
@@ -160,14 +163,14 @@ impl Account {
                 {
                     problems.push(problem(&fpath, "id", format!("duplicate field id {id:?}")));
                 }
-                if matches!(f.ty.as_str(), "select" | "stage") && f.options.is_empty() {
+                if matches!(f.ty, FieldType::Select | FieldType::Stage) && f.options.is_empty() {
                     problems.push(problem(
                         &fpath,
                         "options",
                         format!("choice field {:?} needs at least one option", f.name),
                     ));
                 }
-                if f.ty == "link" {
+                if f.ty == FieldType::Link {
                     match &f.target {
                         None => problems.push(problem(
                             &fpath,
@@ -195,7 +198,7 @@ impl Account {
                 }
                 for (k, v) in &r.data {
                     let vpath = format!("{rpath}.data.{k}");
-                    match c.fields.iter().find(|f| &f.wire_key() == k) {
+                    match c.fields.iter().find(|f| f.wire_key() == k.as_str()) {
                         None => problems.push(Problem {
                             path: vpath,
                             message: format!(

@@ -1,19 +1,19 @@
-//! The client: what a client and its clones share (token, limiter, counters), and its
-//! account-wide calls. Requests go through the one send loop in `send.rs`.
+//! The client: what a client and its clones share (token, limiter, counters) and how it
+//! is built. Requests go through the one send loop in `send.rs`.
 
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use reqwest::Method;
 use reqwest::blocking::Client as HttpClient;
 
-use crate::config::{ClientBuilder, RetryPolicy, WaitHook};
-use crate::error::Result;
+use crate::config::{
+    ClientBuilder, RetryPolicy, WaitHook, http_client, is_loopback, normalize_base,
+};
+use crate::error::{Error, Result};
 use crate::limiter::Limiter;
-use crate::retry::Repeat;
 use crate::secret::Secret;
-use crate::send::Call;
+use crate::sync::off_runtime;
 use crate::token::TokenCache;
 
 /// A Kinabase API client. Cheap to clone; clones share one token and one rate budget.
@@ -83,6 +83,38 @@ pub struct Stats {
     pub limiter_waits: u64,
 }
 
+impl ClientBuilder {
+    /// Checks the configuration and builds the client. No request is made yet.
+    pub fn build(self) -> Result<Client> {
+        let base = normalize_base(&self.base_url)?;
+        let app_id = self
+            .app_id
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| {
+                Error::Config("no App ID: set KINABASE_APP_ID or call .app_id()".into())
+            })?;
+        let secret = self
+            .app_secret
+            .clone()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                Error::Config("no App Secret: set KINABASE_APP_SECRET or call .app_secret()".into())
+            })?;
+        let http = match self.http.clone() {
+            Some(h) => h,
+            None => {
+                let (timeout, connect, ua) =
+                    (self.timeout, self.connect_timeout, self.user_agent.clone());
+                let loopback = is_loopback(&base);
+                // reqwest's blocking builder must not run inside an async runtime.
+                off_runtime(move || http_client(timeout, connect, ua, loopback))?
+            }
+        };
+        Ok(Client::from_parts(self, base, app_id, secret, http))
+    }
+}
+
 impl Client {
     /// A builder.
     pub fn builder() -> ClientBuilder {
@@ -147,12 +179,6 @@ impl Client {
             throttled: s.throttled.load(Ordering::Relaxed),
             limiter_waits: s.limiter_waits.load(Ordering::Relaxed),
         }
-    }
-
-    /// `GET /status`: checks that the credentials work.
-    pub fn status(&self) -> Result<()> {
-        self.execute(Call::new(Method::GET, &["status"], Repeat::Safe)?)
-            .map(|_| ())
     }
 }
 

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use reqwest::blocking::Client as HttpClient;
 
-use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
@@ -101,7 +100,7 @@ impl fmt::Debug for WaitHook {
     }
 }
 
-/// Builds a [`Client`].
+/// Builds a [`Client`](crate::Client).
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     pub(crate) base_url: String,
@@ -217,39 +216,10 @@ impl ClientBuilder {
         self.on_wait = Some(WaitHook(Arc::new(hook)));
         self
     }
-
-    /// Checks the configuration and builds the client. No request is made yet.
-    pub fn build(self) -> Result<Client> {
-        let base = normalize_base(&self.base_url)?;
-        let app_id = self
-            .app_id
-            .clone()
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| {
-                Error::Config("no App ID: set KINABASE_APP_ID or call .app_id()".into())
-            })?;
-        let secret = self
-            .app_secret
-            .clone()
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                Error::Config("no App Secret: set KINABASE_APP_SECRET or call .app_secret()".into())
-            })?;
-        let http = match self.http.clone() {
-            Some(h) => h,
-            None => {
-                let (timeout, connect, ua) =
-                    (self.timeout, self.connect_timeout, self.user_agent.clone());
-                let loopback = is_loopback(&base);
-                // reqwest's blocking builder must not run inside an async runtime.
-                crate::send::off_runtime(move || http_client(timeout, connect, ua, loopback))?
-            }
-        };
-        Ok(Client::from_parts(self, base, app_id, secret, http))
-    }
 }
 
-fn http_client(
+/// The reqwest client the runtime builds when the caller gives none.
+pub(crate) fn http_client(
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
@@ -300,7 +270,7 @@ fn install_crypto_provider() {
     });
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or_default();
     host.eq_ignore_ascii_case("localhost")
         || host

@@ -12,12 +12,12 @@ use serde_json::{Value, json};
 
 use crate::client::Client;
 use crate::error::{Error, Excerpt, Result, decode};
+use crate::link::RecordRef;
 use crate::prefetch::Ahead;
 use crate::record::{Collection, Page, Record, Untyped, WriteBody};
 use crate::retry::Repeat;
 use crate::send::Call;
 use crate::stream::AllRecords;
-use crate::value::RecordRef;
 
 /// The most records a page or a bulk call may carry (documented).
 pub const MAX_BATCH: usize = kinabase_contract::limits::MAX_BULK;

@@ -54,6 +54,7 @@
 
 #[cfg(feature = "http")]
 mod bulk;
+mod choice;
 #[cfg(feature = "http")]
 mod client;
 #[cfg(feature = "http")]
@@ -64,6 +65,7 @@ mod fields;
 mod handle;
 #[cfg(feature = "http")]
 mod limiter;
+mod link;
 #[cfg(feature = "http")]
 mod listing;
 #[cfg(feature = "http")]
@@ -87,6 +89,7 @@ mod value;
 
 #[cfg(feature = "http")]
 pub use bulk::{BulkChunk, BulkError, BulkFailure, BulkReport, BulkResult};
+pub use choice::Choice;
 #[cfg(feature = "http")]
 pub use client::{Client, Stats};
 #[cfg(feature = "http")]
@@ -97,6 +100,7 @@ pub use config::{
 pub use error::{BoxError, Error, Excerpt, Result};
 #[cfg(feature = "http")]
 pub use handle::{CollectionHandle, ListOptions, MAX_BATCH, RecordIter};
+pub use link::{Colleagues, FieldKey, RecordRef};
 #[cfg(feature = "http")]
 pub use once::{IDEMPOTENCY_SERVICE, OnceItem, OnceReport};
 pub use record::{Collection, Page, Record, Untyped};
@@ -104,9 +108,7 @@ pub use record::{Collection, Page, Record, Untyped};
 pub use secret::Secret;
 #[cfg(feature = "http")]
 pub use stream::AllRecords;
-pub use value::{
-    Assign, Choice, Colleagues, Currency, Date, Duration, FieldKey, Patch, Raw, RecordRef,
-};
+pub use value::{Assign, Currency, Date, Duration, Patch, Raw};
 
 /// Crates generated code names through the runtime, so that a project needs no direct
 /// dependency on them.
@@ -121,10 +123,11 @@ pub mod reexports {
 /// changes with the generator.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::choice::{deserialize_choice, serialize_choice};
     pub use crate::error::{api_message, decode};
     pub use crate::fields::{
         LenientNumber, ReadFields, WriteEntry, WriteFields, deserialize_fields, serialize_fields,
     };
     pub use crate::record::{WriteBody, is_meta_key, lenient_total};
-    pub use crate::value::{deserialize_choice, lenient_number, serialize_choice};
+    pub use crate::value::lenient_number;
 }

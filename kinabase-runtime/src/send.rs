@@ -13,6 +13,7 @@ use crate::client::{Client, Counters};
 use crate::config::{Wait, WaitReason};
 use crate::error::{BoxError, Error, Excerpt, Result, api_message, decode};
 use crate::retry::{Decision, Outcome, Repeat, decide, parse_retry_after};
+use crate::sync::off_runtime;
 use crate::token::Token;
 
 /// A request before it is sent.
@@ -445,25 +446,6 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = inner.source();
     }
     s
-}
-
-/// Runs `f` here, or on a helper thread when this thread is inside a tokio runtime
-/// (reqwest's blocking client panics there). The caller's thread still waits: in async
-/// code, use `spawn_blocking` so that a worker thread is not held.
-pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return f();
-    }
-    static WARNED: std::sync::Once = std::sync::Once::new();
-    WARNED.call_once(|| {
-        tracing::warn!(
-            "kinabase: the blocking client was called on an async runtime thread; it blocks that thread for each request (use tokio::task::spawn_blocking)"
-        );
-    });
-    std::thread::scope(|s| match s.spawn(f).join() {
-        Ok(v) => v,
-        Err(panic) => std::panic::resume_unwind(panic),
-    })
 }
 
 #[cfg(test)]

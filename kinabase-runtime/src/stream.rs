@@ -133,7 +133,7 @@ impl<C: Collection> Iterator for AllRecords<C> {
 
     fn next(&mut self) -> Option<Self::Item> {
         // Reading blocks on the socket: off the async runtime's threads if there is one.
-        match crate::send::off_runtime(|| self.next_element()) {
+        match crate::sync::off_runtime(|| self.next_element()) {
             Ok(Some(())) => {
                 let index = self.index;
                 self.index += 1;

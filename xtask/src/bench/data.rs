@@ -208,7 +208,7 @@ fn record(ri: usize, fields: &[FieldDef]) -> SeedRecord {
         } else {
             value(ri, fi, f)
         };
-        data.insert(f.wire_key(), v);
+        data.insert(f.wire_key().into_owned(), v);
     }
     SeedRecord {
         id: Some(job_id(ri)),
@@ -232,7 +232,7 @@ pub fn schema_of(account: &Account) -> Schema {
                 .iter()
                 .map(|f| FieldSchema {
                     id: f.id.clone(),
-                    key: f.wire_key(),
+                    key: f.wire_key().into_owned(),
                     name: f.name.clone(),
                     ty: f.ty.clone(),
                     required: f.required,
