@@ -544,6 +544,11 @@ fn bad_credentials_unreachable_hosts_and_secrets() {
         .unwrap();
     let err = client.status().unwrap_err();
     assert!(matches!(err, Error::BadCredentials { .. }), "{err}");
+    assert_eq!(
+        err.to_string().matches("Settings → API").count(),
+        1,
+        "the fix is named once: {err}"
+    );
     for shown in [err.to_string(), format!("{err:?}"), format!("{client:?}")] {
         assert!(!shown.contains(secret), "secret leaked: {shown}");
     }
