@@ -12,6 +12,9 @@ use serde_json::{Map, Value};
 
 pub use crate::schema::{Account, CollectionDef, FieldDef, FieldType, SeedRecord, derive_key};
 
+/// The demo account's fixture text, bundled into the binary.
+pub const DEMO_ACCOUNT: &str = include_str!("../../fixtures/accounts/field-service.json");
+
 /// One problem found in a fixture, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -75,6 +78,12 @@ impl Account {
             source,
         })?;
         Account::from_json(&text)
+    }
+
+    /// The demo account (`fixtures/accounts/field-service.json`), bundled so that
+    /// `emulate` and tests work without a path to the fixture.
+    pub fn demo() -> Result<Account, AccountError> {
+        Account::from_json(DEMO_ACCOUNT)
     }
 
     /// Parses and validates an account fixture, collecting every problem.

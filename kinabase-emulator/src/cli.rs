@@ -144,9 +144,6 @@ impl EmulateArgs {
     }
 }
 
-/// The demo account, bundled so that `emulate` works outside this repository.
-pub const DEMO_ACCOUNT: &str = include_str!("../../fixtures/accounts/field-service.json");
-
 /// Serves until Ctrl-C. Prints the base URL and the credentials it accepts as `export`
 /// lines a shell can paste.
 pub fn run(args: &EmulateArgs) -> Result<(), String> {
@@ -161,10 +158,7 @@ pub fn run(args: &EmulateArgs) -> Result<(), String> {
             ),
         ),
         (None, Some(path)) => (Account::load(path), path.display().to_string()),
-        (None, None) => (
-            Account::from_json(DEMO_ACCOUNT),
-            "the bundled demo account".to_string(),
-        ),
+        (None, None) => (Account::demo(), "the bundled demo account".to_string()),
     };
     let account = account.map_err(|e| e.to_string())?;
     let emulator = Emulator::start(account, args.config())

@@ -14,14 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 fn demo() -> Account {
-    Account::load(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../fixtures/accounts/field-service.json"
-        )
-        .as_ref(),
-    )
-    .unwrap()
+    Account::demo().unwrap()
 }
 
 fn client_for(emu: &Emulator) -> Client {

@@ -14,14 +14,7 @@ use serde_json::{Map, Value, json};
 use support::Flaky;
 
 fn demo() -> Account {
-    Account::load(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../fixtures/accounts/field-service.json"
-        )
-        .as_ref(),
-    )
-    .unwrap()
+    Account::demo().unwrap()
 }
 
 fn client(base: &str, emu: &Emulator) -> Client {
