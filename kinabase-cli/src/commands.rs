@@ -6,7 +6,7 @@ use clap::Args;
 use kinabase_codegen::drift;
 use kinabase_codegen::pull::{self, PullOptions};
 use kinabase_codegen::{Builder, Schema};
-use kinabase_runtime::Client;
+use kinabase_runtime::{Client, WaitReason};
 
 use crate::term::Out;
 
@@ -46,10 +46,26 @@ impl Connection {
             ))?;
         let (url, from) = self.target(out);
         out.status(format!("using {url} ({from})"));
+        let quiet = out.quiet;
         Client::builder()
             .app_id(id)
             .app_secret(secret)
             .base_url(url)
+            .on_wait(move |w| {
+                if !quiet {
+                    let why = match w.reason {
+                        WaitReason::RateLimited => "rate limited (429)",
+                        WaitReason::Backoff => "retrying after a failure",
+                        WaitReason::Budget => "keeping to 100 requests a minute",
+                        _ => "waiting",
+                    };
+                    eprintln!(
+                        "waiting {:.1} s: {why} ({})",
+                        w.duration.as_secs_f64(),
+                        w.attempted
+                    );
+                }
+            })
             .build()
             .map_err(|e| e.to_string())
     }
@@ -87,6 +103,20 @@ pub struct GenerateArgs {
     /// Leave out the `Kinabase` account type (for crates without the runtime's http feature).
     #[arg(long)]
     no_account_type: bool,
+    /// Also write SCHEMA.md into the module tree: field tables and a Mermaid diagram of links.
+    #[arg(long)]
+    docs: bool,
+}
+
+/// How `check` prints a drift report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// For people on a terminal.
+    Text,
+    /// Every change with its class, ids and overlay hint.
+    Json,
+    /// A pull-request comment.
+    Markdown,
 }
 
 /// Options of `check`.
@@ -94,6 +124,9 @@ pub struct GenerateArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     connection: Connection,
+    /// Drift report format: text (default), json, or markdown (for a CI comment).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
     /// The committed snapshot.
     #[arg(long, default_value = "kinabase.snapshot.json")]
     snapshot: PathBuf,
@@ -216,8 +249,12 @@ fn describe_overlay(b: &Builder) -> String {
 }
 
 pub(crate) fn generate(a: &GenerateArgs, out: &Out<'_>) -> Result<(), String> {
+    if a.docs && a.out.extension().is_some_and(|e| e == "rs") {
+        return Err("--docs needs a module tree: give --out a directory, e.g. src/kinabase".into());
+    }
     let builder = builder_for(&a.snapshot, &a.out, explicit_overlay(a.overlay.as_ref())?)
-        .account_type(!a.no_account_type);
+        .account_type(!a.no_account_type)
+        .schema_doc(a.docs);
     let report = builder.write().map_err(|e| e.to_string())?;
     for (path, written) in &report.files {
         if *written == kinabase_codegen::Written::Changed {
@@ -264,7 +301,8 @@ fn recorded_builder(a: &CheckArgs, generated: &Path) -> Result<(Builder, bool), 
     };
     let account_type = !a.no_account_type && recorded.account_type;
     let builder = builder_for(&a.snapshot, generated, explicit_overlay(overlay.as_ref())?)
-        .account_type(account_type);
+        .account_type(account_type)
+        .schema_doc(recorded.docs);
     Ok((builder, account_type))
 }
 
@@ -285,6 +323,9 @@ fn generate_line(
     }
     if !account_type {
         line.push_str(" --no-account-type");
+    }
+    if generated.join(kinabase_codegen::docs::FILE).exists() {
+        line.push_str(" --docs");
     }
     line
 }
@@ -340,6 +381,10 @@ pub(crate) fn check(a: &CheckArgs, out: &Out<'_>) -> Result<i32, String> {
         None => kinabase_codegen::Overlay::default(),
     };
     let report = drift::compare_with(&committed, &current, &overlay);
-    print!("{}", report.render(out.color));
+    match a.format {
+        ReportFormat::Text => print!("{}", report.render(out.color)),
+        ReportFormat::Json => print!("{}", report.to_json()),
+        ReportFormat::Markdown => print!("{}", report.to_markdown()),
+    }
     Ok(report.exit_code())
 }

@@ -32,6 +32,7 @@ pub struct Builder {
     out: Option<PathBuf>,
     layout: Layout,
     options: EmitOptions,
+    docs: bool,
 }
 
 impl Builder {
@@ -43,6 +44,7 @@ impl Builder {
             out: None,
             layout: Layout::SingleFile,
             options: EmitOptions::default(),
+            docs: false,
         }
     }
 
@@ -75,6 +77,13 @@ impl Builder {
     /// Whether to emit the `Kinabase` account type (needs the runtime's `http` feature).
     pub fn account_type(mut self, yes: bool) -> Builder {
         self.options.account_type = yes;
+        self
+    }
+
+    /// Also write `SCHEMA.md` into a module tree: per collection a table of fields (display
+    /// name, wire key, Rust name, type, required, read-only) and a Mermaid diagram of links.
+    pub fn schema_doc(mut self, yes: bool) -> Builder {
+        self.docs = yes;
         self
     }
 
@@ -151,12 +160,16 @@ impl Builder {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "snapshot".into());
-        let recorded = overlay_path.map(|p| relative_to(&p, &self.snapshot_dir()));
+        let recorded = render::Recorded {
+            overlay: overlay_path.map(|p| relative_to(&p, &self.snapshot_dir())),
+            account_type: self.options.account_type,
+            docs: self.docs,
+        };
         crate::generate_recorded(
             &schema,
             &overlay,
             &origin,
-            recorded.as_deref(),
+            &recorded,
             self.layout,
             self.options,
         )

@@ -8,6 +8,7 @@
 //! change is explained in schema terms and keyed by id. See [`Severity`] for the classes.
 
 mod fields;
+mod formats;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

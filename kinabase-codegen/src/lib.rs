@@ -26,6 +26,7 @@
 
 mod builder;
 pub mod diag;
+pub mod docs;
 pub mod drift;
 
 mod account;
@@ -126,16 +127,24 @@ pub fn generate(
     layout: Layout,
     options: EmitOptions,
 ) -> Result<Generated, Error> {
-    generate_recorded(schema, overlay, origin, None, layout, options)
+    generate_recorded(
+        schema,
+        overlay,
+        origin,
+        &render::Recorded::default(),
+        layout,
+        options,
+    )
 }
 
 /// [`generate`], recording in each header the overlay's path (relative to the snapshot's
-/// directory) with the options, so that `check --generated` can reproduce the files.
+/// directory) with the options, so that `check --generated` can reproduce the files; with
+/// `recorded.docs`, a module tree also gets `SCHEMA.md`. The account type follows `options`.
 pub fn generate_recorded(
     schema: &Schema,
     overlay: &Overlay,
     origin: &str,
-    overlay_path: Option<&str>,
+    recorded: &render::Recorded,
     layout: Layout,
     options: EmitOptions,
 ) -> Result<Generated, Error> {
@@ -153,8 +162,8 @@ pub fn generate_recorded(
     let hash =
         hash.map_err(|_| render::RenderError::Internal("the hashing thread panicked".into()))?;
     let recorded = render::Recorded {
-        overlay: overlay_path.map(String::from),
         account_type: options.account_type,
+        ..recorded.clone()
     };
     let header = render::header(origin, &hash, &recorded);
     let files = match layout {
@@ -200,6 +209,12 @@ pub fn generate_recorded(
                 files.push((
                     PathBuf::from(format!("{}.rs", c.module.text)),
                     format!("{header}{body}"),
+                ));
+            }
+            if recorded.docs {
+                files.push((
+                    PathBuf::from(docs::FILE),
+                    docs::schema_markdown(&model, &render::markdown_header(&header)),
                 ));
             }
             files

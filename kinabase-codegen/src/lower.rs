@@ -266,7 +266,7 @@ fn lower_collection(
             key: f.key.clone(),
             constant,
             display: f.name.clone(),
-            type_name: f.ty.clone(),
+            type_name: f.ty.to_string(),
             ty,
             multiple: f.multiple && matches!(f.kind(), Kind::Link | Kind::Colleague),
             required: f.required,
@@ -396,7 +396,7 @@ fn value_type(
                 Some(&f.name),
                 format!(
                     "unknown field type {:?}: kept as raw JSON (kinabase_runtime::Raw)",
-                    f.ty
+                    f.ty.as_str()
                 ),
             );
             ValueType::Raw

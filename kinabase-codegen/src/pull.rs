@@ -150,12 +150,12 @@ pub fn collection_from_listing(raw: &Value) -> Result<CollectionSchema, String> 
 }
 
 /// One field object, read leniently: the key is taken as given, else derived from the
-/// display name exactly as Kinabase derives keys (camelCase by heck).
+/// display name exactly as Kinabase derives keys (`kinabase_contract::derive_key`).
 pub fn field_from_listing(raw: &Value) -> Option<FieldSchema> {
     let name = text(raw, "name").or_else(|| text(raw, "key"))?;
     let key = text(raw, "key")
         .filter(|k| !k.is_empty())
-        .unwrap_or_else(|| heck::ToLowerCamelCase::to_lower_camel_case(name.as_str()));
+        .unwrap_or_else(|| kinabase_contract::derive_key(&name));
     let options = match raw.get("options") {
         Some(Value::Array(items)) => items
             .iter()
@@ -172,7 +172,7 @@ pub fn field_from_listing(raw: &Value) -> Option<FieldSchema> {
         id: text(raw, "id"),
         key,
         name,
-        ty: text(raw, "type").unwrap_or_else(|| "unknown".into()),
+        ty: text(raw, "type").unwrap_or_else(|| "unknown".into()).into(),
         required: flag(raw, "required"),
         primary: flag(raw, "primary"),
         read_only: flag(raw, "readOnly"),
@@ -260,7 +260,7 @@ fn infer_from_seen(seen: BTreeMap<String, Seen>, samples: u64) -> Vec<FieldSchem
                 id: None,
                 name: key.clone(),
                 key,
-                ty: ty.to_string(),
+                ty: ty.into(),
                 required: false,
                 primary: false,
                 read_only: false,

@@ -105,6 +105,8 @@ pub struct Recorded {
     pub overlay: Option<String>,
     /// Whether the `Kinabase` account type was emitted.
     pub account_type: bool,
+    /// Whether `SCHEMA.md` was written beside a module tree.
+    pub docs: bool,
 }
 
 impl Default for Recorded {
@@ -112,6 +114,7 @@ impl Default for Recorded {
         Recorded {
             overlay: None,
             account_type: true,
+            docs: false,
         }
     }
 }
@@ -143,6 +146,9 @@ pub fn header(snapshot: &str, hash: &str, recorded: &Recorded) -> String {
     if !recorded.account_type {
         options.push_str(" --no-account-type");
     }
+    if recorded.docs {
+        options.push_str(" --docs");
+    }
     if let Some(o) = &recorded.overlay {
         options.push_str(" --overlay ");
         options.push_str(&clean(o));
@@ -168,6 +174,9 @@ pub fn read_recorded(text: &str) -> Option<Recorded> {
         if let Some(r) = rest.strip_prefix("--no-account-type") {
             recorded.account_type = false;
             rest = r.trim_start();
+        } else if let Some(r) = rest.strip_prefix("--docs") {
+            recorded.docs = true;
+            rest = r.trim_start();
         } else if let Some(r) = rest.strip_prefix("--overlay ") {
             recorded.overlay = Some(r.to_string());
             return Some(recorded);
@@ -179,9 +188,19 @@ pub fn read_recorded(text: &str) -> Option<Recorded> {
     }
 }
 
-/// Whether `text` carries this generator's header.
+/// Whether `text` carries this generator's header (Rust or Markdown).
 pub fn is_generated(text: &str) -> bool {
-    text.starts_with(GENERATED_MARK)
+    text.starts_with(GENERATED_MARK) || text.starts_with(&format!("<!-- {}", &GENERATED_MARK[3..]))
+}
+
+/// The header of a Rust file as the first lines of a Markdown file: an HTML comment.
+pub fn markdown_header(header: &str) -> String {
+    let lines: Vec<&str> = header
+        .lines()
+        .filter_map(|l| l.strip_prefix("// "))
+        .map(|l| l.trim_end())
+        .collect();
+    format!("<!-- {} -->\n", lines.join("\n     "))
 }
 
 /// Whether two generated files hold the same code: the same bytes, or the same header and
@@ -197,7 +216,9 @@ pub fn same_code(old: &str, new: &str) -> bool {
             .map(|l| l.trim_end().to_string())
             .collect()
     };
-    header(old) == header(new) && tokens(old).is_some_and(|t| Some(t) == tokens(new))
+    new.starts_with("// ")
+        && header(old) == header(new)
+        && tokens(old).is_some_and(|t| Some(t) == tokens(new))
 }
 
 fn tokens(text: &str) -> Option<String> {
@@ -371,7 +392,7 @@ pub fn strays(dir: &Path, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
         for e in entries.flatten() {
             let path = e.path();
             let name = PathBuf::from(e.file_name());
-            if path.extension().is_some_and(|x| x == "rs")
+            if path.extension().is_some_and(|x| x == "rs" || x == "md")
                 && !files.iter().any(|(n, _)| *n == name)
                 && std::fs::read_to_string(&path).is_ok_and(|t| is_generated(&t))
             {

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use kinabase_contract::{FieldType, Kind};
+
 /// The snapshot format this version writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -58,9 +60,9 @@ pub struct FieldSchema {
     pub key: String,
     /// Display name.
     pub name: String,
-    /// Type name (contract §3); any other string is an unknown type.
+    /// Type (contract §3); any other name is kept as [`FieldType::Unknown`].
     #[serde(rename = "type")]
-    pub ty: String,
+    pub ty: FieldType,
     /// A create must give it.
     #[serde(default, skip_serializing_if = "is_false")]
     pub required: bool,
@@ -105,37 +107,6 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-/// The kind of a field type, which decides its Rust type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    /// text, richText, email, website, phone, computedText.
-    Text,
-    /// number, rating, computedNumber.
-    Number,
-    /// currency.
-    Currency,
-    /// date, computedDate.
-    Date,
-    /// duration.
-    Duration,
-    /// checkbox.
-    Checkbox,
-    /// select, stage, computedSelect.
-    Choice,
-    /// link.
-    Link,
-    /// colleague.
-    Colleague,
-    /// file.
-    File,
-    /// list.
-    List,
-    /// lookup, aggregation: computed with an undocumented shape.
-    Computed,
-    /// Anything else.
-    Unknown,
-}
-
 impl CollectionSchema {
     /// The field of this collection that is `f` of another version of it: the one with
     /// the same id when both have ids, else the one with the same wire key.
@@ -155,35 +126,34 @@ impl CollectionSchema {
 impl FieldSchema {
     /// The kind of this field's type.
     pub fn kind(&self) -> Kind {
-        match self.ty.as_str() {
-            "text" | "richText" | "email" | "website" | "phone" | "computedText" => Kind::Text,
-            "number" | "rating" | "computedNumber" => Kind::Number,
-            "currency" => Kind::Currency,
-            "date" | "computedDate" => Kind::Date,
-            "duration" => Kind::Duration,
-            "checkbox" => Kind::Checkbox,
-            "select" | "stage" | "computedSelect" => Kind::Choice,
-            "link" => Kind::Link,
-            "colleague" => Kind::Colleague,
-            "file" => Kind::File,
-            "list" => Kind::List,
-            "lookup" | "aggregation" => Kind::Computed,
-            _ => Kind::Unknown,
-        }
+        self.ty.kind()
     }
 
     /// Whether clients may write it: not read-only and not a computed type.
     pub fn writable(&self) -> bool {
-        !self.read_only
-            && !matches!(
-                self.ty.as_str(),
-                "computedText"
-                    | "computedNumber"
-                    | "computedDate"
-                    | "computedSelect"
-                    | "lookup"
-                    | "aggregation"
-            )
+        !self.read_only && !self.ty.is_computed()
+    }
+}
+
+impl From<kinabase_contract::Field> for FieldSchema {
+    /// A field object of the contract, with its wire key resolved (given, else derived);
+    /// no locked name and not inferred.
+    fn from(f: kinabase_contract::Field) -> FieldSchema {
+        FieldSchema {
+            key: f.wire_key().into_owned(),
+            id: f.id,
+            name: f.name,
+            ty: f.ty,
+            required: f.required,
+            primary: f.primary,
+            read_only: f.read_only,
+            description: f.description,
+            options: f.options,
+            target: f.target,
+            multiple: f.multiple,
+            inferred: None,
+            rust: None,
+        }
     }
 }
 
@@ -344,6 +314,18 @@ mod tests {
             out,
             "stable"
         );
+    }
+
+    #[test]
+    fn contract_fields_convert_with_their_key_resolved() {
+        let f: kinabase_contract::Field =
+            serde_json::from_str(r#"{"id": "f1", "name": "Job Title", "type": "sparkline"}"#)
+                .unwrap();
+        let f = FieldSchema::from(f);
+        assert_eq!((f.key.as_str(), f.id.as_deref()), ("jobTitle", Some("f1")));
+        assert_eq!(f.ty, FieldType::Unknown("sparkline".into()));
+        assert_eq!(f.kind(), Kind::Unknown);
+        assert!(f.rust.is_none() && f.inferred.is_none());
     }
 
     #[test]

@@ -50,7 +50,7 @@ fn schema_strategy() -> impl Strategy<Value = Schema> {
                         id: Some(format!("f{fi}")),
                         key: format!("k{fi}"),
                         name: fname.clone(),
-                        ty: ty.to_string(),
+                        ty: ty.into(),
                         required,
                         primary: false,
                         read_only: false,

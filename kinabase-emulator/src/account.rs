@@ -10,9 +10,10 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-pub use crate::schema::{
-    Account, CollectionDef, FieldDef, KNOWN_TYPES, SeedRecord, derive_key, is_computed_type,
-};
+pub use crate::schema::{Account, CollectionDef, FieldDef, FieldType, SeedRecord, derive_key};
+
+/// The demo account's fixture text, bundled into the binary.
+pub const DEMO_ACCOUNT: &str = include_str!("../../fixtures/accounts/field-service.json");
 
 /// One problem found in a fixture, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +80,12 @@ impl Account {
         Account::from_json(&text)
     }
 
+    /// The demo account (`fixtures/accounts/field-service.json`), bundled so that
+    /// `emulate` and tests work without a path to the fixture.
+    pub fn demo() -> Result<Account, AccountError> {
+        Account::from_json(DEMO_ACCOUNT)
+    }
+
     /// Parses and validates an account fixture, collecting every problem.
     pub fn from_json(text: &str) -> Result<Account, AccountError> {
         let value: Value = serde_json::from_str(text).map_err(|e| AccountError::Syntax {
@@ -86,6 +93,11 @@ impl Account {
             column: e.column(),
             message: e.to_string(),
         })?;
+        Account::from_value(value)
+    }
+
+    /// Validates an account given as JSON, collecting every problem.
+    pub(crate) fn from_value(value: Value) -> Result<Account, AccountError> {
         let problems = validate_shape(&value);
         if !problems.is_empty() {
             return Err(AccountError::Invalid(problems));
@@ -137,7 +149,7 @@ impl Account {
             let mut field_ids = BTreeSet::new();
             for (fi, f) in c.fields.iter().enumerate() {
                 let fpath = format!("{cpath}.fields[{fi}]");
-                let key = f.wire_key();
+                let key = f.wire_key().into_owned();
                 if key.is_empty() {
                     problems.push(problem(
                         &fpath,
@@ -160,14 +172,14 @@ impl Account {
                 {
                     problems.push(problem(&fpath, "id", format!("duplicate field id {id:?}")));
                 }
-                if matches!(f.ty.as_str(), "select" | "stage") && f.options.is_empty() {
+                if matches!(f.ty, FieldType::Select | FieldType::Stage) && f.options.is_empty() {
                     problems.push(problem(
                         &fpath,
                         "options",
                         format!("choice field {:?} needs at least one option", f.name),
                     ));
                 }
-                if f.ty == "link" {
+                if f.ty == FieldType::Link {
                     match &f.target {
                         None => problems.push(problem(
                             &fpath,
@@ -195,7 +207,7 @@ impl Account {
                 }
                 for (k, v) in &r.data {
                     let vpath = format!("{rpath}.data.{k}");
-                    match c.fields.iter().find(|f| &f.wire_key() == k) {
+                    match c.fields.iter().find(|f| f.wire_key() == k.as_str()) {
                         None => problems.push(Problem {
                             path: vpath,
                             message: format!(

@@ -22,6 +22,16 @@ pub struct EmulateArgs {
     /// bundled demo account (a field-service business).
     #[arg(long)]
     pub account: Option<PathBuf>,
+    /// Serve a codegen snapshot (kinabase.snapshot.json) with generated records instead of an
+    /// account fixture.
+    #[arg(long, conflicts_with = "account")]
+    pub snapshot: Option<PathBuf>,
+    /// Records generated in each collection of a --snapshot.
+    #[arg(long, default_value_t = 20, requires = "snapshot", value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub records: u32,
+    /// Seed of the generated records: the same seed gives the same records.
+    #[arg(long, default_value_t = 1, requires = "snapshot")]
+    pub seed: u64,
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 8099)]
     pub port: u16,
@@ -134,18 +144,21 @@ impl EmulateArgs {
     }
 }
 
-/// The demo account, bundled so that `emulate` works outside this repository.
-pub const DEMO_ACCOUNT: &str = include_str!("../../fixtures/accounts/field-service.json");
-
 /// Serves until Ctrl-C. Prints the base URL and the credentials it accepts as `export`
 /// lines a shell can paste.
 pub fn run(args: &EmulateArgs) -> Result<(), String> {
-    let (account, name) = match &args.account {
-        Some(path) => (Account::load(path), path.display().to_string()),
-        None => (
-            Account::from_json(DEMO_ACCOUNT),
-            "the bundled demo account".to_string(),
+    let (account, name) = match (&args.snapshot, &args.account) {
+        (Some(path), _) => (
+            Account::load_snapshot(path, args.records as usize, args.seed),
+            format!(
+                "{} with {} generated records a collection (seed {})",
+                path.display(),
+                args.records,
+                args.seed
+            ),
         ),
+        (None, Some(path)) => (Account::load(path), path.display().to_string()),
+        (None, None) => (Account::demo(), "the bundled demo account".to_string()),
     };
     let account = account.map_err(|e| e.to_string())?;
     let emulator = Emulator::start(account, args.config())

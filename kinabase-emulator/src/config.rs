@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use kinabase_contract::limits;
+
 use crate::store::RecordShape;
 use crate::time::TimestampFormat;
 
@@ -23,9 +25,9 @@ pub const DEFAULT_MAX_BODY: usize = 4 * 1024 * 1024;
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
 /// The largest page and bulk call, as documented.
-pub(crate) const MAX_PAGE: usize = 300;
+pub(crate) const MAX_PAGE: usize = limits::MAX_PAGE_SIZE as usize;
 /// The largest `/all` answer, as documented.
-pub(crate) const MAX_ALL: usize = 100_000;
+pub(crate) const MAX_ALL: usize = limits::MAX_ALL;
 
 /// A request budget: at most `requests` in any window of `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +41,7 @@ pub struct RateLimit {
 impl RateLimit {
     /// Kinabase's documented limit: 100 requests a minute.
     pub const DOCUMENTED: RateLimit = RateLimit {
-        requests: 100,
+        requests: limits::RATE_LIMIT_PER_MINUTE,
         per: Duration::from_secs(60),
     };
 }
@@ -102,7 +104,7 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             app_id: DEFAULT_APP_ID.into(),
             app_secret: DEFAULT_APP_SECRET.into(),
-            token_lifetime: Duration::from_secs(3600),
+            token_lifetime: Duration::from_secs(limits::TOKEN_LIFETIME_SECS),
             rate_limit: Some(RateLimit::DOCUMENTED),
             listing_form: ListingForm::default(),
             bulk_response: BulkResponse::default(),

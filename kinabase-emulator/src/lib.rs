@@ -33,6 +33,7 @@ mod http;
 mod records;
 mod routes;
 mod schema;
+mod snapshot;
 pub mod store;
 pub mod synth;
 pub mod time;
@@ -48,4 +49,5 @@ pub use config::{
 pub use control::{FaultAction, FaultRule, LogEntry};
 pub use emulator::Emulator;
 pub use http::{IDLE_TIMEOUT, MAX_HEAD};
+pub use snapshot::SNAPSHOT_FORMAT;
 pub use store::{RecordShape, Store, StoredRecord, TimestampFormat, write_atomically};

@@ -220,7 +220,7 @@ fn token(shared: &Shared, body: &[u8]) -> Reply {
     if app_id != cfg.app_id || !constant_time_eq(secret.as_bytes(), cfg.app_secret.as_bytes()) {
         return Reply::error(
             401,
-            "invalid app credentials; check the App ID and App Secret in Settings → API",
+            "invalid app credentials: no app has this App ID and App Secret",
         );
     }
     let lifetime = lock(&shared.control).token_lifetime;

@@ -316,7 +316,9 @@ impl Store {
         let kind = obj.get("type").and_then(Value::as_str).unwrap_or("note");
         let timestamp = match obj.get("timestamp") {
             None | Some(Value::Null) => Timestamp::now().to_string(),
-            Some(Value::String(s)) if crate::time::parse_timestamp(s).is_some() => s.clone(),
+            Some(Value::String(s)) if kinabase_contract::time::parse_timestamp(s).is_some() => {
+                s.clone()
+            }
             Some(_) => {
                 return Err(StoreError::Invalid(
                     "activity \"timestamp\" must be an ISO 8601 date-time".into(),

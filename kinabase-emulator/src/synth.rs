@@ -72,7 +72,7 @@ fn collection(ci: usize, size: Size) -> CollectionDef {
         let name = format!("{} Field {fi}", title(ty));
         fields.push(FieldDef {
             id: Some(format!("c{ci}f{fi}")),
-            key: Some(crate::account::derive_key(&name)),
+            key: Some(crate::schema::derive_key(&name)),
             name,
             ty: ty.into(),
             required: false,
@@ -114,44 +114,84 @@ pub fn record_id(ci: usize, ri: usize) -> String {
 }
 
 fn record(ci: usize, ri: usize, fields: &[FieldDef]) -> SeedRecord {
+    // Link to a record of the previous collection that certainly exists.
+    let link = |_: &FieldDef, _: usize| Some(record_id(ci.saturating_sub(1), ri / 2));
     let mut data = Map::new();
     for (fi, f) in fields.iter().enumerate() {
-        let key = f.wire_key();
         let n = ri * 31 + fi * 7;
         let v = match f.ty.as_str() {
             "text" if fi == 0 => json!(format!("Record {ri} of collection {ci}")),
-            "text" => json!(format!("value {n}")),
-            "richText" => json!(format!("<p>Note <b>{n}</b></p>")),
-            "email" => json!(format!("user{n}@example.com")),
-            "website" => json!(format!("https://example.com/{n}")),
-            "phone" => json!(format!("+44 20 7946 {:04}", n % 10_000)),
-            "number" => json!(n as f64 / 4.0),
-            "currency" => json!(((n % 100_000) as f64) / 100.0),
-            "rating" => json!(n % 6),
-            "date" => json!(format!("2024-{:02}-{:02}", n % 12 + 1, n % 28 + 1)),
-            "duration" => json!(n * 60),
-            "checkbox" => json!(n.is_multiple_of(2)),
-            "select" | "stage" => Value::String(f.options[n % f.options.len()].clone()),
-            "computedText" => json!(format!("computed {n}")),
-            "link" => {
-                // Link to a record of the previous collection that certainly exists.
-                json!({ "id": record_id(ci.saturating_sub(1), ri / 2) })
-            }
-            "file" if n.is_multiple_of(3) => {
-                json!({ "name": format!("doc{n}.pdf"), "url": format!("https://files.example.com/{n}"), "size": n * 100 })
-            }
-            _ => continue,
+            "file" if !n.is_multiple_of(3) => continue,
+            _ => match value(f, n, &link) {
+                Some(v) => v,
+                None => continue,
+            },
         };
         if fi > 0 && n.is_multiple_of(11) {
             continue; // leave some values empty, as real data does
         }
-        data.insert(key, v);
+        data.insert(f.wire_key().into_owned(), v);
     }
     SeedRecord {
         id: Some(record_id(ci, ri)),
         data,
         external: None,
     }
+}
+
+/// A value of `field`'s type made from the number `n` (different numbers give different
+/// values), or `None` for a type without a generator (an unknown type) or a choice field
+/// without options. `link` names an existing record for a link or colleague field (its
+/// second argument is a number to pick one by). A `multiple` link, colleague or file field
+/// gets a list of one to three.
+pub(crate) fn value(
+    field: &FieldDef,
+    n: usize,
+    link: &dyn Fn(&FieldDef, usize) -> Option<String>,
+) -> Option<Value> {
+    let ty = field.ty.as_str();
+    if field.multiple && matches!(ty, "link" | "colleague" | "file") {
+        let items: Option<Vec<Value>> = (0..1 + n % 3)
+            .map(|i| one_value(field, n.wrapping_add(i * 7_919), link))
+            .collect();
+        return items.map(Value::Array);
+    }
+    one_value(field, n, link)
+}
+
+fn one_value(
+    field: &FieldDef,
+    n: usize,
+    link: &dyn Fn(&FieldDef, usize) -> Option<String>,
+) -> Option<Value> {
+    let option = || {
+        (!field.options.is_empty())
+            .then(|| Value::String(field.options[n % field.options.len()].clone()))
+    };
+    Some(match field.ty.as_str() {
+        "text" => json!(format!("value {n}")),
+        "richText" => json!(format!("<p>Note <b>{n}</b></p>")),
+        "email" => json!(format!("user{n}@example.com")),
+        "website" => json!(format!("https://example.com/{n}")),
+        "phone" => json!(format!("+44 20 7946 {:04}", n % 10_000)),
+        "number" | "computedNumber" => json!(n as f64 / 4.0),
+        "currency" => json!(((n % 100_000) as f64) / 100.0),
+        "rating" => json!(n % 6),
+        "date" | "computedDate" => json!(format!("2024-{:02}-{:02}", n % 12 + 1, n % 28 + 1)),
+        "duration" => json!(n * 60),
+        "checkbox" => json!(n.is_multiple_of(2)),
+        "select" | "stage" => option()?,
+        "computedSelect" => option().unwrap_or_else(|| json!(format!("computed {n}"))),
+        "computedText" => json!(format!("computed {n}")),
+        "lookup" => json!(format!("looked up {n}")),
+        "aggregation" => json!(n % 50),
+        "link" | "colleague" => json!({ "id": link(field, n)? }),
+        "file" => {
+            json!({ "name": format!("doc{n}.pdf"), "url": format!("https://files.example.com/{n}"), "size": n * 100 })
+        }
+        "list" => json!([{ "text": format!("item {n}"), "done": n.is_multiple_of(2) }]),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

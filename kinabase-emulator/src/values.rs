@@ -1,6 +1,8 @@
 //! The JSON shape each field type accepts (contract §3), as the service checks a value
 //! before it is stored, with messages a person can act on.
 
+use kinabase_contract::Kind;
+use kinabase_contract::time::parse_date;
 use serde_json::Value;
 
 use crate::schema::FieldDef;
@@ -20,22 +22,22 @@ pub fn check_value_shape(field: &FieldDef, v: &Value) -> Result<(), String> {
     if v.is_null() {
         return Ok(());
     }
-    let ty = field.ty.as_str();
-    let ok = match ty {
-        "text" | "richText" | "email" | "website" | "phone" | "computedText" => v.is_string(),
-        "number" | "currency" | "rating" | "computedNumber" => {
+    // Every kind the contract knows is matched, so a new kind is a compile error here.
+    let ok = match field.ty.kind() {
+        Kind::Text => v.is_string(),
+        Kind::Number | Kind::Currency => {
             v.is_number() || v.as_str().is_some_and(|s| s.trim().parse::<f64>().is_ok())
         }
-        "date" | "computedDate" => v
-            .as_str()
-            .is_some_and(|s| crate::time::parse_date_value(s).is_some()),
-        "duration" => {
+        Kind::Date => v.as_str().is_some_and(|s| parse_date(s).is_some()),
+        Kind::Duration => {
             v.is_number()
                 || v.as_str()
                     .is_some_and(|s| s.parse::<jiff::SignedDuration>().is_ok())
         }
-        "checkbox" => v.is_boolean(),
-        "select" | "stage" => {
+        Kind::Checkbox => v.is_boolean(),
+        // A computed choice holds whatever label the service computed.
+        Kind::Choice if field.ty.is_computed() => v.is_string(),
+        Kind::Choice => {
             let Some(s) = v.as_str() else {
                 return Err(format!(
                     "expected one of the option labels {:?} as a string",
@@ -50,8 +52,7 @@ pub fn check_value_shape(field: &FieldDef, v: &Value) -> Result<(), String> {
             }
             true
         }
-        "computedSelect" => v.is_string(),
-        "link" | "colleague" => {
+        Kind::Link | Kind::Colleague => {
             if field.multiple {
                 v.as_array()
                     .is_some_and(|a| a.iter().all(|x| link_id(x).is_some()))
@@ -59,9 +60,10 @@ pub fn check_value_shape(field: &FieldDef, v: &Value) -> Result<(), String> {
                 link_id(v).is_some()
             }
         }
-        "file" => v.is_object() || v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
-        "list" => v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
-        _ => true, // lookup, aggregation and unknown types hold anything
+        Kind::File => v.is_object() || v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
+        Kind::List => v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
+        // Lookups, aggregations and unknown types hold anything.
+        Kind::Computed | Kind::Unknown => true,
     };
     if ok {
         Ok(())
@@ -75,19 +77,19 @@ pub fn check_value_shape(field: &FieldDef, v: &Value) -> Result<(), String> {
 }
 
 fn expected_shape(field: &FieldDef) -> &'static str {
-    match field.ty.as_str() {
-        "text" | "richText" | "email" | "website" | "phone" | "computedText" => "a string",
-        "number" | "currency" | "rating" | "computedNumber" => "a number",
-        "date" | "computedDate" => {
+    match field.ty.kind() {
+        Kind::Text | Kind::Choice => "a string",
+        Kind::Number | Kind::Currency => "a number",
+        Kind::Date => {
             "a date string (2024-03-01, an ISO 8601 date-time, or dd/MM/yyyy HH:mm:ss +hh:mm)"
         }
-        "duration" => "a number of seconds",
-        "checkbox" => "true or false",
-        "link" | "colleague" if field.multiple => "a list of {\"id\": \"<record id>\"}",
-        "link" | "colleague" => "{\"id\": \"<record id>\"}",
-        "file" => "a file object or a list of them",
-        "list" => "a list of objects",
-        _ => "a value of the field's type",
+        Kind::Duration => "a number of seconds",
+        Kind::Checkbox => "true or false",
+        Kind::Link | Kind::Colleague if field.multiple => "a list of {\"id\": \"<record id>\"}",
+        Kind::Link | Kind::Colleague => "{\"id\": \"<record id>\"}",
+        Kind::File => "a file object or a list of them",
+        Kind::List => "a list of objects",
+        Kind::Computed | Kind::Unknown => "a value of the field's type",
     }
 }
 

@@ -1,6 +1,7 @@
 //! Wire forms: a request and a reply as the routes see them, records in either shape,
 //! the collections listing in each form, page envelopes and query parameters.
 
+use kinabase_contract::{FieldType, limits};
 use serde_json::{Map, Value, json};
 
 use crate::config::{ListingForm, MAX_PAGE};
@@ -63,7 +64,7 @@ pub(crate) fn render(
 ) -> Value {
     let mut data = Map::new();
     for (k, v) in &rec.data {
-        if !include_lists && coll.field(k).is_some_and(|f| f.ty == "list") {
+        if !include_lists && coll.field(k).is_some_and(|f| f.ty == FieldType::List) {
             continue;
         }
         data.insert(k.clone(), v.clone());
@@ -188,7 +189,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
 /// `pageIndex` (from 0, default 0) and `pageSize` (1..=300, default 10), as documented.
 pub(crate) fn page_window(params: &Map<String, Value>) -> Result<(usize, usize), Reply> {
     let index = usize_param(params, "pageIndex")?.unwrap_or(0);
-    let size = usize_param(params, "pageSize")?.unwrap_or(10);
+    let size = usize_param(params, "pageSize")?.unwrap_or(limits::DEFAULT_PAGE_SIZE as usize);
     if size == 0 || size > MAX_PAGE {
         return Err(Reply::error(
             400,
@@ -228,7 +229,7 @@ pub(crate) fn time_param(
 ) -> Result<Option<jiff::Timestamp>, Reply> {
     match params.get(key).and_then(Value::as_str) {
         None | Some("") => Ok(None),
-        Some(s) => crate::time::parse_timestamp(s).map(Some).ok_or_else(|| {
+        Some(s) => kinabase_contract::time::parse_timestamp(s).map(Some).ok_or_else(|| {
             Reply::error(
                 400,
                 format!(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::records::{CollectionState, StoreError, find};
-use crate::schema::{FieldDef, derive_key};
+use crate::schema::{FieldDef, FieldType, derive_key};
 use crate::values::{check_value_shape, link_id};
 
 /// Checks the data of a create or update against collection `ci`.
@@ -61,7 +61,7 @@ pub(crate) fn check_write(
             .fields
             .iter()
             .filter(|f| f.required && f.writable())
-            .filter(|f| data.get(&f.wire_key()).is_none_or(Value::is_null))
+            .filter(|f| data.get(f.wire_key().as_ref()).is_none_or(Value::is_null))
             .map(|f| format!("{:?} ({})", f.name, f.wire_key()))
             .collect();
         if !missing.is_empty() {
@@ -80,9 +80,9 @@ fn check_links(
     field: &FieldDef,
     value: &Value,
 ) -> Result<(), String> {
-    let target = match field.ty.as_str() {
-        "link" => field.target.clone(),
-        "colleague" => find(collections, "colleagues").map(|c| c.def.slug.clone()),
+    let target = match field.ty {
+        FieldType::Link => field.target.clone(),
+        FieldType::Colleague => find(collections, "colleagues").map(|c| c.def.slug.clone()),
         _ => None,
     };
     let Some(target) = target else { return Ok(()) };
@@ -123,7 +123,12 @@ pub(crate) fn not_found_record(coll: &str, id: &str) -> StoreError {
 }
 
 fn unknown_key_message(c: &CollectionState, key: &str) -> String {
-    let keys: Vec<String> = c.def.fields.iter().map(FieldDef::wire_key).collect();
+    let keys: Vec<String> = c
+        .def
+        .fields
+        .iter()
+        .map(|f| f.wire_key().into_owned())
+        .collect();
     let hint = keys
         .iter()
         .find(|k| k.eq_ignore_ascii_case(key))

@@ -781,7 +781,10 @@ fn demo_fixture_uses_every_field_type() {
         .iter()
         .flat_map(|c| c.fields.iter().map(|f| f.ty.as_str()))
         .collect();
-    for ty in kinabase_emulator::account::KNOWN_TYPES {
+    for ty in kinabase_emulator::account::FieldType::ALL
+        .iter()
+        .map(|t| t.as_str())
+    {
         assert!(types.contains(ty), "demo account lacks a {ty} field");
     }
     let records: usize = account.collections.iter().map(|c| c.records.len()).sum();

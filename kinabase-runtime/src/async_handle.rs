@@ -18,11 +18,11 @@ use crate::bulk::{BulkResult, Collect, chunk_records, chunks, create_bodies, upd
 use crate::error::{Error, Result};
 use crate::handle::ListOptions;
 use crate::ingest::{IngestRecord, Ingestible, ingest_chunks};
+use crate::link::RecordRef;
 use crate::record::{Collection, Page, Record, Untyped};
 use crate::requests::{self, Pager};
 use crate::retry::Repeat;
 use crate::send::Call;
-use crate::value::RecordRef;
 
 /// An async handle on one collection, typed by its generated [`Collection`] type: the
 /// async twin of [`CollectionHandle`](crate::CollectionHandle).

@@ -1,18 +1,15 @@
-//! The client: what a client and its clones share (token, limiter, counters), and its
-//! account-wide calls. Requests go through the one send loop in `send.rs`.
+//! The client: what a client and its clones share (token, limiter, counters) and how it
+//! is built. Requests go through the one send loop in `send.rs`.
 
 use std::fmt;
 use std::sync::Arc;
 
-use reqwest::Method;
 use reqwest::blocking::Client as HttpClient;
 
 use crate::config::ClientBuilder;
 use crate::error::Result;
 use crate::exchange::Core;
-use crate::retry::Repeat;
 use crate::secret::Secret;
-use crate::send::Call;
 use crate::token::TokenCache;
 
 /// A Kinabase API client. Cheap to clone; clones share one token and one rate budget.
@@ -102,12 +99,6 @@ impl Client {
     /// What this client and its clones have done so far.
     pub fn stats(&self) -> Stats {
         self.inner.stats.snapshot()
-    }
-
-    /// `GET /status`: checks that the credentials work.
-    pub fn status(&self) -> Result<()> {
-        self.execute(Call::new(Method::GET, &["status"], Repeat::Safe)?)
-            .map(|_| ())
     }
 }
 

@@ -244,7 +244,7 @@ impl ClientBuilder {
             None => {
                 let s = http_settings(&self, &base);
                 // reqwest's blocking builder must not run inside an async runtime.
-                crate::send::off_runtime(move || http_client(s))?
+                crate::sync::off_runtime(move || http_client(s))?
             }
         };
         Ok(Client::from_parts(self, base, app_id, secret, http))
@@ -338,7 +338,7 @@ fn install_crypto_provider() {
     });
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or_default();
     host.eq_ignore_ascii_case("localhost")
         || host

@@ -201,6 +201,7 @@ impl Error {
     }
 
     /// Replaces every occurrence of each secret in the kept server text.
+    #[cfg(feature = "http")]
     pub(crate) fn redact(mut self, secrets: &[&str]) -> Error {
         let scrub = |s: &mut String| {
             for secret in secrets.iter().filter(|s| s.len() >= 4) {
@@ -234,6 +235,7 @@ impl Error {
     }
 
     /// Marks a decode failure of an accepted write as applied.
+    #[cfg(feature = "http")]
     pub(crate) fn applied(mut self) -> Error {
         if let Error::Decode { applied, .. } = &mut self {
             *applied = true;
@@ -370,6 +372,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "http")]
     fn redaction_reaches_every_message() {
         let e = Error::Validation {
             attempted: "POST /token".into(),

@@ -60,6 +60,7 @@ mod async_client;
 mod async_handle;
 #[cfg(feature = "http")]
 mod bulk;
+mod choice;
 #[cfg(feature = "http")]
 mod client;
 #[cfg(feature = "http")]
@@ -74,10 +75,13 @@ mod handle;
 mod ingest;
 #[cfg(feature = "http")]
 mod limiter;
+mod link;
 #[cfg(feature = "http")]
 mod listing;
 #[cfg(feature = "http")]
 mod once;
+#[cfg(feature = "http")]
+mod prefetch;
 mod record;
 #[cfg(feature = "http")]
 mod requests;
@@ -87,6 +91,8 @@ mod retry;
 mod secret;
 #[cfg(feature = "http")]
 mod send;
+#[cfg(feature = "http")]
+mod stream;
 #[cfg(feature = "http")]
 mod sync;
 #[cfg(feature = "http")]
@@ -101,6 +107,7 @@ pub use async_client::AsyncClient;
 pub use async_handle::AsyncCollectionHandle;
 #[cfg(feature = "http")]
 pub use bulk::{BulkChunk, BulkError, BulkFailure, BulkReport, BulkResult};
+pub use choice::Choice;
 #[cfg(feature = "http")]
 pub use client::{Client, Stats};
 #[cfg(feature = "http")]
@@ -113,14 +120,15 @@ pub use error::{BoxError, Error, Excerpt, Result};
 #[cfg(feature = "http")]
 pub use handle::{CollectionHandle, ListOptions, MAX_BATCH, RecordIter};
 pub use ingest::{IngestChange, IngestRecord, Ingestible};
+pub use link::{Colleagues, FieldKey, RecordRef};
 #[cfg(feature = "http")]
 pub use once::{IDEMPOTENCY_SERVICE, OnceItem, OnceReport};
 pub use record::{Collection, Page, Record, Untyped};
 #[cfg(feature = "http")]
 pub use secret::Secret;
-pub use value::{
-    Assign, Choice, Colleagues, Currency, Date, Duration, FieldKey, Patch, Raw, RecordRef,
-};
+#[cfg(feature = "http")]
+pub use stream::AllRecords;
+pub use value::{Assign, Currency, Date, Duration, Patch, Raw};
 pub use verify::{
     ExpectedCollection, ExpectedField, ExpectedSchema, SchemaChange, SchemaReport, Severity,
     compare as compare_schema,
@@ -139,10 +147,11 @@ pub mod reexports {
 /// changes with the generator.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::choice::{deserialize_choice, serialize_choice};
     pub use crate::error::{api_message, decode};
     pub use crate::fields::{
         LenientNumber, ReadFields, WriteEntry, WriteFields, deserialize_fields, serialize_fields,
     };
     pub use crate::record::{WriteBody, is_meta_key, lenient_total};
-    pub use crate::value::{deserialize_choice, lenient_number, serialize_choice};
+    pub use crate::value::lenient_number;
 }

@@ -1,4 +1,5 @@
-//! The collections listing in each tolerated form, its pages followed within a bound.
+//! Account-wide calls: `/status`, and the collections listing in each tolerated form,
+//! its pages followed within a bound.
 
 use reqwest::Method;
 use serde_json::Value;
@@ -136,6 +137,12 @@ pub(crate) fn parse(attempted: &str, body: &[u8]) -> Result<Listing> {
 }
 
 impl Client {
+    /// `GET /status`: checks that the credentials work.
+    pub fn status(&self) -> Result<()> {
+        self.execute(Call::new(Method::GET, &["status"], Repeat::Safe)?)
+            .map(|_| ())
+    }
+
     /// Every collection of the account as raw JSON objects, whichever of the three
     /// tolerated forms the listing takes (a bare array, `{"collections": [...]}`, or a
     /// page envelope, whose pages are followed until the total is reached or a page is

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use kinabase_contract::time::parse_timestamp;
 
-use crate::value::RecordRef;
+use crate::link::RecordRef;
 
 /// A collection of an account, as generated bindings describe it.
 ///

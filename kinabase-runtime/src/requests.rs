@@ -190,7 +190,12 @@ impl Pager {
         self.done = true;
     }
 
-    /// The page index to fetch after the last one that arrived (for `Debug`).
+    /// Whether the scan is over.
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The page index to fetch after the last one that arrived.
     pub(crate) fn next_index(&self) -> usize {
         self.next_index
     }

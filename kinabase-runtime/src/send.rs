@@ -12,6 +12,7 @@ use crate::client::Client;
 use crate::error::{Error, Result, decode};
 use crate::exchange::{Action, Answer, Exchange, Lost, Reply, lost, lost_body};
 use crate::retry::{Repeat, parse_retry_after};
+use crate::sync::off_runtime;
 use crate::token::Token;
 
 /// A request before it is sent.
@@ -24,6 +25,8 @@ pub(crate) struct Call {
     pub(crate) repeat: Repeat,
     /// `/token`: sent without a bearer token; its answer and errors are never quoted.
     pub(crate) token: bool,
+    /// A `2xx` body is handed over unread, as a stream (`/all`); other answers are read.
+    pub(crate) stream: bool,
 }
 
 impl Call {
@@ -50,6 +53,7 @@ impl Call {
             body: None,
             repeat,
             token: false,
+            stream: false,
         })
     }
 
@@ -98,11 +102,29 @@ impl Client {
 
     /// Sends a call: token, rate budget, retries; off the async runtime if there is one.
     pub(crate) fn execute(&self, call: Call) -> Result<Answer> {
-        off_runtime(|| self.send(&call))
+        off_runtime(|| self.send(&call, &mut None))
     }
 
-    /// Carries out the actions of the shared [`Exchange`] with blocking I/O.
-    fn send(&self, call: &Call) -> Result<Answer> {
+    /// [`execute`](Self::execute) for a streamed call (`Call::stream`): a `2xx` answer's
+    /// body comes back unread.
+    pub(crate) fn execute_streamed(
+        &self,
+        call: Call,
+    ) -> Result<(Answer, Option<reqwest::blocking::Response>)> {
+        off_runtime(|| {
+            let mut streamed = None;
+            let answer = self.send(&call, &mut streamed)?;
+            Ok((answer, streamed))
+        })
+    }
+
+    /// Carries out the actions of the shared [`Exchange`] with blocking I/O. A streamed
+    /// `2xx` leaves its unread body in `streamed` (a `2xx` always ends the exchange).
+    fn send(
+        &self,
+        call: &Call,
+        streamed: &mut Option<reqwest::blocking::Response>,
+    ) -> Result<Answer> {
         let url = self.inner.url(call)?;
         let mut exchange = Exchange::new(&self.inner, call);
         let mut action = exchange.start();
@@ -117,7 +139,9 @@ impl Client {
                     std::thread::sleep(d);
                     exchange.resume()
                 }
-                Action::Send(token) => exchange.reply(self.attempt(call, &url, token.as_ref())),
+                Action::Send(token) => {
+                    exchange.reply(self.attempt(call, &url, token.as_ref(), streamed))
+                }
                 Action::Done(result) => return result,
             };
         }
@@ -130,6 +154,7 @@ impl Client {
         call: &Call,
         url: &reqwest::Url,
         token: Option<&Token>,
+        streamed: &mut Option<reqwest::blocking::Response>,
     ) -> Result<Reply, Lost> {
         let inner = &self.inner;
         let mut req = inner
@@ -151,6 +176,15 @@ impl Client {
         let resp = req.send().map_err(lost)?;
         let status = resp.status().as_u16();
         let retry_after = retry_after(resp.headers());
+        if call.stream && (200..300).contains(&status) {
+            // Read by the caller as it goes; the size cap then applies per item.
+            *streamed = Some(resp);
+            return Ok(Reply {
+                status,
+                retry_after,
+                body: Vec::new(),
+            });
+        }
         let declared = resp.content_length();
         inner.check_declared(status, declared)?;
         let cap = inner.max_response_bytes;
@@ -176,7 +210,7 @@ impl Client {
     fn fetch_token(&self) -> Result<Token> {
         let call = self.inner.token_call()?;
         let issued = Instant::now();
-        let answer = self.send(&call)?;
+        let answer = self.send(&call, &mut None)?;
         self.inner.token_from(&call, &answer, issued)
     }
 }
@@ -187,25 +221,6 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::t
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_retry_after)
-}
-
-/// Runs `f` here, or on a helper thread when this thread is inside a tokio runtime
-/// (reqwest's blocking client panics there). The caller's thread still waits: in async
-/// code, use `spawn_blocking` so that a worker thread is not held.
-pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return f();
-    }
-    static WARNED: std::sync::Once = std::sync::Once::new();
-    WARNED.call_once(|| {
-        tracing::warn!(
-            "kinabase: the blocking client was called on an async runtime thread; it blocks that thread for each request (use tokio::task::spawn_blocking)"
-        );
-    });
-    std::thread::scope(|s| match s.spawn(f).join() {
-        Ok(v) => v,
-        Err(panic) => std::panic::resume_unwind(panic),
-    })
 }
 
 #[cfg(test)]

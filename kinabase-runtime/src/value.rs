@@ -3,10 +3,8 @@
 //! Every type here reads liberally (each documented alternative encoding) and writes the
 //! one form most likely to be accepted.
 
-use std::cmp::Ordering;
 use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::marker::PhantomData;
+
 use std::str::FromStr;
 
 use jiff::civil;
@@ -298,148 +296,6 @@ pub fn lenient_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D:
     d.deserialize_any(V)
 }
 
-/// A reference to a record of collection `C`: a link field's value.
-///
-/// The type parameter makes a reference to a Supplier unusable where a reference to a Job
-/// is expected. On the wire it is `{"id": "..."}`; a bare id string is read too.
-pub struct RecordRef<C: ?Sized> {
-    id: String,
-    _to: PhantomData<fn() -> C>,
-}
-
-impl<C: ?Sized> RecordRef<C> {
-    /// A reference to the record with this id, which the caller asserts is a record of
-    /// `C`. Prefer the typed sources, which cannot name the wrong collection:
-    /// `record.reference()` (from a record of `C`), `handle.reference(id)` (from `C`'s
-    /// handle) or a link field read from the service.
-    pub fn from_raw_id(id: impl Into<String>) -> RecordRef<C> {
-        RecordRef {
-            id: id.into(),
-            _to: PhantomData,
-        }
-    }
-
-    /// A reference to the record with this id.
-    #[deprecated(
-        since = "0.2.0",
-        note = "`RecordRef::new` takes its collection from inference, so an id of another collection fits silently; use `record.reference()`, `handle.reference(id)`, or `RecordRef::from_raw_id` when the id is known to be right"
-    )]
-    pub fn new(id: impl Into<String>) -> RecordRef<C> {
-        RecordRef::from_raw_id(id)
-    }
-
-    /// The record id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-}
-
-impl<C: ?Sized> Clone for RecordRef<C> {
-    fn clone(&self) -> Self {
-        RecordRef::from_raw_id(self.id.clone())
-    }
-}
-
-impl<C: ?Sized> fmt::Debug for RecordRef<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RecordRef({:?})", self.id)
-    }
-}
-
-impl<C: ?Sized> PartialEq for RecordRef<C> {
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-    }
-}
-
-impl<C: ?Sized> Eq for RecordRef<C> {}
-
-impl<C: ?Sized> Hash for RecordRef<C> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.id.hash(state);
-    }
-}
-
-impl<C: ?Sized> PartialOrd for RecordRef<C> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<C: ?Sized> Ord for RecordRef<C> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.id.cmp(&other.id)
-    }
-}
-
-impl<C: ?Sized> Serialize for RecordRef<C> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(1))?;
-        m.serialize_entry("id", &self.id)?;
-        m.end()
-    }
-}
-
-impl<'de, C: ?Sized> Deserialize<'de> for RecordRef<C> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RecordRef<C>, D::Error> {
-        struct V<C: ?Sized>(PhantomData<fn() -> C>);
-        impl<'de, C: ?Sized> Visitor<'de> for V<C> {
-            type Value = RecordRef<C>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a record reference: {\"id\": \"...\"} or an id string")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RecordRef<C>, E> {
-                Ok(RecordRef::from_raw_id(v))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RecordRef<C>, A::Error> {
-                let mut id = None;
-                while let Some(key) = map.next_key::<crate::fields::Key<'de>>()? {
-                    if key.as_str() == "id" {
-                        id = Some(map.next_value::<RecordId>()?.0);
-                    } else {
-                        map.next_value::<de::IgnoredAny>()?;
-                    }
-                }
-                id.map(RecordRef::from_raw_id)
-                    .ok_or_else(|| de::Error::missing_field("id"))
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
-
-/// A record id as it may come: a string, or a number kept as its text.
-struct RecordId(String);
-
-impl<'de> Deserialize<'de> for RecordId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RecordId, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = RecordId;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a record id (string)")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RecordId, E> {
-                Ok(RecordId(v.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<RecordId, E> {
-                Ok(RecordId(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RecordId, E> {
-                Ok(RecordId(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RecordId, E> {
-                Ok(RecordId(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 /// A field in an update: keep it as it is, clear it, or set it.
 ///
 /// On the wire: keep is an absent key, clear is `null`, set is the value (generated
@@ -543,175 +399,12 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
     }
 }
 
-/// A choice (`select`, `stage`) value: the known options of a field plus whatever label
-/// the account has that the bindings do not know yet. Generated enums implement it and
-/// get their serde and standard impls from one `impl_choice!` line.
-pub trait Choice: Sized {
-    /// The value for a label; unknown labels become the enum's `Unknown` variant.
-    fn from_label(label: &str) -> Self;
-    /// The exact label, as Kinabase writes it.
-    fn label(&self) -> &str;
-}
-
-/// Serializes a choice as its exact label.
-pub fn serialize_choice<C: Choice, S: Serializer>(c: &C, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(c.label())
-}
-
-/// Deserializes a choice from its label.
-pub fn deserialize_choice<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<C, D::Error> {
-    // Through a visitor on the borrowed text: a known label allocates nothing.
-    struct V<C>(PhantomData<fn() -> C>);
-    impl<C: Choice> Visitor<'_> for V<C> {
-        type Value = C;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an option label (string)")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<C, E> {
-            Ok(C::from_label(v))
-        }
-    }
-    d.deserialize_str(V(PhantomData))
-}
-
-/// Implements `Serialize`, `Deserialize`, `Display`, `FromStr`, `Clone`, `PartialEq`,
-/// `Eq`, `Hash` and `Debug` for a generated [`Choice`] enum (whose last variant is
-/// `Unknown(String)`), so that generated code stays one line per choice type instead of
-/// five derives each.
-///
-/// They behave as derives would: a known option and an `Unknown` holding the same label
-/// are different values (compared by variant, then label), clones keep the variant, and
-/// `Debug` prints `Stage::Unknown("Dne")` for an unknown label and `Stage("Done")` for a
-/// known option.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! impl_choice {
-    ($ty:ident) => {
-        impl $crate::reexports::serde::Serialize for $ty {
-            fn serialize<S: $crate::reexports::serde::Serializer>(
-                &self,
-                s: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                $crate::__private::serialize_choice(self, s)
-            }
-        }
-        impl<'de> $crate::reexports::serde::Deserialize<'de> for $ty {
-            fn deserialize<D: $crate::reexports::serde::Deserializer<'de>>(
-                d: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                $crate::__private::deserialize_choice(d)
-            }
-        }
-        impl ::std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str($crate::Choice::label(self))
-            }
-        }
-        impl ::std::str::FromStr for $ty {
-            type Err = ::std::convert::Infallible;
-            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
-                ::std::result::Result::Ok($crate::Choice::from_label(s))
-            }
-        }
-        impl ::std::clone::Clone for $ty {
-            fn clone(&self) -> Self {
-                match self {
-                    Self::Unknown(label) => Self::Unknown(::std::clone::Clone::clone(label)),
-                    // Labels of known options are distinct, so this is the same variant.
-                    known => $crate::Choice::from_label($crate::Choice::label(known)),
-                }
-            }
-        }
-        impl ::std::cmp::PartialEq for $ty {
-            fn eq(&self, other: &Self) -> bool {
-                ::std::mem::discriminant(self) == ::std::mem::discriminant(other)
-                    && $crate::Choice::label(self) == $crate::Choice::label(other)
-            }
-        }
-        impl ::std::cmp::Eq for $ty {}
-        impl ::std::hash::Hash for $ty {
-            fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-                ::std::hash::Hash::hash(&::std::mem::discriminant(self), state);
-                ::std::hash::Hash::hash($crate::Choice::label(self), state);
-            }
-        }
-        impl ::std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    Self::Unknown(label) => f
-                        .debug_tuple(::std::concat!(::std::stringify!($ty), "::Unknown"))
-                        .field(label)
-                        .finish(),
-                    known => f
-                        .debug_tuple(::std::stringify!($ty))
-                        .field(&$crate::Choice::label(known))
-                        .finish(),
-                }
-            }
-        }
-    };
-}
-
 impl FromStr for Date {
     type Err = String;
     fn from_str(s: &str) -> Result<Date, String> {
         Date::parse(s).ok_or_else(|| format!("{s:?} is not a date"))
     }
 }
-
-/// The wire key of a field of collection `C`, as a typed constant. Generated bindings
-/// put one per field in each collection's `keys` module, for code that builds filters or
-/// untyped payloads and should still be checked by the compiler.
-pub struct FieldKey<C: ?Sized> {
-    key: &'static str,
-    _c: PhantomData<fn() -> C>,
-}
-
-impl<C: ?Sized> FieldKey<C> {
-    /// A key constant.
-    pub const fn new(key: &'static str) -> FieldKey<C> {
-        FieldKey {
-            key,
-            _c: PhantomData,
-        }
-    }
-
-    /// The wire key.
-    pub const fn as_str(&self) -> &'static str {
-        self.key
-    }
-}
-
-impl<C: ?Sized> Clone for FieldKey<C> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<C: ?Sized> Copy for FieldKey<C> {}
-
-impl<C: ?Sized> fmt::Debug for FieldKey<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "FieldKey({:?})", self.key)
-    }
-}
-
-impl<C: ?Sized> fmt::Display for FieldKey<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key)
-    }
-}
-
-impl<C: ?Sized> AsRef<str> for FieldKey<C> {
-    fn as_ref(&self) -> &str {
-        self.key
-    }
-}
-
-/// The Colleagues system collection, for colleague fields of accounts whose bindings do
-/// not include it as a collection of their own.
-#[derive(Debug, Clone, Copy)]
-pub enum Colleagues {}
 
 #[cfg(test)]
 mod tests {
@@ -753,6 +446,8 @@ mod tests {
 
     #[test]
     fn record_refs_patches_and_choices() {
+        use crate::choice::Choice;
+        use crate::link::RecordRef;
         enum Jobs {}
         let r: RecordRef<Jobs> =
             serde_json::from_value(json!({"id": "abc", "name": "ignored"})).unwrap();

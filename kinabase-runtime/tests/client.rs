@@ -14,14 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 fn demo() -> Account {
-    Account::load(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../fixtures/accounts/field-service.json"
-        )
-        .as_ref(),
-    )
-    .unwrap()
+    Account::demo().unwrap()
 }
 
 fn client_for(emu: &Emulator) -> Client {
@@ -544,6 +537,11 @@ fn bad_credentials_unreachable_hosts_and_secrets() {
         .unwrap();
     let err = client.status().unwrap_err();
     assert!(matches!(err, Error::BadCredentials { .. }), "{err}");
+    assert_eq!(
+        err.to_string().matches("Settings → API").count(),
+        1,
+        "the fix is named once: {err}"
+    );
     for shown in [err.to_string(), format!("{err:?}"), format!("{client:?}")] {
         assert!(!shown.contains(secret), "secret leaked: {shown}");
     }

@@ -134,15 +134,35 @@ fn huge_bodies_are_capped_and_slow_bodies_meet_the_deadline() {
         .max_response_bytes(1024 * 1024)
         .build()
         .unwrap();
+    // `/all` is read as it arrives: a huge declared length alone holds no memory; the
+    // body ends early, which is an error of its own.
     let err = c.untyped("jobs").all().unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    let big = 2 * 1024 * 1024;
+    let one_huge_record = serving(move |_| {
+        answer(
+            200,
+            "",
+            &format!("[{{\"id\": \"a\"}}, {{\"id\": \"{}\"}}]", "x".repeat(big)),
+        )
+    });
+    let c = client(&one_huge_record.base_url())
+        .max_response_bytes(1024 * 1024)
+        .build()
+        .unwrap();
+    let mut records = c.untyped("jobs").iter_all().unwrap();
+    assert_eq!(records.next().unwrap().unwrap().id, "a");
+    let err = records.next().unwrap().unwrap_err();
     assert!(err.to_string().contains("1048576-byte limit"), "{err}");
+    assert!(records.next().is_none(), "an error ends the stream");
 
     let chunked = serving(|_| {
         let mut raw =
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+        raw.extend_from_slice(b"9\r\n[{\"id\": \"\r\n");
         for _ in 0..40 {
             raw.extend_from_slice(format!("{:x}\r\n", 64 * 1024).as_bytes());
-            raw.extend(std::iter::repeat_n(b' ', 64 * 1024));
+            raw.extend(std::iter::repeat_n(b'x', 64 * 1024));
             raw.extend_from_slice(b"\r\n");
         }
         raw.extend_from_slice(b"0\r\n\r\n");

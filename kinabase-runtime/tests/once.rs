@@ -14,14 +14,7 @@ use serde_json::{Map, Value, json};
 use support::Flaky;
 
 fn demo() -> Account {
-    Account::load(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../fixtures/accounts/field-service.json"
-        )
-        .as_ref(),
-    )
-    .unwrap()
+    Account::demo().unwrap()
 }
 
 fn client(base: &str, emu: &Emulator) -> Client {
@@ -56,21 +49,19 @@ fn names(emu: &Emulator) -> BTreeMap<String, usize> {
     out
 }
 
+/// An emulator, the proxy that loses every other answer in front of it, and a client
+/// that talks through the proxy.
+fn behind_a_flaky_proxy() -> (Emulator, Flaky, Client) {
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
+    let port = emu.base_url().split(':').nth(2).unwrap();
+    let flaky = Flaky::start(port.split('/').next().unwrap().parse().unwrap());
+    let c = client(&flaky.base_url(), &emu);
+    (emu, flaky, c)
+}
+
 #[test]
 fn single_creates_end_exactly_once_under_lost_answers_and_5xx() {
-    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
-    let port: u16 = emu
-        .base_url()
-        .split(':')
-        .nth(2)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let flaky = Flaky::start(port);
-    let c = client(&flaky.base_url(), &emu);
+    let (emu, flaky, c) = behind_a_flaky_proxy();
     let suppliers = c.untyped("suppliers");
     let n = 20;
     for i in 0..n {
@@ -121,19 +112,7 @@ fn single_creates_end_exactly_once_under_lost_answers_and_5xx() {
 
 #[test]
 fn a_350_record_bulk_create_ends_exactly_once() {
-    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
-    let port: u16 = emu
-        .base_url()
-        .split(':')
-        .nth(2)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let flaky = Flaky::start(port);
-    let c = client(&flaky.base_url(), &emu);
+    let (emu, flaky, c) = behind_a_flaky_proxy();
     emu.inject(FaultRule::fail(502).on_method("POST").on_path("/bulk"));
     let items: Vec<_> = (0..350).map(|i| supplier(&format!("BULK-{i}"))).collect();
     let report = c.untyped("suppliers").bulk_create_once(&items);
@@ -143,6 +122,10 @@ fn a_350_record_bulk_create_ends_exactly_once() {
         .collect();
     assert!(failures.is_empty(), "{failures:?}");
     assert_eq!(report.created(), 350);
+    assert!(
+        flaky.lost.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "answers were lost"
+    );
     assert_eq!(report.chunks.len(), 2);
     assert!(
         report.chunks.iter().any(|(_, rounds)| *rounds > 1),

@@ -130,7 +130,7 @@ fn hidden_fields_are_inferred_with_optional_and_mixed_keys() {
         ("rare", "text"),
     ];
     for (key, ty) in expect {
-        assert_eq!(field(key).ty, ty, "{key}");
+        assert_eq!(field(key).ty, ty.into(), "{key}");
         let inferred = field(key).inferred.as_ref().unwrap();
         assert_eq!(inferred.samples, 25, "the sample limit holds");
     }

@@ -182,7 +182,7 @@ fn schema(rng: &mut Rng) -> Schema {
                 id: rng.chance(70).then(|| format!("{}{fi}", text(rng))),
                 key,
                 name: text(rng),
-                ty: ty.to_string(),
+                ty: ty.into(),
                 required: rng.chance(30),
                 primary: rng.chance(10),
                 read_only: rng.chance(10),

@@ -9,6 +9,8 @@
 //!   uniform and a realistic collection (`bench/data.rs`); `--instructions` adds
 //!   callgrind instruction counts, which hold on a loaded machine;
 //! - **rate**: a client against an emulator enforcing the limit (scaled in time): `429`s;
+//! - **slow** (`bench/slow.rs`, only with `--only slow`): 100 pages served in 1.5 s each
+//!   under the documented limit, read with pages fetched ahead;
 //! - **generate**, **compile** (`bench/build.rs`): generation and dev-build time and memory.
 
 use std::io::Read;
@@ -35,6 +37,7 @@ mod derive_bindings;
 #[cfg(test)]
 mod mirror;
 mod scan;
+mod slow;
 
 pub use build::synthetic_schema;
 pub use data::SCAN_FIELDS;
@@ -45,7 +48,8 @@ pub struct BenchArgs {
     /// CI-sized run: smaller N, fewer repeats, no 1,000 × 50 compile.
     #[arg(long)]
     quick: bool,
-    /// Run only these sections (scan, decode, rate, generate, compile); default all.
+    /// Run only these sections (scan, decode, rate, generate, compile; `slow`, about a
+    /// minute, runs only when named); default all but `slow`.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Also count instructions per decoded record under valgrind's callgrind (stable
@@ -127,6 +131,10 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     }
     if want("rate") {
         scan::rate_budget(args.quick)?;
+    }
+    // About a minute of real time: only on request.
+    if args.only.iter().any(|o| o == "slow") {
+        slow::table()?;
     }
     if want("generate") {
         build::generate_table(if args.quick {

@@ -176,3 +176,44 @@ fn the_report_escapes_server_text() {
     );
     assert!(!text.contains('\u{202e}'), "{text:?}");
 }
+
+#[test]
+fn json_and_markdown_carry_every_change_class_and_hint() {
+    let old = schema(BASE);
+    let new = schema(
+        r#"{"id": "f1", "key": "jobTitle", "name": "<img src=x> | *T*", "type": "text"}, {"id": "f2", "key": "stage", "name": "Stage", "type": "select", "options": ["New", "Done", "Held"]}"#,
+    );
+    let report = compare(&old, &new);
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["verdict"], "breaking");
+    assert_eq!(json["exitCode"], EXIT_BREAKING);
+    let classes: Vec<&str> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["class"].as_str().unwrap())
+        .collect();
+    assert!(
+        classes.contains(&"breaking") && classes.contains(&"new-option"),
+        "{classes:?}"
+    );
+    assert!(
+        json["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["overlayHint"] == "[collections.jobs.fields.f1]\nrename = \"title\"")
+    );
+    let md = report.to_markdown();
+    assert!(
+        md.contains("```toml") && md.contains("rename = \"title\""),
+        "{md}"
+    );
+    assert!(!md.contains("<img"), "{md}");
+    assert!(md.contains("**new option**"), "{md}");
+    assert!(
+        compare(&old, &old)
+            .to_json()
+            .contains("\"verdict\": \"same\"")
+    );
+}

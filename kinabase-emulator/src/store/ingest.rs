@@ -91,7 +91,7 @@ impl Store {
                 let field = c.field(key).ok_or_else(|| {
                     invalid(format!("changes[{j}].data: no field with key {key:?}"))
                 })?;
-                if !kinabase_contract::FieldType::from(field.ty.as_str()).is_ingestible() {
+                if !field.ty.is_ingestible() {
                     return Err(invalid(format!(
                         "changes[{j}].data.{key}: fields of type {} cannot be ingested (only number, currency, duration, aggregation, stage, select)",
                         field.ty
@@ -101,7 +101,8 @@ impl Store {
                     check_value_shape(field, value)
                         .map_err(|m| invalid(format!("changes[{j}].data.{key}: {m}")))?;
                 }
-                let computed = field.ty == "aggregation" || field.read_only;
+                let computed =
+                    field.ty == kinabase_contract::FieldType::Aggregation || field.read_only;
                 if !computed && latest_at.get(key).is_none_or(|t| *t <= at) {
                     latest_at.insert(key.clone(), at);
                     latest.insert(key.clone(), value.clone());

@@ -39,6 +39,12 @@ pub enum Reply {
     Raw(Vec<u8>),
     /// Close without a byte.
     Close,
+    /// `first`, then (once `gate` is signalled, or after 30 s) `rest`, then close.
+    Gated {
+        first: Vec<u8>,
+        gate: std::sync::mpsc::Receiver<()>,
+        rest: Vec<u8>,
+    },
     /// This head, then one body byte every `every`, for at most `for_at_most`.
     Dribble {
         head: Vec<u8>,
@@ -139,6 +145,13 @@ fn serve(stream: TcpStream, handler: &dyn Fn(&Request) -> Reply, log: &Mutex<Vec
             let _ = stream.flush();
         }
         Reply::Close => {}
+        Reply::Gated { first, gate, rest } => {
+            let _ = stream.write_all(&first);
+            let _ = stream.flush();
+            let _ = gate.recv_timeout(Duration::from_secs(30));
+            let _ = stream.write_all(&rest);
+            let _ = stream.flush();
+        }
         Reply::Dribble {
             head,
             every,

@@ -208,7 +208,7 @@ fn record(ri: usize, fields: &[FieldDef]) -> SeedRecord {
         } else {
             value(ri, fi, f)
         };
-        data.insert(f.wire_key(), v);
+        data.insert(f.wire_key().into_owned(), v);
     }
     SeedRecord {
         id: Some(job_id(ri)),
@@ -230,21 +230,7 @@ pub fn schema_of(account: &Account) -> Schema {
             fields: c
                 .fields
                 .iter()
-                .map(|f| FieldSchema {
-                    id: f.id.clone(),
-                    key: f.wire_key(),
-                    name: f.name.clone(),
-                    ty: f.ty.clone(),
-                    required: f.required,
-                    primary: f.primary,
-                    read_only: f.read_only,
-                    description: f.description.clone(),
-                    options: f.options.clone(),
-                    target: f.target.clone(),
-                    multiple: f.multiple,
-                    inferred: None,
-                    rust: None,
-                })
+                .map(|f| FieldSchema::from(f.clone()))
                 .collect(),
             rust: None,
         })

@@ -1,0 +1,117 @@
+//! Choice values (`select`, `stage`): the `Choice` trait and the `impl_choice!` macro that
+//! gives generated enums their standard and serde impls.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Visitor};
+use serde::{Deserializer, Serializer};
+
+/// A choice (`select`, `stage`) value: the known options of a field plus whatever label
+/// the account has that the bindings do not know yet. Generated enums implement it and
+/// get their serde and standard impls from one `impl_choice!` line.
+pub trait Choice: Sized {
+    /// The value for a label; unknown labels become the enum's `Unknown` variant.
+    fn from_label(label: &str) -> Self;
+    /// The exact label, as Kinabase writes it.
+    fn label(&self) -> &str;
+}
+
+/// Serializes a choice as its exact label.
+pub fn serialize_choice<C: Choice, S: Serializer>(c: &C, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(c.label())
+}
+
+/// Deserializes a choice from its label.
+pub fn deserialize_choice<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<C, D::Error> {
+    // Through a visitor on the borrowed text: a known label allocates nothing.
+    struct V<C>(PhantomData<fn() -> C>);
+    impl<C: Choice> Visitor<'_> for V<C> {
+        type Value = C;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an option label (string)")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<C, E> {
+            Ok(C::from_label(v))
+        }
+    }
+    d.deserialize_str(V(PhantomData))
+}
+
+/// Implements `Serialize`, `Deserialize`, `Display`, `FromStr`, `Clone`, `PartialEq`,
+/// `Eq`, `Hash` and `Debug` for a generated [`Choice`] enum (whose last variant is
+/// `Unknown(String)`), so that generated code stays one line per choice type instead of
+/// five derives each.
+///
+/// They behave as derives would: a known option and an `Unknown` holding the same label
+/// are different values (compared by variant, then label), clones keep the variant, and
+/// `Debug` prints `Stage::Unknown("Dne")` for an unknown label and `Stage("Done")` for a
+/// known option.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! impl_choice {
+    ($ty:ident) => {
+        impl $crate::reexports::serde::Serialize for $ty {
+            fn serialize<S: $crate::reexports::serde::Serializer>(
+                &self,
+                s: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                $crate::__private::serialize_choice(self, s)
+            }
+        }
+        impl<'de> $crate::reexports::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: $crate::reexports::serde::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::__private::deserialize_choice(d)
+            }
+        }
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str($crate::Choice::label(self))
+            }
+        }
+        impl ::std::str::FromStr for $ty {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok($crate::Choice::from_label(s))
+            }
+        }
+        impl ::std::clone::Clone for $ty {
+            fn clone(&self) -> Self {
+                match self {
+                    Self::Unknown(label) => Self::Unknown(::std::clone::Clone::clone(label)),
+                    // Labels of known options are distinct, so this is the same variant.
+                    known => $crate::Choice::from_label($crate::Choice::label(known)),
+                }
+            }
+        }
+        impl ::std::cmp::PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                ::std::mem::discriminant(self) == ::std::mem::discriminant(other)
+                    && $crate::Choice::label(self) == $crate::Choice::label(other)
+            }
+        }
+        impl ::std::cmp::Eq for $ty {}
+        impl ::std::hash::Hash for $ty {
+            fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+                ::std::hash::Hash::hash(&::std::mem::discriminant(self), state);
+                ::std::hash::Hash::hash($crate::Choice::label(self), state);
+            }
+        }
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    Self::Unknown(label) => f
+                        .debug_tuple(::std::concat!(::std::stringify!($ty), "::Unknown"))
+                        .field(label)
+                        .finish(),
+                    known => f
+                        .debug_tuple(::std::stringify!($ty))
+                        .field(&$crate::Choice::label(known))
+                        .finish(),
+                }
+            }
+        }
+    };
+}
