@@ -9,6 +9,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+mod account;
 mod docs;
 mod types;
 
@@ -46,9 +47,7 @@ pub enum RootItems {
 
 /// The root items: the account type and, as asked, the modules.
 pub fn root(model: &Model, options: EmitOptions, items: RootItems) -> TokenStream {
-    let account = options
-        .account_type
-        .then(|| crate::account::account_type(model));
+    let account = options.account_type.then(|| account::account_type(model));
     let modules = model
         .collections
         .iter()

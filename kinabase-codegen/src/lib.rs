@@ -29,7 +29,6 @@ pub mod diag;
 pub mod docs;
 pub mod drift;
 
-mod account;
 pub mod emit;
 pub mod ingest;
 pub mod lower;

@@ -9,12 +9,13 @@ use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use serde::de::DeserializeOwned;
 
-use crate::client::Stats;
+use crate::call::Call;
 use crate::config::{ClientBuilder, http_settings};
 use crate::error::{Error, Result, decode};
+use crate::exchange::Stats;
 use crate::exchange::{Action, Answer, Core, Lost, Reply, lost, lost_body};
 use crate::retry::Repeat;
-use crate::send::{Call, retry_after};
+use crate::retry::retry_after;
 use crate::sync::lock;
 use crate::token::Token;
 

@@ -15,14 +15,14 @@ use serde_json::Value;
 use crate::activity::{Activity, NewActivity};
 use crate::async_client::AsyncClient;
 use crate::bulk::{BulkResult, Collect, chunk_records, chunks, create_bodies, update_bodies};
+use crate::call::Call;
 use crate::error::{Error, Result};
-use crate::handle::ListOptions;
 use crate::ingest::{IngestRecord, Ingestible, ingest_chunks};
 use crate::link::RecordRef;
+use crate::options::ListOptions;
 use crate::record::{Collection, Page, Record, Untyped};
 use crate::requests::{self, Pager};
 use crate::retry::Repeat;
-use crate::send::Call;
 
 /// An async handle on one collection, typed by its generated [`Collection`] type: the
 /// async twin of [`CollectionHandle`](crate::CollectionHandle).

@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result, decode};
-use crate::handle::{CollectionHandle, MAX_BATCH};
+use crate::handle::CollectionHandle;
+use crate::options::MAX_BATCH;
 use crate::record::{Collection, Record, WriteBody};
 use crate::requests::is_blank;
 use crate::retry::Repeat;

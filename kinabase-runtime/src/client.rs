@@ -8,7 +8,7 @@ use reqwest::blocking::Client as HttpClient;
 
 use crate::config::ClientBuilder;
 use crate::error::Result;
-use crate::exchange::Core;
+use crate::exchange::{Core, Stats};
 use crate::secret::Secret;
 use crate::token::TokenCache;
 
@@ -48,19 +48,20 @@ impl fmt::Debug for Client {
     }
 }
 
-/// A snapshot of a client's counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Stats {
-    /// HTTP requests sent, `/token` included.
-    pub requests: u64,
-    /// `/token` requests sent.
-    pub token_requests: u64,
-    /// Requests repeated after a failure.
-    pub retries: u64,
-    /// `429` answers received.
-    pub throttled: u64,
-    /// Times the client-side limiter made a request wait.
-    pub limiter_waits: u64,
+impl ClientBuilder {
+    /// Checks the configuration and builds the client. No request is made yet.
+    pub fn build(self) -> Result<Client> {
+        let (base, app_id, secret) = self.checked()?;
+        let http = match self.http.clone() {
+            Some(h) => h,
+            None => {
+                let s = crate::config::http_settings(&self, &base);
+                // reqwest's blocking builder must not run inside an async runtime.
+                crate::sync::off_runtime(move || crate::config::http_client(s))?
+            }
+        };
+        Ok(Client::from_parts(self, base, app_id, secret, http))
+    }
 }
 
 impl Client {

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use reqwest::blocking::Client as HttpClient;
 
-use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
@@ -101,7 +100,7 @@ impl fmt::Debug for WaitHook {
     }
 }
 
-/// Builds a [`Client`].
+/// Builds a [`Client`](crate::Client).
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     pub(crate) base_url: String,
@@ -236,20 +235,6 @@ impl ClientBuilder {
         b
     }
 
-    /// Checks the configuration and builds the client. No request is made yet.
-    pub fn build(self) -> Result<Client> {
-        let (base, app_id, secret) = self.checked()?;
-        let http = match self.http.clone() {
-            Some(h) => h,
-            None => {
-                let s = http_settings(&self, &base);
-                // reqwest's blocking builder must not run inside an async runtime.
-                crate::sync::off_runtime(move || http_client(s))?
-            }
-        };
-        Ok(Client::from_parts(self, base, app_id, secret, http))
-    }
-
     /// The base URL, App ID and App Secret, checked.
     pub(crate) fn checked(&self) -> Result<(reqwest::Url, String, Secret)> {
         let base = normalize_base(&self.base_url)?;
@@ -293,7 +278,8 @@ pub(crate) fn http_settings(b: &ClientBuilder, base: &reqwest::Url) -> HttpSetti
     }
 }
 
-fn http_client(s: HttpSettings) -> Result<HttpClient> {
+/// The blocking reqwest client the runtime builds when the caller gives none.
+pub(crate) fn http_client(s: HttpSettings) -> Result<HttpClient> {
     let mut b = HttpClient::builder()
         .timeout(s.timeout)
         .connect_timeout(s.connect_timeout)

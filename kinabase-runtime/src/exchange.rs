@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::call::Call;
 use crate::config::{ClientBuilder, RetryPolicy, Wait, WaitHook, WaitReason};
 use crate::error::{BoxError, Error, Excerpt, Result, api_message, decode};
 use crate::limiter::Limiter;
 use crate::retry::{Decision, Outcome, Repeat, decide};
 use crate::secret::Secret;
-use crate::send::Call;
 use crate::token::Token;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -33,6 +33,21 @@ pub(crate) struct Core {
     pub(crate) stats: Counters,
 }
 
+/// A snapshot of a client's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// HTTP requests sent, `/token` included.
+    pub requests: u64,
+    /// `/token` requests sent.
+    pub token_requests: u64,
+    /// Requests repeated after a failure.
+    pub retries: u64,
+    /// `429` answers received.
+    pub throttled: u64,
+    /// Times the client-side limiter made a request wait.
+    pub limiter_waits: u64,
+}
+
 /// Counters of what a client (and its clones) did.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
@@ -48,8 +63,8 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn snapshot(&self) -> crate::client::Stats {
-        crate::client::Stats {
+    pub(crate) fn snapshot(&self) -> Stats {
+        Stats {
             requests: self.requests.load(Ordering::Relaxed),
             token_requests: self.token_requests.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),

@@ -10,20 +10,16 @@ use jiff::Timestamp;
 use reqwest::Method;
 
 use crate::activity::{Activity, NewActivity};
-use crate::bulk::{BulkResult, Collect};
+use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Result, decode};
-use crate::ingest::{IngestRecord, Ingestible, ingest_chunks};
 use crate::link::RecordRef;
+use crate::options::ListOptions;
 use crate::prefetch::Ahead;
 use crate::record::{Collection, Page, Record, Untyped};
 use crate::requests::{self, Pager};
 use crate::retry::Repeat;
-use crate::send::Call;
 use crate::stream::AllRecords;
-
-/// The most records a page or a bulk call may carry (documented).
-pub const MAX_BATCH: usize = kinabase_contract::limits::MAX_BULK;
 
 /// A handle on one collection, typed by its generated [`Collection`] type.
 pub struct CollectionHandle<C: Collection> {
@@ -59,66 +55,6 @@ impl Client {
     /// An untyped handle for a collection that is not in the bindings (id or slug).
     pub fn untyped(&self, collection: &str) -> CollectionHandle<Untyped> {
         CollectionHandle::new(self.clone(), collection.to_string())
-    }
-}
-
-/// Options of a listing: filters and page size.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListOptions {
-    /// Records per request (1..=300; default 300, the fewest requests).
-    pub page_size: usize,
-    /// Only records updated after this instant.
-    pub updated_after: Option<Timestamp>,
-    /// Include collection-list fields.
-    pub include_lists: bool,
-    /// Only records with an id in this external service.
-    pub external_service: Option<String>,
-    /// Pages a lazy scan requests ahead while the current one is consumed (0..=4;
-    /// default 0). Each goes through the rate budget; see [`ListOptions::prefetch`].
-    pub prefetch: usize,
-}
-
-impl Default for ListOptions {
-    fn default() -> Self {
-        ListOptions {
-            page_size: MAX_BATCH,
-            updated_after: None,
-            include_lists: false,
-            external_service: None,
-            prefetch: 0,
-        }
-    }
-}
-
-impl ListOptions {
-    /// Sets the page size (clamped to 1..=300).
-    pub fn page_size(mut self, n: usize) -> Self {
-        self.page_size = n.clamp(1, MAX_BATCH);
-        self
-    }
-
-    /// Only records updated after `t`.
-    pub fn updated_after(mut self, t: Timestamp) -> Self {
-        self.updated_after = Some(t);
-        self
-    }
-
-    /// Include collection-list fields.
-    pub fn include_lists(mut self, yes: bool) -> Self {
-        self.include_lists = yes;
-        self
-    }
-
-    /// Requests up to `n` next pages (at most 4) while the current one is consumed, for
-    /// scans whose pages are slow to serve: with pages taking 1.5 s and the documented
-    /// 100 requests a minute, 2 or 3 keep a scan at the rate limit instead of at the
-    /// server's pace. Pages still come in order; every request still waits for the
-    /// client's rate budget; at most `n` pages of bytes are held ahead; dropping the
-    /// iterator starts no new request. Prefetching starts once the first page has given
-    /// the total, and never asks past it.
-    pub fn prefetch(mut self, n: usize) -> Self {
-        self.prefetch = n.min(crate::prefetch::MAX_PREFETCH);
-        self
     }
 }
 
@@ -287,25 +223,6 @@ impl<C: Collection> CollectionHandle<C> {
         let attempted = call.attempted();
         let answer = self.client.execute(call)?;
         requests::optional(&attempted, &answer)
-    }
-
-    /// Sends timestamped field changes (`POST .../ingest`), 300 records a request; a
-    /// failed chunk does not stop the others. Only the field types ingest accepts can be
-    /// given (the generated `Ingest` struct has only those). Chunks are not repeated once
-    /// they may have arrived (data points would be recorded twice).
-    pub fn ingest(&self, records: &[IngestRecord<C::Ingest>]) -> BulkResult<C::Read>
-    where
-        C: Ingestible,
-    {
-        let mut collect = Collect::new();
-        for (items, body) in ingest_chunks(records) {
-            let sent = self
-                .call(Method::POST, &["ingest"], Repeat::Once)
-                .and_then(|call| call.json(&body))
-                .and_then(|call| self.client.execute(call));
-            collect.push(items, sent.map(|_| Vec::new()));
-        }
-        collect.finish()
     }
 
     pub(crate) fn optional_record(&self, call: Call) -> Result<Option<Record<C::Read>>> {

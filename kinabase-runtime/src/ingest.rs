@@ -91,6 +91,30 @@ pub(crate) fn ingest_chunks<T: Serialize>(
     chunks
 }
 
+#[cfg(feature = "http")]
+/// Ingest: timestamped field changes, chunked like the bulk calls.
+impl<C: Ingestible> crate::handle::CollectionHandle<C> {
+    /// Sends timestamped field changes (`POST .../ingest`), 300 records a request; a
+    /// failed chunk does not stop the others. Only the field types ingest accepts can be
+    /// given (the generated `Ingest` struct has only those). Chunks are not repeated once
+    /// they may have arrived (data points would be recorded twice).
+    pub fn ingest(&self, records: &[IngestRecord<C::Ingest>]) -> crate::bulk::BulkResult<C::Read> {
+        let mut collect = crate::bulk::Collect::new();
+        for (items, body) in ingest_chunks(records) {
+            let sent = self
+                .call(
+                    reqwest::Method::POST,
+                    &["ingest"],
+                    crate::retry::Repeat::Once,
+                )
+                .and_then(|call| call.json(&body))
+                .and_then(|call| self.client.execute(call));
+            collect.push(items, sent.map(|_| Vec::new()));
+        }
+        collect.finish()
+    }
+}
+
 #[cfg(all(test, feature = "http"))]
 mod tests {
     use super::*;

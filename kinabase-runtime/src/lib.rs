@@ -60,6 +60,8 @@ mod async_client;
 mod async_handle;
 #[cfg(feature = "http")]
 mod bulk;
+#[cfg(feature = "http")]
+mod call;
 mod choice;
 #[cfg(feature = "http")]
 mod client;
@@ -80,6 +82,8 @@ mod link;
 mod listing;
 #[cfg(feature = "http")]
 mod once;
+#[cfg(feature = "http")]
+mod options;
 #[cfg(feature = "http")]
 mod prefetch;
 mod record;
@@ -109,7 +113,7 @@ pub use async_handle::AsyncCollectionHandle;
 pub use bulk::{BulkChunk, BulkError, BulkFailure, BulkReport, BulkResult};
 pub use choice::Choice;
 #[cfg(feature = "http")]
-pub use client::{Client, Stats};
+pub use client::Client;
 #[cfg(feature = "http")]
 pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BYTES, RateBudget,
@@ -118,11 +122,15 @@ pub use config::{
 pub use connection::Connection;
 pub use error::{BoxError, Error, Excerpt, Result};
 #[cfg(feature = "http")]
-pub use handle::{CollectionHandle, ListOptions, MAX_BATCH, RecordIter};
+pub use exchange::Stats;
+#[cfg(feature = "http")]
+pub use handle::{CollectionHandle, RecordIter};
 pub use ingest::{IngestChange, IngestRecord, Ingestible};
 pub use link::{Colleagues, FieldKey, RecordRef};
 #[cfg(feature = "http")]
 pub use once::{IDEMPOTENCY_SERVICE, OnceItem, OnceReport};
+#[cfg(feature = "http")]
+pub use options::{ListOptions, MAX_BATCH};
 pub use record::{Collection, Page, Record, Untyped};
 #[cfg(feature = "http")]
 pub use secret::Secret;

@@ -4,12 +4,12 @@
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Error, Excerpt, Result, decode};
-use crate::handle::MAX_BATCH;
+use crate::options::MAX_BATCH;
 use crate::record::lenient_total;
 use crate::retry::Repeat;
-use crate::send::Call;
 use crate::verify::{ExpectedSchema, SchemaReport};
 
 /// The three tolerated forms of the collections listing (contract §2).

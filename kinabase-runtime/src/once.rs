@@ -20,7 +20,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::handle::{CollectionHandle, ListOptions, MAX_BATCH};
+use crate::handle::CollectionHandle;
+use crate::options::{ListOptions, MAX_BATCH};
 use crate::record::{Collection, Record, WriteBody};
 use crate::retry::{Repeat, backoff};
 

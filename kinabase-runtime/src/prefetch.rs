@@ -8,9 +8,9 @@
 use std::collections::VecDeque;
 use std::thread::JoinHandle;
 
+use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::send::Call;
 
 /// The most pages a scan may fetch ahead.
 pub const MAX_PREFETCH: usize = 4;

@@ -8,12 +8,12 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::call::Call;
 use crate::error::{Error, Excerpt, Result, decode};
 use crate::exchange::Answer;
-use crate::handle::{ListOptions, MAX_BATCH};
+use crate::options::{ListOptions, MAX_BATCH};
 use crate::record::{Page, Record, WriteBody};
 use crate::retry::Repeat;
-use crate::send::Call;
 
 /// A call to `collections/{collection}/{rest...}`, every segment encoded.
 pub(crate) fn at(collection: &str, method: Method, rest: &[&str], repeat: Repeat) -> Result<Call> {

@@ -83,6 +83,14 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(Duration::try_from_secs_f64(secs.min(86_400.0)).unwrap_or(Duration::from_secs(86_400)))
 }
 
+/// The `Retry-After` of an answer, if it has a usable one.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::time::Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

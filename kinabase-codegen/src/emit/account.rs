@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::{doc_attrs, escape_md};
+use super::docs::{doc_attrs, escape_md};
 use crate::model::Model;
 
 /// The account type wrapping a `kinabase_runtime::Connection`.

@@ -1,0 +1,105 @@
+//! Requests as data: a `Call` is built by `requests.rs` (and the listing and token
+//! calls), sent by either client's driver of `exchange.rs`, and never holds I/O.
+
+use reqwest::Method;
+
+use crate::error::{Error, Result};
+use crate::retry::Repeat;
+
+/// A request before it is sent.
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    /// Relative to the base URL; every segment percent-encoded.
+    pub(crate) path: String,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) repeat: Repeat,
+    /// `/token`: sent without a bearer token; its answer and errors are never quoted.
+    pub(crate) token: bool,
+    /// A `2xx` body is handed over unread, as a stream (`/all`); other answers are read.
+    pub(crate) stream: bool,
+}
+
+impl Call {
+    /// A call to the path made of `segments`, each percent-encoded. A segment that a URL
+    /// cannot carry (empty, `.` or `..`: URL parsers remove dot segments even when
+    /// percent-encoded) is refused here, before anything is sent.
+    pub(crate) fn new(method: Method, segments: &[&str], repeat: Repeat) -> Result<Self> {
+        let mut path = String::new();
+        for (i, s) in segments.iter().enumerate() {
+            if s.is_empty() || *s == "." || *s == ".." {
+                return Err(Error::Config(format!(
+                    "{s:?} cannot be used as a record id, external id, service or collection in a URL path (it would address a different resource); pass the real id"
+                )));
+            }
+            if i > 0 {
+                path.push('/');
+            }
+            encode_into(&mut path, s);
+        }
+        Ok(Call {
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            repeat,
+            token: false,
+            stream: false,
+        })
+    }
+
+    pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Result<Self> {
+        self.body = Some(
+            serde_json::to_vec(body)
+                .map_err(|e| Error::Config(format!("cannot encode the request body: {e}")))?,
+        );
+        Ok(self)
+    }
+
+    pub(crate) fn query(mut self, key: &'static str, value: impl ToString) -> Self {
+        self.query.push((key, value.to_string()));
+        self
+    }
+
+    /// What was attempted, for errors: `GET /collections/jobs`.
+    pub(crate) fn attempted(&self) -> String {
+        format!("{} /{}", self.method, self.path)
+    }
+
+    pub(crate) fn is_write(&self) -> bool {
+        self.method != Method::GET
+    }
+}
+
+/// Percent-encodes one path segment: only unreserved characters stay as they are.
+fn encode_into(out: &mut String, segment: &str) {
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded_and_dot_segments_refused() {
+        let c = Call::new(
+            Method::GET,
+            &["collections", "a b/c?d#e%", "x.y"],
+            Repeat::Safe,
+        )
+        .unwrap();
+        assert_eq!(c.path, "collections/a%20b%2Fc%3Fd%23e%25/x.y");
+        for bad in [".", "..", ""] {
+            let e = Call::new(Method::DELETE, &["collections", "jobs", bad], Repeat::Safe)
+                .err()
+                .unwrap();
+            assert!(e.to_string().contains("URL path"), "{e}");
+        }
+    }
+}
