@@ -52,25 +52,20 @@ pub fn deserialize_fields<'de, T: ReadFields, D: Deserializer<'de>>(d: D) -> Res
     d.deserialize_map(V(PhantomData))
 }
 
-/// A map key as the deserializer hands it over, without a heap copy: borrowed from the
-/// input when it can be (no escapes, a slice input), else copied into an inline buffer;
-/// only a key longer than the buffer is allocated. (`Cow<str>`'s own `Deserialize`
-/// always allocates: it never borrows without `#[serde(borrow)]`.)
+/// A map key as the deserializer hands it over: borrowed from the input when it can be
+/// (a slice input and a key without escapes: every key Kinabase sends), else owned.
+/// (`Cow<str>`'s own `Deserialize` always allocates: it never borrows without
+/// `#[serde(borrow)]`.) Two words and a tag, so it moves cheaply per key.
 pub(crate) enum Key<'de> {
     Borrowed(&'de str),
-    Inline(u8, [u8; Key::INLINE]),
     Owned(String),
 }
 
 impl Key<'_> {
-    const INLINE: usize = 62;
-
     /// The key's text.
     pub(crate) fn as_str(&self) -> &str {
         match self {
             Key::Borrowed(s) => s,
-            // The bytes were copied from a `&str` at a char boundary: always UTF-8.
-            Key::Inline(len, buf) => std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or(""),
             Key::Owned(s) => s,
         }
     }
@@ -88,13 +83,7 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
                 Ok(Key::Borrowed(v))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                if v.len() <= Key::INLINE {
-                    let mut buf = [0; Key::INLINE];
-                    buf[..v.len()].copy_from_slice(v.as_bytes());
-                    Ok(Key::Inline(v.len() as u8, buf))
-                } else {
-                    Ok(Key::Owned(v.to_string()))
-                }
+                Ok(Key::Owned(v.to_string()))
             }
             fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
                 Ok(Key::Owned(v))

@@ -177,6 +177,20 @@ impl From<Decimal> for Currency {
     }
 }
 
+impl Currency {
+    /// The amount a JSON number with at most two decimals stands for, without formatting
+    /// it: when `k / 100` (correctly rounded) is `v` and `|k| < 10^15`, the decimal
+    /// `k / 100` has at most 15 significant digits, so no other decimal that short reads as
+    /// `v`: it is the shortest text that round-trips, what the slow path would parse.
+    fn from_cents(v: f64) -> Option<Currency> {
+        let cents = (v * 100.0).round();
+        if cents.abs() >= 1e15 || cents / 100.0 != v {
+            return None;
+        }
+        Some(Currency(Decimal::new(cents as i64, 2).normalize()))
+    }
+}
+
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
@@ -210,6 +224,9 @@ impl<'de> Deserialize<'de> for Currency {
                 Ok(Currency(Decimal::from(v)))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Currency, E> {
+                if let Some(c) = Currency::from_cents(v) {
+                    return Ok(c);
+                }
                 // f64's Display is the shortest text that round-trips: 19.99, not
                 // 19.98999…; written to the stack, not the heap, as it runs per value.
                 let mut buf = StackText::default();
@@ -409,6 +426,55 @@ impl FromStr for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn currency_fast_path_reads_what_the_shortest_text_reads() {
+        let slow = |v: f64| Currency::parse(&format!("{v}"));
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut fast = 0;
+        let edge = [
+            0.0,
+            -0.0,
+            0.1,
+            0.2,
+            0.3,
+            19.99,
+            -19.99,
+            1e-7,
+            1e12 + 0.01,
+            9.99e12,
+            1e13,
+            1e15,
+            123.456,
+        ];
+        let cents: Vec<f64> = (0..20_000)
+            .map(|_| ((next() % 2_000_000_000) as i64 - 1_000_000_000) as f64 / 100.0)
+            .collect();
+        let wide: Vec<f64> = (0..20_000)
+            .map(|_| f64::from_bits(next() >> 2) % 1e9)
+            .collect();
+        for v in edge.into_iter().chain(cents).chain(wide) {
+            let Some(want) = slow(v) else {
+                assert!(Currency::from_cents(v).is_none(), "{v}");
+                continue;
+            };
+            if let Some(got) = Currency::from_cents(v) {
+                fast += 1;
+                assert_eq!(got, want, "{v}");
+                assert_eq!(got.to_string(), want.to_string(), "{v}");
+            }
+        }
+        assert!(
+            fast > 20_000,
+            "the fast path should take two-decimal amounts: {fast}"
+        );
+    }
     use serde_json::json;
 
     #[test]
