@@ -64,9 +64,9 @@ Next steps:
 
 2. Cargo.toml:
      [dependencies]
-     kinabase-runtime = {{ git = "{repo}", features = ["http"] }}
+     kinabase-runtime = {{ git = "{repo}" }}   # or {{ path = "<checkout>/kinabase-runtime" }}
      [build-dependencies]
-     kinabase-codegen = {{ git = "{repo}" }}
+     kinabase-codegen = {{ git = "{repo}" }}   # or {{ path = "<checkout>/kinabase-codegen" }}
 
 3. build.rs (generates into OUT_DIR; no network, no credentials):
      fn main() {{
@@ -94,6 +94,12 @@ pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_snippet_names_where_the_crates_come_from() {
+        assert!(REPOSITORY.starts_with("https://"), "{REPOSITORY:?}");
+        assert!(snippet(Path::new("kinabase.toml")).contains(&format!("git = \"{REPOSITORY}\"")));
+    }
 
     /// Every commented setting is a real overlay key: uncommented, the starter parses.
     #[test]

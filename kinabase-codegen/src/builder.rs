@@ -99,10 +99,12 @@ impl Builder {
     }
 
     fn snapshot_dir(&self) -> PathBuf {
-        self.snapshot
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
+        match self.snapshot.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            // `kinabase.snapshot.json`: the current directory (an empty path has no
+            // absolute form, and the overlay was then recorded by its absolute path).
+            _ => PathBuf::from("."),
+        }
     }
 
     /// The files cargo should watch: the snapshot and the overlay, only when it exists
@@ -251,4 +253,19 @@ fn relative_to(path: &Path, base: &Path) -> String {
         rel.push(c);
     }
     rel.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_recorded_relative_to_the_snapshot_even_without_a_directory() {
+        for (snapshot, dir) in [("kinabase.snapshot.json", "."), ("a/b/s.json", "a/b")] {
+            let b = Builder::new(snapshot);
+            assert_eq!(b.snapshot_dir(), Path::new(dir));
+            let overlay = b.snapshot_dir().join(OVERLAY_FILE);
+            assert_eq!(relative_to(&overlay, &b.snapshot_dir()), OVERLAY_FILE);
+        }
+    }
 }

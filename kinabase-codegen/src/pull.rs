@@ -47,10 +47,10 @@ impl Default for PullOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum PullError {
     /// The API call failed.
-    #[error("pull failed: {0}")]
+    #[error("reading the account's schema failed: {0}")]
     Api(#[from] kinabase_runtime::Error),
     /// The listing had an entry that is not a collection.
-    #[error("pull failed: collection #{index} of the listing {problem}")]
+    #[error("reading the account's schema failed: collection #{index} of the listing {problem}")]
     Listing {
         /// Position in the listing.
         index: usize,

@@ -124,11 +124,43 @@ fn code(text: &str) -> String {
 }
 
 /// A message written by `drift` (backticks around code) with account text inside:
-/// HTML and table characters escaped, code spans kept.
+/// outside code spans HTML and table characters are escaped; inside them nothing is
+/// (Markdown shows a code span's text as it is, so `Option<Currency>` must stay as
+/// written). With unbalanced backticks the whole message is escaped.
 fn md_keep_code(text: &str) -> String {
-    terminal_safe(text)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
+    let text = terminal_safe(text);
+    let escape = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('|', "\\|")
+    };
+    if text.matches('`').count() % 2 == 1 {
+        return escape(&text);
+    }
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                part.to_string()
+            } else {
+                escape(part)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::md_keep_code;
+
+    #[test]
+    fn code_spans_stay_as_written_and_the_rest_is_escaped() {
+        assert_eq!(
+            md_keep_code("from `Option<f64>` to `Option<Currency>` for <b>|"),
+            "from `Option<f64>` to `Option<Currency>` for &lt;b&gt;\\|"
+        );
+        assert_eq!(md_keep_code("a `b<"), "a `b&lt;");
+    }
 }
