@@ -38,7 +38,7 @@ pub fn lower(schema: &Schema, overlay: &Overlay, diags: &mut Diagnostics) -> Mod
     let kept: Vec<&CollectionSchema> = sorted
         .iter()
         .copied()
-        .filter(|c| !overlay.collection(&c.slug, &c.id).is_some_and(|o| o.skip))
+        .filter(|c| overlay.generates(&c.slug, &c.id))
         .collect();
 
     let heads = collection_names(&kept, overlay, diags);

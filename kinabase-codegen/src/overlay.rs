@@ -2,6 +2,8 @@
 //! types that survive every regeneration.
 //!
 //! ```toml
+//! only = ["jobs", "customers"]       # generate only these collections (slug or id)
+//!
 //! [collections.jobs]                 # by collection slug or id
 //! rename = "WorkOrders"              # the collection's type name
 //! derives = ["Eq"]                   # extra derives on its read struct
@@ -26,6 +28,11 @@ use crate::schema::Schema;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Overlay {
+    /// Generate only these collections (by slug or id); links to the others become
+    /// untyped references. For very large accounts whose code uses a few collections: the
+    /// build compiles only those. Absent: every collection.
+    #[serde(default)]
+    pub only: Option<Vec<String>>,
     /// Per collection, by slug or id.
     #[serde(default)]
     pub collections: BTreeMap<String, CollectionOverlay>,
@@ -109,6 +116,18 @@ impl Overlay {
             .iter()
             .flat_map(|c| [c.slug.as_str(), c.id.as_str()])
             .collect();
+        for key in self.only.iter().flatten() {
+            if schema.collection(key).is_none() {
+                diags.error(
+                    None,
+                    None,
+                    format!(
+                        "overlay `only` names collection {key:?}, which the snapshot does not have{}",
+                        suggest(key, &collection_keys)
+                    ),
+                );
+            }
+        }
         for (ckey, co) in &self.collections {
             let Some(c) = schema.collection(ckey) else {
                 diags.error(
@@ -139,6 +158,15 @@ impl Overlay {
                 }
             }
         }
+    }
+
+    /// Whether the collection is generated: not skipped, and named by `only` when given.
+    pub fn generates(&self, slug: &str, id: &str) -> bool {
+        let listed = self
+            .only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|k| k == slug || k == id));
+        listed && !self.collection(slug, id).is_some_and(|o| o.skip)
     }
 
     /// The overlay of a collection, by slug or id.

@@ -188,3 +188,50 @@ fn builder_writes_only_changed_files_and_reports_stale_code() {
         "{missing}"
     );
 }
+
+#[test]
+fn only_generates_the_named_collections_and_links_to_the_rest_are_untyped() {
+    let s = schema(
+        r#"{"format": 1, "collections": [
+        {"id": "a", "name": "Jobs", "slug": "jobs", "fields": [{"key": "c", "name": "Customer", "type": "link", "target": "customers"}]},
+        {"id": "b", "name": "Customers", "slug": "customers", "fields": [{"key": "n", "name": "N", "type": "text"}]},
+        {"id": "c", "name": "Sites", "slug": "sites", "fields": [{"key": "j", "name": "Job", "type": "link", "target": "jobs"}]}]}"#,
+    );
+    let only = |text: &str| Overlay::parse(text, "kinabase.toml").unwrap();
+    let files = |overlay: &Overlay| {
+        let g = generate(&s, overlay, "t", Layout::ModuleTree, EmitOptions::default()).unwrap();
+        let names: Vec<String> = g
+            .files
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        (names, g)
+    };
+    let (names, g) = files(&only("only = [\"jobs\", \"c\"]\n"));
+    assert_eq!(names, ["mod.rs", "jobs.rs", "sites.rs"]);
+    let jobs = &g.files[1].1;
+    assert!(
+        jobs.contains("RecordRef<::kinabase_runtime::Untyped>")
+            || jobs.contains("RecordRef<Untyped>"),
+        "{jobs}"
+    );
+    let sites = &g.files[2].1;
+    assert!(sites.contains("super::jobs::Jobs"), "{sites}");
+    assert_eq!(files(&Overlay::default()).0.len(), 4);
+
+    let Err(Error::Invalid(d)) = generate(
+        &s,
+        &only("only = [\"jbos\"]\n"),
+        "t",
+        Layout::ModuleTree,
+        EmitOptions::default(),
+    ) else {
+        panic!("an unknown collection in `only` is an error")
+    };
+    let text = d.to_string();
+    assert!(
+        text.contains("`only` names collection \"jbos\"")
+            && text.contains("did you mean \"jobs\"?"),
+        "{text}"
+    );
+}

@@ -78,7 +78,11 @@ pub fn compile_table(quick: bool) -> Result<(), String> {
         "{:>6} {:>7} {:>10} {:>10} {:>14} {:>12}",
         "N", "fields", "lines", "dev s", "no-incr. s", "rustc MiB"
     );
-    let dir = std::env::temp_dir().join(format!("kinabase-bench-{}", std::process::id()));
+    // KINABASE_BENCH_COMPILE_DIR keeps the generated crates there, for profiling by hand.
+    let keep = std::env::var_os("KINABASE_BENCH_COMPILE_DIR").map(std::path::PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("kinabase-bench-{}", std::process::id()))
+    });
     for &(n, f) in cases {
         let krate = dir.join(format!("gen{n}x{f}"));
         std::fs::create_dir_all(krate.join("src")).map_err(|e| e.to_string())?;
@@ -128,7 +132,9 @@ pub fn compile_table(quick: bool) -> Result<(), String> {
                 .map_or_else(|| "n/a".to_string(), |k| format!("{:.0}", k / 1024.0))
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     println!();
     Ok(())
 }
