@@ -19,16 +19,37 @@ pub fn synthetic_schema(collections: usize, fields: usize) -> Schema {
     }))
 }
 
-/// The single-file bindings of a synthetic account.
-fn generate_synthetic(collections: usize, fields: usize) -> Result<String, String> {
-    generate_single(&synthetic_schema(collections, fields))
+/// The single-file bindings of a synthetic account; with `only`, of its first `only`
+/// collections (the overlay's `only`, as a crate using a few collections of a huge account).
+fn generate_synthetic(
+    collections: usize,
+    fields: usize,
+    only: Option<usize>,
+) -> Result<String, String> {
+    let schema = synthetic_schema(collections, fields);
+    let mut overlay = Overlay::default();
+    if let Some(k) = only {
+        overlay.only = Some(
+            schema
+                .collections
+                .iter()
+                .take(k)
+                .map(|c| c.slug.clone())
+                .collect(),
+        );
+    }
+    generate_with(&schema, &overlay)
 }
 
 /// The single-file bindings of a schema.
 pub fn generate_single(schema: &Schema) -> Result<String, String> {
+    generate_with(schema, &Overlay::default())
+}
+
+fn generate_with(schema: &Schema, overlay: &Overlay) -> Result<String, String> {
     let mut g = kinabase_codegen::generate(
         schema,
-        &Overlay::default(),
+        overlay,
         "bench",
         Layout::SingleFile,
         EmitOptions::default(),
@@ -66,32 +87,34 @@ pub fn compile_table(quick: bool) -> Result<(), String> {
         .unwrap_or(Path::new("."))
         .to_path_buf();
     let target = root.join("target/bench-compile");
-    let cases: &[(usize, usize)] = if quick {
-        &[(100, 30)]
+    // (collections, fields, generated collections when the overlay's `only` is used)
+    let cases: &[(usize, usize, Option<usize>)] = if quick {
+        &[(100, 30, None), (100, 30, Some(10))]
     } else {
-        &[(100, 30), (1000, 50)]
+        &[(100, 30, None), (1000, 50, None), (1000, 50, Some(20))]
     };
     println!(
         "COMPILE (dev build of a crate holding only the generated code; dependencies prebuilt)"
     );
     println!(
-        "{:>6} {:>7} {:>10} {:>10} {:>14} {:>12}",
-        "N", "fields", "lines", "dev s", "no-incr. s", "rustc MiB"
+        "{:>6} {:>7} {:>9} {:>10} {:>10} {:>14} {:>12}",
+        "N", "fields", "only", "lines", "dev s", "no-incr. s", "rustc MiB"
     );
     // KINABASE_BENCH_COMPILE_DIR keeps the generated crates there, for profiling by hand.
     let keep = std::env::var_os("KINABASE_BENCH_COMPILE_DIR").map(std::path::PathBuf::from);
     let dir = keep.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("kinabase-bench-{}", std::process::id()))
     });
-    for &(n, f) in cases {
-        let krate = dir.join(format!("gen{n}x{f}"));
+    for &(n, f, only) in cases {
+        let tag = only.map_or_else(String::new, |k| format!("only{k}"));
+        let krate = dir.join(format!("gen{n}x{f}{tag}"));
         std::fs::create_dir_all(krate.join("src")).map_err(|e| e.to_string())?;
-        let text = &generate_synthetic(n, f)?;
+        let text = &generate_synthetic(n, f, only)?;
         std::fs::write(krate.join("src/lib.rs"), text).map_err(|e| e.to_string())?;
         std::fs::write(
             krate.join("Cargo.toml"),
             format!(
-                "[package]\nname = \"gen-{n}x{f}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\nkinabase-runtime = {{ path = {:?}, features = [\"http\"] }}\n\n[profile.dev.package.\"*\"]\ndebug = false\n\n[workspace]\n",
+                "[package]\nname = \"gen-{n}x{f}{tag}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\nkinabase-runtime = {{ path = {:?}, features = [\"http\"] }}\n\n[profile.dev.package.\"*\"]\ndebug = false\n\n[workspace]\n",
                 root.join("kinabase-runtime").display().to_string()
             ),
         )
@@ -119,9 +142,10 @@ pub fn compile_table(quick: bool) -> Result<(), String> {
         let (dev, dev_peak) = timed_build(&cargo, &krate, &target, true)?;
         let (plain, plain_peak) = timed_build(&cargo, &krate, &target, false)?;
         println!(
-            "{:>6} {:>7} {:>10} {:>10.1} {:>14.1} {:>12}",
+            "{:>6} {:>7} {:>9} {:>10} {:>10.1} {:>14.1} {:>12}",
             n,
             f,
+            only.map_or_else(|| "all".to_string(), |k| k.to_string()),
             text.lines().count(),
             dev,
             plain,
