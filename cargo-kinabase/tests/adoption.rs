@@ -180,7 +180,16 @@ fn a_new_crate_outside_the_repository_adopts_the_bindings() {
         pulled.contains("KINABASE_BASE_URL") && pulled.contains("127.0.0.1"),
         "{pulled}"
     );
+    sh.ok(&krate, "cargo kinabase init");
     sh.ok(&krate, "cargo kinabase generate --out src/kinabase");
+    // The overlay beside the snapshot is recorded relative to it: the checkout can move.
+    let header = std::fs::read_to_string(krate.join("src/kinabase/mod.rs")).unwrap();
+    assert!(
+        header.contains("--overlay kinabase.toml")
+            && !header.contains(&*dir.path().to_string_lossy()),
+        "{}",
+        header.lines().take(6).collect::<Vec<_>>().join("\n")
+    );
     std::fs::write(krate.join("src/main.rs"), MAIN).unwrap();
     sh.ok(&krate, "cargo build --offline");
     let ran = sh.ok(&krate, "cargo run --offline --quiet");

@@ -22,6 +22,8 @@ pub const STARTER_OVERLAY: &str = r#"# kinabase.toml: adjustments to the generat
 # Every setting is optional; uncomment what you need. Collections are named by slug or id,
 # fields by field id when the snapshot has ids, else by wire key (see kinabase.snapshot.json).
 
+# only = ["jobs", "customers"]     # generate only these collections (default: every one)
+
 # [collections.jobs]
 # rename = "WorkOrders"            # the collection's Rust type name (its module is the snake_case)
 # skip = true                      # leave the whole collection out

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use reqwest::Method;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use crate::call::Call;
@@ -205,17 +204,12 @@ impl AsyncClient {
             .http
             .request(call.method.clone(), url.clone())
             .timeout(core.timeout)
-            .header(ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(t) = token {
-            req = req.bearer_auth(t.value.expose());
-        }
+            .headers(call.headers(token));
         if !call.query.is_empty() {
             req = req.query(&call.query);
         }
         if let Some(body) = &call.body {
-            req = req
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body.clone());
+            req = req.body(body.clone());
         }
         let mut resp = req.send().await.map_err(lost)?;
         let status = resp.status().as_u16();

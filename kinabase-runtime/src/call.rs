@@ -2,9 +2,11 @@
 //! calls), sent by either client's driver of `exchange.rs`, and never holds I/O.
 
 use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use crate::error::{Error, Result};
 use crate::retry::Repeat;
+use crate::token::Token;
 
 /// A request before it is sent.
 pub(crate) struct Call {
@@ -68,6 +70,25 @@ impl Call {
 
     pub(crate) fn is_write(&self) -> bool {
         self.method != Method::GET
+    }
+
+    /// The headers both clients send: JSON accepted (and sent, with a body), and the
+    /// bearer token marked sensitive (never in reqwest's `Debug`).
+    pub(crate) fn headers(&self, token: Option<&Token>) -> HeaderMap {
+        let json = HeaderValue::from_static("application/json");
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, json.clone());
+        if self.body.is_some() {
+            headers.insert(CONTENT_TYPE, json);
+        }
+        // Tokens are checked to be visible ASCII when they arrive, so this cannot fail.
+        if let Some(Ok(mut bearer)) =
+            token.map(|t| HeaderValue::from_str(&format!("Bearer {}", t.value.expose())))
+        {
+            bearer.set_sensitive(true);
+            headers.insert(AUTHORIZATION, bearer);
+        }
+        headers
     }
 }
 

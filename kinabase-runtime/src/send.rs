@@ -4,7 +4,6 @@
 use std::io::Read;
 use std::time::Instant;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use crate::call::Call;
@@ -85,17 +84,12 @@ impl Client {
             .http
             .request(call.method.clone(), url.clone())
             .timeout(inner.timeout)
-            .header(ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(t) = token {
-            req = req.bearer_auth(t.value.expose());
-        }
+            .headers(call.headers(token));
         if !call.query.is_empty() {
             req = req.query(&call.query);
         }
         if let Some(body) = &call.body {
-            req = req
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body.clone());
+            req = req.body(body.clone());
         }
         let resp = req.send().map_err(lost)?;
         let status = resp.status().as_u16();
