@@ -27,8 +27,59 @@ pub trait ReadFields: Default {
 
 /// A generated struct that writes its fields as map entries.
 pub trait WriteFields {
-    /// Writes the fields that carry a value (or a clear) as entries of `map`.
-    fn write_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+    /// Writes the fields that carry a value (or a clear) as entries of the map.
+    fn write_fields<M: SerializeMap>(&self, w: &mut Writer<'_, M>);
+}
+
+/// Reads the map's next value into a field (one call per generated `match` arm, in place
+/// of a `?` per arm: each `?` is a `match` and an error conversion for the compiler to
+/// check, in every generated struct).
+#[inline]
+pub fn read_into<'de, T: serde::Deserialize<'de>, A: MapAccess<'de>>(
+    place: &mut T,
+    map: &mut A,
+) -> Result<bool, A::Error> {
+    *place = map.next_value()?;
+    Ok(true)
+}
+
+/// [`read_into`] for a number that may come as a numeric string.
+#[inline]
+pub fn read_lenient<'de, A: MapAccess<'de>>(
+    place: &mut Option<f64>,
+    map: &mut A,
+) -> Result<bool, A::Error> {
+    *place = map.next_value::<LenientNumber>()?.0;
+    Ok(true)
+}
+
+/// Writes a generated struct's entries: the first error stops the writing and is what
+/// serializing returns (so that generated code has no `?` per field; see [`read_into`]).
+pub struct Writer<'a, M: SerializeMap> {
+    map: &'a mut M,
+    err: Option<M::Error>,
+}
+
+impl<M: SerializeMap> Writer<'_, M> {
+    /// One field, whatever its kind ([`WriteEntry`]): nothing when absent or kept.
+    #[inline]
+    pub fn entry<T: WriteEntry + ?Sized>(&mut self, key: &'static str, value: &T) {
+        if self.err.is_none()
+            && let Err(e) = value.write_entry(key, self.map)
+        {
+            self.err = Some(e);
+        }
+    }
+
+    /// A plain (non-`Option`) value, always written.
+    #[inline]
+    pub fn required<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        if self.err.is_none()
+            && let Err(e) = self.map.serialize_entry(key, value)
+        {
+            self.err = Some(e);
+        }
+    }
 }
 
 /// Deserializes a [`ReadFields`] struct from a JSON object.
@@ -96,7 +147,14 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
 /// Serializes a [`WriteFields`] struct as a JSON object.
 pub fn serialize_fields<T: WriteFields, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(None)?;
-    value.write_fields(&mut map)?;
+    let mut w = Writer {
+        map: &mut map,
+        err: None,
+    };
+    value.write_fields(&mut w);
+    if let Some(e) = w.err {
+        return Err(e);
+    }
     map.end()
 }
 
@@ -166,10 +224,9 @@ macro_rules! record_fields {
                 map: &mut A,
             ) -> ::std::result::Result<bool, A::Error> {
                 match key {
-                    $($key => { $crate::__read_into!(self.$field, map $(, $mode)?); })*
-                    _ => return ::std::result::Result::Ok(false),
+                    $($key => $crate::__read_into!(self.$field, map $(, $mode)?),)*
+                    _ => ::std::result::Result::Ok(false),
                 }
-                ::std::result::Result::Ok(true)
             }
         }
         $crate::record_fields!(@write $ty { $($key => $field),* });
@@ -183,10 +240,9 @@ macro_rules! record_fields {
             #[allow(unused_variables)]
             fn write_fields<M: $crate::reexports::serde::ser::SerializeMap>(
                 &self,
-                map: &mut M,
-            ) -> ::std::result::Result<(), M::Error> {
-                $($crate::__write_entry!(self.$field, $key, map $(, $mode)?);)*
-                ::std::result::Result::Ok(())
+                w: &mut $crate::__private::Writer<'_, M>,
+            ) {
+                $($crate::__write_entry!(self.$field, $key, w $(, $mode)?);)*
             }
         }
         $crate::impl_serialize!($ty);
@@ -197,21 +253,21 @@ macro_rules! record_fields {
 #[macro_export]
 macro_rules! __read_into {
     ($place:expr, $map:ident) => {
-        $place = $map.next_value()?
+        $crate::__private::read_into(&mut $place, $map)
     };
     ($place:expr, $map:ident, lenient) => {
-        $place = $map.next_value::<$crate::__private::LenientNumber>()?.0
+        $crate::__private::read_lenient(&mut $place, $map)
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __write_entry {
-    ($place:expr, $key:expr, $map:ident) => {
-        $crate::__private::WriteEntry::write_entry(&$place, $key, $map)?
+    ($place:expr, $key:expr, $w:ident) => {
+        $w.entry($key, &$place)
     };
-    ($place:expr, $key:expr, $map:ident, required) => {
-        $crate::reexports::serde::ser::SerializeMap::serialize_entry($map, $key, &$place)?
+    ($place:expr, $key:expr, $w:ident, required) => {
+        $w.required($key, &$place)
     };
 }
 
