@@ -68,6 +68,7 @@ mod client;
 #[cfg(feature = "http")]
 mod config;
 mod connection;
+mod currency;
 mod error;
 #[cfg(feature = "http")]
 mod exchange;
@@ -120,6 +121,7 @@ pub use config::{
     RetryPolicy, Wait, WaitReason,
 };
 pub use connection::Connection;
+pub use currency::Currency;
 pub use error::{BoxError, Error, Excerpt, Result};
 #[cfg(feature = "http")]
 pub use exchange::Stats;
@@ -136,7 +138,7 @@ pub use record::{Collection, Page, Record, Untyped};
 pub use secret::Secret;
 #[cfg(feature = "http")]
 pub use stream::AllRecords;
-pub use value::{Assign, Currency, Date, Duration, Patch, Raw};
+pub use value::{Assign, Date, Duration, Patch, Raw};
 pub use verify::{
     ExpectedCollection, ExpectedField, ExpectedSchema, SchemaChange, SchemaReport, Severity,
     compare as compare_schema,
