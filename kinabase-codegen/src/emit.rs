@@ -279,7 +279,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
 
         /// A record's fields as read. Every field is optional: the API does not promise
         /// presence. Unknown keys are ignored; absent fields are not written back.
-        #[derive(Debug, Clone, PartialEq, #default #(, #extra)*)]
+        #[derive(Clone, PartialEq, #default #(, #extra)*)]
         pub struct Fields {
             #(#read_fields)*
         }
@@ -287,7 +287,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         ::kinabase_runtime::record_fields!(read Fields { #(#read_table),* });
 
         /// A new record: `new` takes the required fields; read-only fields do not exist.
-        #[derive(Debug, Clone, #create_default)]
+        #[derive(Clone, #create_default)]
         pub struct Create {
             #(#create_fields)*
         }
@@ -303,7 +303,7 @@ pub fn collection(c: &CollectionModel) -> TokenStream {
         #required_struct
 
         #update_doc
-        #[derive(Debug, Clone, #default)]
+        #[derive(Clone, #default)]
         pub struct Update {
             #(#update_fields)*
         }
@@ -350,6 +350,7 @@ fn choice(ch: &ChoiceModel, std: &Std) -> TokenStream {
         }
 
         impl ::kinabase_runtime::Choice for #name {
+            #[inline]
             fn from_label(label: &str) -> Self {
                 match label {
                     #(#from)*
@@ -357,6 +358,7 @@ fn choice(ch: &ChoiceModel, std: &Std) -> TokenStream {
                 }
             }
 
+            #[inline]
             fn label(&self) -> &str {
                 match self {
                     #(#to)*

@@ -35,7 +35,7 @@ pub(crate) fn items<'a>(
         /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
         /// the fields ingest accepts (number, currency, duration, aggregation, stage,
         /// select); only those set are sent.
-        #[derive(Debug, Clone, #default)]
+        #[derive(Clone, #default)]
         pub struct Ingest {
             #(#decls)*
         }

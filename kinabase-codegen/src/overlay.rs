@@ -238,7 +238,7 @@ pub fn check_derive(text: &str) -> Result<(), String> {
     if let Some(name) =
         last.filter(|n| ["Debug", "Clone", "PartialEq", "Default"].contains(&n.as_str()))
     {
-        return Err(format!("is derived already ({name})"));
+        return Err(format!("is implemented already ({name})"));
     }
     Ok(())
 }

@@ -93,7 +93,7 @@ fn unknown_overlay_settings_and_bad_types_are_errors() {
         ("[collections.jobs]\nderives = [\"\"]\n", "is not a path"),
         (
             "[collections.jobs]\nderives = [\"Clone\"]\n",
-            "derived already",
+            "implemented already",
         ),
     ] {
         let overlay = Overlay::parse(overlay, "k").unwrap();

@@ -150,6 +150,7 @@ impl AsyncClient {
         &self,
         expected: &crate::ExpectedSchema,
     ) -> Result<crate::SchemaReport> {
+        let expected = expected.collections()?;
         Ok(crate::verify::compare(
             expected,
             &self.list_collections().await?,

@@ -52,6 +52,7 @@ pub fn deserialize_choice<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<
 macro_rules! impl_choice {
     ($ty:ident) => {
         impl $crate::reexports::serde::Serialize for $ty {
+            #[inline]
             fn serialize<S: $crate::reexports::serde::Serializer>(
                 &self,
                 s: S,
@@ -60,6 +61,7 @@ macro_rules! impl_choice {
             }
         }
         impl<'de> $crate::reexports::serde::Deserialize<'de> for $ty {
+            #[inline]
             fn deserialize<D: $crate::reexports::serde::Deserializer<'de>>(
                 d: D,
             ) -> ::std::result::Result<Self, D::Error> {
@@ -67,17 +69,20 @@ macro_rules! impl_choice {
             }
         }
         impl ::std::fmt::Display for $ty {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str($crate::Choice::label(self))
             }
         }
         impl ::std::str::FromStr for $ty {
             type Err = ::std::convert::Infallible;
+            #[inline]
             fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
                 ::std::result::Result::Ok($crate::Choice::from_label(s))
             }
         }
         impl ::std::clone::Clone for $ty {
+            #[inline]
             fn clone(&self) -> Self {
                 match self {
                     Self::Unknown(label) => Self::Unknown(::std::clone::Clone::clone(label)),
@@ -87,6 +92,7 @@ macro_rules! impl_choice {
             }
         }
         impl ::std::cmp::PartialEq for $ty {
+            #[inline]
             fn eq(&self, other: &Self) -> bool {
                 ::std::mem::discriminant(self) == ::std::mem::discriminant(other)
                     && $crate::Choice::label(self) == $crate::Choice::label(other)
@@ -94,12 +100,14 @@ macro_rules! impl_choice {
         }
         impl ::std::cmp::Eq for $ty {}
         impl ::std::hash::Hash for $ty {
+            #[inline]
             fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
                 ::std::hash::Hash::hash(&::std::mem::discriminant(self), state);
                 ::std::hash::Hash::hash($crate::Choice::label(self), state);
             }
         }
         impl ::std::fmt::Debug for $ty {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match self {
                     Self::Unknown(label) => f

@@ -34,8 +34,12 @@ pub trait WriteFields {
 /// Reads the map's next value into a field (one call per generated `match` arm, in place
 /// of a `?` per arm: each `?` is a `match` and an error conversion for the compiler to
 /// check, in every generated struct).
+///
+/// A function and a module share this name so that `record_fields!` writes
+/// `read $(::$mode)?(..)` for each field, `read(..)` or `read::lenient(..)`, with no
+/// macro call per field (a thousand collections of fifty fields are 200,000 of them).
 #[inline]
-pub fn read_into<'de, T: serde::Deserialize<'de>, A: MapAccess<'de>>(
+pub fn read<'de, T: serde::Deserialize<'de>, A: MapAccess<'de>>(
     place: &mut T,
     map: &mut A,
 ) -> Result<bool, A::Error> {
@@ -43,18 +47,51 @@ pub fn read_into<'de, T: serde::Deserialize<'de>, A: MapAccess<'de>>(
     Ok(true)
 }
 
-/// [`read_into`] for a number that may come as a numeric string.
+/// The read modes of a `record_fields!` entry (see [`read()`]).
+pub mod read {
+    use serde::de::MapAccess;
+
+    /// `[lenient]`: a number that may come as a numeric string.
+    #[inline]
+    pub fn lenient<'de, A: MapAccess<'de>>(
+        place: &mut Option<f64>,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        *place = map.next_value::<super::LenientNumber>()?.0;
+        Ok(true)
+    }
+}
+
+/// Writes one field through the writer: nothing when absent or kept (see [`WriteEntry`]).
+/// Shares its name with a module for the same reason as [`read()`].
 #[inline]
-pub fn read_lenient<'de, A: MapAccess<'de>>(
-    place: &mut Option<f64>,
-    map: &mut A,
-) -> Result<bool, A::Error> {
-    *place = map.next_value::<LenientNumber>()?.0;
-    Ok(true)
+pub fn entry<M: SerializeMap, T: WriteEntry + ?Sized>(
+    w: &mut Writer<'_, M>,
+    key: &'static str,
+    value: &T,
+) {
+    w.entry(key, value);
+}
+
+/// The write modes of a `record_fields!` entry (see [`entry()`]).
+pub mod entry {
+    use serde::ser::SerializeMap;
+
+    use super::Writer;
+
+    /// `[required]`: a plain (non-`Option`) value, always written.
+    #[inline]
+    pub fn required<M: SerializeMap, T: serde::Serialize + ?Sized>(
+        w: &mut Writer<'_, M>,
+        key: &'static str,
+        value: &T,
+    ) {
+        w.required(key, value);
+    }
 }
 
 /// Writes a generated struct's entries: the first error stops the writing and is what
-/// serializing returns (so that generated code has no `?` per field; see [`read_into`]).
+/// serializing returns (so that generated code has no `?` per field; see [`read()`]).
 pub struct Writer<'a, M: SerializeMap> {
     map: &'a mut M,
     err: Option<M::Error>,
@@ -158,6 +195,73 @@ pub fn serialize_fields<T: WriteFields, S: Serializer>(value: &T, s: S) -> Resul
     map.end()
 }
 
+/// `Debug` of a generated struct, through its [`WriteFields`]: the entries it would send,
+/// by wire key, values as JSON: `Fields { jobTitle: "Boiler service", stage: "Done" }`.
+/// Absent fields and kept changes are not shown; a cleared change shows `null`.
+///
+/// Generated structs get `Debug` from this one function instead of a derive each: a
+/// derived `Debug` is code per field for the compiler to check, in every struct of every
+/// collection (see ARCHITECTURE.md: build time).
+pub fn debug_fields<T: WriteFields>(
+    value: &T,
+    name: &str,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    let mut map = DebugEntries {
+        out: f.debug_struct(name),
+        key: String::new(),
+    };
+    let mut w = Writer {
+        map: &mut map,
+        err: None,
+    };
+    value.write_fields(&mut w);
+    // Entries that cannot be shown were shown as their error; only the formatter's own
+    // failure is an error here.
+    map.out.finish()
+}
+
+/// The entries of [`debug_fields`], as a `serde` map whose values are shown as JSON.
+struct DebugEntries<'a, 'b> {
+    out: fmt::DebugStruct<'a, 'b>,
+    key: String,
+}
+
+/// A value's JSON text (or why it has none), shown verbatim.
+struct JsonText(String);
+
+impl fmt::Debug for JsonText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl SerializeMap for DebugEntries<'_, '_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_key<K: serde::Serialize + ?Sized>(&mut self, key: &K) -> Result<(), Self::Error> {
+        self.key = match serde_json::to_value(key)? {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        Ok(())
+    }
+
+    fn serialize_value<V: serde::Serialize + ?Sized>(
+        &mut self,
+        value: &V,
+    ) -> Result<(), Self::Error> {
+        let text = serde_json::to_string(value).unwrap_or_else(|e| format!("<{e}>"));
+        self.out.field(&self.key, &JsonText(text));
+        Ok(())
+    }
+
+    fn end(self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
 /// A `number` value read leniently: a number, a numeric string, or null.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct LenientNumber(pub Option<f64>);
@@ -205,8 +309,9 @@ impl<T: serde::Serialize> WriteEntry for Assign<T> {
 }
 
 /// Implements the wire mapping of a generated struct from a table of `"wireKey" =>
-/// field` entries. `read` structs get [`ReadFields`], [`WriteFields`], `Deserialize` and
-/// `Serialize`; `write` structs get [`WriteFields`] and `Serialize`. An entry marked
+/// field` entries. `read` structs get [`ReadFields`], [`WriteFields`], `Deserialize`,
+/// `Serialize` and `Debug`; `write` structs get [`WriteFields`], `Serialize` and `Debug`
+/// ([`debug_fields`]: the entries as sent, by wire key). An entry marked
 /// `[lenient]` reads a number that may come as a string; `[required]` writes a plain
 /// (non-`Option`) value.
 ///
@@ -224,7 +329,7 @@ macro_rules! record_fields {
                 map: &mut A,
             ) -> ::std::result::Result<bool, A::Error> {
                 match key {
-                    $($key => $crate::__read_into!(self.$field, map $(, $mode)?),)*
+                    $($key => $crate::__private::read $(::$mode)? (&mut self.$field, map),)*
                     _ => ::std::result::Result::Ok(false),
                 }
             }
@@ -242,32 +347,16 @@ macro_rules! record_fields {
                 &self,
                 w: &mut $crate::__private::Writer<'_, M>,
             ) {
-                $($crate::__write_entry!(self.$field, $key, w $(, $mode)?);)*
+                $($crate::__private::entry $(::$mode)? (w, $key, &self.$field);)*
             }
         }
         $crate::impl_serialize!($ty);
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __read_into {
-    ($place:expr, $map:ident) => {
-        $crate::__private::read_into(&mut $place, $map)
-    };
-    ($place:expr, $map:ident, lenient) => {
-        $crate::__private::read_lenient(&mut $place, $map)
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __write_entry {
-    ($place:expr, $key:expr, $w:ident) => {
-        $w.entry($key, &$place)
-    };
-    ($place:expr, $key:expr, $w:ident, required) => {
-        $w.required($key, &$place)
+        impl ::std::fmt::Debug for $ty {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                $crate::__private::debug_fields(self, ::std::stringify!($ty), f)
+            }
+        }
     };
 }
 
@@ -306,14 +395,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[derive(Debug, Default, PartialEq)]
+    #[derive(Default, PartialEq)]
     struct F {
         name: Option<String>,
         n: Option<f64>,
     }
     crate::record_fields!(read F { "name" => name, "n" => n [lenient] });
 
-    #[derive(Debug, Default, PartialEq)]
+    #[derive(Default, PartialEq)]
     struct Empty {}
     crate::record_fields!(read Empty {});
 
@@ -346,7 +435,7 @@ mod tests {
 
     #[test]
     fn keys_borrowed_escaped_long_and_from_a_reader() {
-        #[derive(Debug, Default, PartialEq)]
+        #[derive(Default, PartialEq)]
         struct L {
             long: Option<u8>,
             name: Option<String>,
@@ -388,5 +477,39 @@ mod tests {
             serde_json::to_value(&u).unwrap(),
             json!({"a": null, "c": 3, "e": 5})
         );
+        // Debug shows what would be sent, by wire key.
+        assert_eq!(format!("{u:?}"), "U { a: null, c: 3, e: 5 }");
+        assert_eq!(
+            format!("{u:#?}"),
+            "U {\n    a: null,\n    c: 3,\n    e: 5,\n}"
+        );
+    }
+
+    #[test]
+    fn debug_shows_present_fields_by_wire_key_and_survives_unserializable_values() {
+        let f = F {
+            name: Some("say \"hi\"".into()),
+            n: None,
+        };
+        assert_eq!(format!("{f:?}"), r#"F { name: "say \"hi\"" }"#);
+        assert_eq!(format!("{:?}", F::default()), "F");
+        // A value serde cannot write shows its error instead of failing the formatter
+        // (which would panic in `format!`).
+        struct Bad;
+        impl serde::Serialize for Bad {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("no"))
+            }
+        }
+        struct W {
+            bad: Option<Bad>,
+            ok: Option<u8>,
+        }
+        crate::record_fields!(write W { "bad" => bad, "ok" => ok });
+        let w = W {
+            bad: Some(Bad),
+            ok: Some(1),
+        };
+        assert_eq!(format!("{w:?}"), "W { bad: <no>, ok: 1 }");
     }
 }

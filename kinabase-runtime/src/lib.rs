@@ -160,8 +160,8 @@ pub mod __private {
     pub use crate::choice::{deserialize_choice, serialize_choice};
     pub use crate::error::{api_message, decode};
     pub use crate::fields::{
-        LenientNumber, ReadFields, WriteEntry, WriteFields, Writer, deserialize_fields, read_into,
-        read_lenient, serialize_fields,
+        LenientNumber, ReadFields, WriteEntry, WriteFields, Writer, debug_fields,
+        deserialize_fields, entry, read, serialize_fields,
     };
     pub use crate::record::{WriteBody, is_meta_key, lenient_total};
     pub use crate::value::lenient_number;

@@ -167,6 +167,7 @@ impl Client {
     /// schema generated bindings were made from (`Kinabase::verify` calls this with the
     /// generated `SCHEMA`).
     pub fn verify_schema(&self, expected: &ExpectedSchema) -> Result<SchemaReport> {
+        let expected = expected.collections()?;
         Ok(crate::verify::compare(expected, &self.list_collections()?))
     }
 }

@@ -3,71 +3,120 @@
 
 use std::fmt;
 
+use std::sync::OnceLock;
+
 use kinabase_contract::Field;
+use serde::Deserialize;
 use serde_json::Value;
 
+use crate::error::{Error, Result};
+
 /// The schema a set of bindings was generated from (the generated `SCHEMA` static).
-#[derive(Debug, Clone, Copy)]
+///
+/// Generated code holds it as one JSON text, read at the first [`collections`](Self::collections)
+/// call: a thousand collections of fifty fields then cost the compiler one string literal
+/// instead of fifty thousand constant expressions (8.6 s and 1.2 GiB of a dev build).
+#[derive(Debug)]
 pub struct ExpectedSchema {
-    /// The collections, in the bindings' order.
-    pub collections: &'static [ExpectedCollection],
+    text: &'static str,
+    parsed: OnceLock<Result<Vec<ExpectedCollection>, String>>,
 }
 
 impl ExpectedSchema {
-    /// For generated code.
-    pub const fn new(collections: &'static [ExpectedCollection]) -> Self {
-        ExpectedSchema { collections }
+    /// For generated code: `text` is a JSON array of collections, each
+    /// `[id, slug, name, [field, ...]]`, each field
+    /// `[id, key, name, type, flags, [option, ...], target]`.
+    pub const fn from_json(text: &'static str) -> Self {
+        ExpectedSchema {
+            text,
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// The collections, in the bindings' order; the text is read once, at the first call.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the text is not the generated form (a generated file edited
+    /// by hand): regenerate the bindings.
+    pub fn collections(&self) -> Result<&[ExpectedCollection]> {
+        self.parsed
+            .get_or_init(|| {
+                serde_json::from_str::<Vec<CollectionRow>>(self.text)
+                    .map(|rows| rows.into_iter().map(ExpectedCollection::from).collect())
+                    .map_err(|e| e.to_string())
+            })
+            .as_deref()
+            .map_err(|e| {
+                Error::Config(format!(
+                    "the bindings' SCHEMA text is not in the generated form ({e}); regenerate the bindings"
+                ))
+            })
     }
 }
 
-/// One collection as the bindings know it.
-#[derive(Debug, Clone, Copy)]
-pub struct ExpectedCollection {
-    /// Collection id.
-    pub id: &'static str,
-    /// Slug (used in request paths).
-    pub slug: &'static str,
-    /// Display name.
-    pub name: &'static str,
-    /// The fields the bindings have.
-    pub fields: &'static [ExpectedField],
-}
+/// A collection as the generated text writes it.
+#[derive(Deserialize)]
+struct CollectionRow(String, String, String, Vec<FieldRow>);
 
-impl ExpectedCollection {
-    /// For generated code.
-    pub const fn new(
-        id: &'static str,
-        slug: &'static str,
-        name: &'static str,
-        fields: &'static [ExpectedField],
-    ) -> Self {
+/// A field as the generated text writes it.
+#[derive(Deserialize)]
+struct FieldRow(String, String, String, String, u8, Vec<String>, String);
+
+impl From<CollectionRow> for ExpectedCollection {
+    fn from(CollectionRow(id, slug, name, fields): CollectionRow) -> Self {
         ExpectedCollection {
             id,
             slug,
             name,
-            fields,
+            fields: fields
+                .into_iter()
+                .map(
+                    |FieldRow(id, key, name, ty, flags, options, target)| ExpectedField {
+                        id,
+                        key,
+                        name,
+                        ty,
+                        flags,
+                        options,
+                        target,
+                    },
+                )
+                .collect(),
         }
     }
 }
 
+/// One collection as the bindings know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedCollection {
+    /// Collection id.
+    pub id: String,
+    /// Slug (used in request paths).
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// The fields the bindings have.
+    pub fields: Vec<ExpectedField>,
+}
+
 /// One field as the bindings know it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpectedField {
     /// Field id (`""` when the account has none).
-    pub id: &'static str,
+    pub id: String,
     /// Wire key.
-    pub key: &'static str,
+    pub key: String,
     /// Display name.
-    pub name: &'static str,
+    pub name: String,
     /// Type name (contract §3).
-    pub ty: &'static str,
+    pub ty: String,
     /// [`REQUIRED`](Self::REQUIRED), [`READ_ONLY`](Self::READ_ONLY),
     /// [`MULTIPLE`](Self::MULTIPLE), [`INFERRED`](Self::INFERRED).
     pub flags: u8,
     /// Choice options, in order.
-    pub options: &'static [&'static str],
+    pub options: Vec<String>,
     /// Link target (`""` when none).
-    pub target: &'static str,
+    pub target: String,
 }
 
 impl ExpectedField {
@@ -81,33 +130,13 @@ impl ExpectedField {
     /// reported missing when the listing still does not.
     pub const INFERRED: u8 = 8;
 
-    /// For generated code.
-    pub const fn new(
-        id: &'static str,
-        key: &'static str,
-        name: &'static str,
-        ty: &'static str,
-        flags: u8,
-        options: &'static [&'static str],
-        target: &'static str,
-    ) -> Self {
-        ExpectedField {
-            id,
-            key,
-            name,
-            ty,
-            flags,
-            options,
-            target,
-        }
-    }
-
     fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }
 
     fn writable(&self) -> bool {
-        !self.has(Self::READ_ONLY) && !kinabase_contract::FieldType::from(self.ty).is_computed()
+        !self.has(Self::READ_ONLY)
+            && !kinabase_contract::FieldType::from(self.ty.as_str()).is_computed()
     }
 }
 
@@ -234,7 +263,7 @@ fn live(value: &Value) -> Option<Live> {
 /// Compares the bindings' schema with the live collections listing (as
 /// `list_collections` returns it). Collections match by id, then slug; fields by id,
 /// then wire key.
-pub fn compare(expected: &ExpectedSchema, listing: &[Value]) -> SchemaReport {
+pub fn compare(expected: &[ExpectedCollection], listing: &[Value]) -> SchemaReport {
     let live: Vec<Live> = listing.iter().filter_map(live).collect();
     let mut changes = Vec::new();
     let mut push = |severity, collection: &str, field: Option<&str>, message: String| {
@@ -246,7 +275,7 @@ pub fn compare(expected: &ExpectedSchema, listing: &[Value]) -> SchemaReport {
         })
     };
     let mut matched = vec![false; live.len()];
-    for ec in expected.collections {
+    for ec in expected {
         let found = live
             .iter()
             .position(|l| !ec.id.is_empty() && l.id == ec.id)
@@ -254,7 +283,7 @@ pub fn compare(expected: &ExpectedSchema, listing: &[Value]) -> SchemaReport {
         let Some(index) = found else {
             push(
                 Severity::Breaking,
-                ec.name,
+                &ec.name,
                 None,
                 format!("collection missing (id {:?}, slug {:?})", ec.id, ec.slug),
             );
@@ -265,7 +294,7 @@ pub fn compare(expected: &ExpectedSchema, listing: &[Value]) -> SchemaReport {
         if lc.slug != ec.slug {
             push(
                 Severity::Breaking,
-                ec.name,
+                &ec.name,
                 None,
                 format!(
                     "slug changed from {:?} to {:?} (requests use the slug)",
@@ -274,11 +303,11 @@ pub fn compare(expected: &ExpectedSchema, listing: &[Value]) -> SchemaReport {
             );
         }
         let mut seen = vec![false; lc.fields.len()];
-        for ef in ec.fields {
+        for ef in &ec.fields {
             let found = lc
                 .fields
                 .iter()
-                .position(|f| !ef.id.is_empty() && f.id.as_deref() == Some(ef.id))
+                .position(|f| !ef.id.is_empty() && f.id.as_deref() == Some(ef.id.as_str()))
                 .or_else(|| lc.fields.iter().position(|f| f.wire_key() == ef.key));
             let Some(fi) = found else {
                 if ef.has(ExpectedField::INFERRED) {
@@ -286,8 +315,8 @@ pub fn compare(expected: &ExpectedSchema, listing: &[Value]) -> SchemaReport {
                 }
                 push(
                     Severity::Breaking,
-                    ec.name,
-                    Some(ef.name),
+                    &ec.name,
+                    Some(&ef.name),
                     format!("field missing (wire key {:?})", ef.key),
                 );
                 continue;
@@ -297,7 +326,7 @@ pub fn compare(expected: &ExpectedSchema, listing: &[Value]) -> SchemaReport {
                 continue;
             }
             for (severity, message) in field_changes(ef, &lc.fields[fi]) {
-                push(severity, ec.name, Some(ef.name), message);
+                push(severity, &ec.name, Some(&ef.name), message);
             }
         }
         for (f, _) in lc.fields.iter().zip(&seen).filter(|(_, s)| !**s) {
@@ -311,7 +340,7 @@ pub fn compare(expected: &ExpectedSchema, listing: &[Value]) -> SchemaReport {
             };
             push(
                 severity,
-                ec.name,
+                &ec.name,
                 Some(&f.name),
                 format!(
                     "{what} (wire key {:?}, type {})",
@@ -397,13 +426,13 @@ fn field_changes(ef: &ExpectedField, lf: &Field) -> Vec<(Severity, String)> {
             format!("multiple changed to {}", lf.multiple),
         ));
     }
-    for o in ef.options {
+    for o in &ef.options {
         if !lf.options.iter().any(|l| l == o) {
             out.push((Severity::Breaking, format!("option {o:?} removed")));
         }
     }
     for o in &lf.options {
-        if !ef.options.contains(&o.as_str()) {
+        if !ef.options.contains(o) {
             out.push((
                 Severity::Additive,
                 format!("option {o:?} added (read as Unknown)"),
@@ -411,4 +440,34 @@ fn field_changes(ef: &ExpectedField, lf: &Field) -> Vec<(Severity, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_is_read_once_and_a_bad_one_says_regenerate() {
+        static GOOD: ExpectedSchema = ExpectedSchema::from_json(
+            r#"[["c1","jobs","Jobs",[["f1","stage","Stage","stage",1,["New","Done"],""]]]]"#,
+        );
+        let jobs = &GOOD.collections().unwrap()[0];
+        assert_eq!((jobs.slug.as_str(), jobs.fields.len()), ("jobs", 1));
+        assert_eq!(jobs.fields[0].options, ["New", "Done"]);
+        assert!(jobs.fields[0].has(ExpectedField::REQUIRED));
+        assert!(std::ptr::eq(
+            GOOD.collections().unwrap(),
+            GOOD.collections().unwrap()
+        ));
+        for bad in [
+            "",
+            "{}",
+            r#"[["c1","jobs"]]"#,
+            r#"[["c","s","n",[["f","k","n","t",256,[],""]]]]"#,
+        ] {
+            let schema = ExpectedSchema::from_json(bad);
+            let e = schema.collections().unwrap_err().to_string();
+            assert!(e.contains("regenerate the bindings"), "{bad:?}: {e}");
+        }
+    }
 }

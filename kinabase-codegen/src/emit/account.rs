@@ -72,46 +72,94 @@ pub(crate) fn account_type(model: &Model) -> TokenStream {
     }
 }
 
-/// `SCHEMA`: what the bindings were generated from, one line a field.
+/// `SCHEMA`: what the bindings were generated from, as one JSON text of one line a field
+/// (one string literal: at a thousand collections, constant expressions per field cost
+/// the compiler 8.6 s and 1.2 GiB; the text costs 0.1 s).
 fn schema_static(model: &Model) -> TokenStream {
-    let collections = model.collections.iter().map(|c| {
-        let (id, slug, name) = (&c.id, &c.slug, &c.name);
-        let fields = c.fields.iter().map(|f| {
-            let facts = &f.contract;
-            let id = facts.id.as_deref().unwrap_or("");
-            let (key, display, ty) = (&f.key, &f.display, &f.type_name);
-            let mut flags = Vec::new();
-            if f.required {
-                flags.push(quote! { F::REQUIRED });
-            }
-            if facts.read_only {
-                flags.push(quote! { F::READ_ONLY });
-            }
-            if facts.multiple {
-                flags.push(quote! { F::MULTIPLE });
-            }
-            if f.inferred.is_some() {
-                flags.push(quote! { F::INFERRED });
-            }
-            let flags = if flags.is_empty() {
-                quote! { 0 }
-            } else {
-                quote! { #(#flags)|* }
-            };
-            let options = &facts.options;
-            let target = facts.target.as_deref().unwrap_or("");
-            quote! { F::new(#id, #key, #display, #ty, #flags, &[#(#options),*], #target) }
-        });
-        quote! { C::new(#id, #slug, #name, &[#(#fields),*]) }
-    });
+    let text = schema_text(model);
+    // A raw string whose delimiter the text cannot close: one `#` more than any run of
+    // them after a quote.
+    let hashes = "#".repeat(1 + longest_hash_run(&text));
+    let literal: proc_macro2::Literal = format!("r{hashes}\"\n{text}\n\"{hashes}")
+        .parse()
+        .unwrap_or_else(|_| proc_macro2::Literal::string(&text));
     quote! {
         /// The schema these bindings were generated from (collections; fields with id,
         /// wire key, name, type, flags, options, link target), for [`Kinabase::verify`].
         #[allow(dead_code)]
-        pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = {
-            #[allow(unused_imports)]
-            use ::kinabase_runtime::{ExpectedCollection as C, ExpectedField as F};
-            ::kinabase_runtime::ExpectedSchema::new(&[#(#collections),*])
-        };
+        pub static SCHEMA: ::kinabase_runtime::ExpectedSchema =
+            ::kinabase_runtime::ExpectedSchema::from_json(#literal);
     }
+}
+
+/// The JSON form `ExpectedSchema::from_json` reads: `[id, slug, name, [field, ...]]` per
+/// collection, `[id, key, name, type, flags, [option, ...], target]` per field (flags:
+/// 1 required, 2 read-only, 4 multiple, 8 inferred), ASCII only (other characters as
+/// `\u` escapes, so no text direction control reaches the source file).
+fn schema_text(model: &Model) -> String {
+    let json = |v: &serde_json::Value| v.to_string();
+    let mut lines = Vec::new();
+    for (ci, c) in model.collections.iter().enumerate() {
+        let open = json(&serde_json::json!([c.id, c.slug, c.name]));
+        let mut line = format!("{},[", open.trim_end_matches(']'));
+        for (fi, f) in c.fields.iter().enumerate() {
+            let facts = &f.contract;
+            let flags = u8::from(f.required)
+                | u8::from(facts.read_only) << 1
+                | u8::from(facts.multiple) << 2
+                | u8::from(f.inferred.is_some()) << 3;
+            lines.push(std::mem::take(&mut line));
+            line = json(&serde_json::json!([
+                facts.id.as_deref().unwrap_or(""),
+                f.key,
+                f.display,
+                f.type_name,
+                flags,
+                facts.options,
+                facts.target.as_deref().unwrap_or(""),
+            ]));
+            if fi + 1 < c.fields.len() {
+                line.push(',');
+            }
+        }
+        line.push_str("]]");
+        if ci + 1 < model.collections.len() {
+            line.push(',');
+        }
+        lines.push(line);
+    }
+    let mut text = String::from("[");
+    for line in lines {
+        text.push('\n');
+        text.push_str(&line);
+    }
+    text.push_str("\n]");
+    ascii_json(&text)
+}
+
+/// JSON text with every non-ASCII character as a `\u` escape (surrogate pairs above the
+/// basic plane). Non-ASCII characters occur only inside JSON strings, so this keeps the
+/// value.
+fn ascii_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+/// The longest run of `#` right after a `"` in `text`.
+fn longest_hash_run(text: &str) -> usize {
+    text.split('"')
+        .skip(1)
+        .map(|part| part.len() - part.trim_start_matches('#').len())
+        .max()
+        .unwrap_or(0)
 }

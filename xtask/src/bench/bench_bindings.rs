@@ -66,7 +66,7 @@ pub mod collection_0 {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Checkbox Field 19**: wire key `checkboxField19`, type `checkbox`.
         pub checkbox_field19: Option<bool>,
@@ -138,7 +138,7 @@ pub mod collection_0 {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone)]
+    #[derive(Clone)]
     pub struct Create {
         /// **Checkbox Field 19** (`checkboxField19`, `checkbox`).
         pub checkbox_field19: Option<bool>,
@@ -229,7 +229,7 @@ pub mod collection_0 {
         }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.checkbox_field19.set(..)`, `changes.checkbox_field19.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **Checkbox Field 19** (`checkboxField19`, `checkbox`).
         pub checkbox_field19: Patch<bool>,
@@ -296,7 +296,7 @@ pub mod collection_0 {
     /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
     /// the fields ingest accepts (number, currency, duration, aggregation, stage,
     /// select); only those set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Ingest {
         /// **Currency Field 6** (`currencyField6`, `currency`).
         pub currency_field6: Option<Currency>,
@@ -336,6 +336,7 @@ pub mod collection_0 {
         Unknown(String),
     }
     impl ::kinabase_runtime::Choice for SelectField4 {
+        #[inline]
         fn from_label(label: &str) -> Self {
             match label {
                 "Open" => SelectField4::Open,
@@ -344,6 +345,7 @@ pub mod collection_0 {
                 other => SelectField4::Unknown(::std::string::ToString::to_string(other)),
             }
         }
+        #[inline]
         fn label(&self) -> &str {
             match self {
                 SelectField4::Open => "Open",
@@ -366,6 +368,7 @@ pub mod collection_0 {
         Unknown(String),
     }
     impl ::kinabase_runtime::Choice for StageField8 {
+        #[inline]
         fn from_label(label: &str) -> Self {
             match label {
                 "Open" => StageField8::Open,
@@ -374,6 +377,7 @@ pub mod collection_0 {
                 other => StageField8::Unknown(::std::string::ToString::to_string(other)),
             }
         }
+        #[inline]
         fn label(&self) -> &str {
             match self {
                 StageField8::Open => "Open",
@@ -469,7 +473,7 @@ pub mod jobs {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Attachments**: wire key `attachments`, type `file`.
         pub attachments: Option<Raw>,
@@ -567,7 +571,7 @@ pub mod jobs {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone)]
+    #[derive(Clone)]
     pub struct Create {
         /// **Attachments** (`attachments`, `file`).
         pub attachments: Option<Raw>,
@@ -678,7 +682,7 @@ pub mod jobs {
         }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.attachments.set(..)`, `changes.attachments.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **Attachments** (`attachments`, `file`).
         pub attachments: Patch<Raw>,
@@ -760,7 +764,7 @@ pub mod jobs {
     /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
     /// the fields ingest accepts (number, currency, duration, aggregation, stage,
     /// select); only those set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Ingest {
         /// **Effort** (`effort`, `duration`).
         pub effort: Option<Duration>,
@@ -803,6 +807,7 @@ pub mod jobs {
         Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Health {
+        #[inline]
         fn from_label(label: &str) -> Self {
             match label {
                 "Green" => Health::Green,
@@ -811,6 +816,7 @@ pub mod jobs {
                 other => Health::Unknown(::std::string::ToString::to_string(other)),
             }
         }
+        #[inline]
         fn label(&self) -> &str {
             match self {
                 Health::Green => "Green",
@@ -835,6 +841,7 @@ pub mod jobs {
         Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Priority {
+        #[inline]
         fn from_label(label: &str) -> Self {
             match label {
                 "Low" => Priority::Low,
@@ -844,6 +851,7 @@ pub mod jobs {
                 other => Priority::Unknown(::std::string::ToString::to_string(other)),
             }
         }
+        #[inline]
         fn label(&self) -> &str {
             match self {
                 Priority::Low => "Low",
@@ -871,6 +879,7 @@ pub mod jobs {
         Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Stage {
+        #[inline]
         fn from_label(label: &str) -> Self {
             match label {
                 "New" => Stage::New,
@@ -881,6 +890,7 @@ pub mod jobs {
                 other => Stage::Unknown(::std::string::ToString::to_string(other)),
             }
         }
+        #[inline]
         fn label(&self) -> &str {
             match self {
                 Stage::New => "New",

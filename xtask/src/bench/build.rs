@@ -88,11 +88,18 @@ pub fn compile_table(quick: bool) -> Result<(), String> {
         .to_path_buf();
     let target = root.join("target/bench-compile");
     // (collections, fields, generated collections when the overlay's `only` is used)
-    let cases: &[(usize, usize, Option<usize>)] = if quick {
+    let default_cases: &[(usize, usize, Option<usize>)] = if quick {
         &[(100, 30, None), (100, 30, Some(10))]
     } else {
         &[(100, 30, None), (1000, 50, None), (1000, 50, Some(20))]
     };
+    // KINABASE_BENCH_COMPILE_CASES="1000x50,100x30only10" picks the cases, for profiling
+    // one size by hand.
+    let picked = std::env::var("KINABASE_BENCH_COMPILE_CASES")
+        .ok()
+        .map(|v| parse_cases(&v))
+        .transpose()?;
+    let cases = picked.as_deref().unwrap_or(default_cases);
     println!(
         "COMPILE (dev build of a crate holding only the generated code; dependencies prebuilt)"
     );
@@ -161,6 +168,26 @@ pub fn compile_table(quick: bool) -> Result<(), String> {
     }
     println!();
     Ok(())
+}
+
+/// `NxF` or `NxFonlyK` cases, comma-separated.
+fn parse_cases(text: &str) -> Result<Vec<(usize, usize, Option<usize>)>, String> {
+    let bad = |c: &str| format!("KINABASE_BENCH_COMPILE_CASES: {c:?} is not NxF or NxFonlyK");
+    text.split(',')
+        .map(str::trim)
+        .map(|c| {
+            let (size, only) = match c.split_once("only") {
+                Some((size, k)) => (size, Some(k.parse().map_err(|_| bad(c))?)),
+                None => (c, None),
+            };
+            let (n, f) = size.split_once('x').ok_or_else(|| bad(c))?;
+            Ok((
+                n.parse().map_err(|_| bad(c))?,
+                f.parse().map_err(|_| bad(c))?,
+                only,
+            ))
+        })
+        .collect()
 }
 
 /// Builds the crate at `krate` from clean (its dependencies stay built); returns seconds

@@ -39,7 +39,7 @@ pub mod keys {
 }
 /// A record's fields as read. Every field is optional: the API does not promise
 /// presence. Unknown keys are ignored; absent fields are not written back.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Active**: wire key `active`, type `checkbox`.
     pub active: Option<bool>,
@@ -65,7 +65,7 @@ pub struct Fields {
     }
 );
 /// A new record: `new` takes the required fields; read-only fields do not exist.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Create {
     /// **Active** (`active`, `checkbox`).
     pub active: Option<bool>,
@@ -104,7 +104,7 @@ impl Create {
     }
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.active.set(..)`, `changes.active.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Update {
     /// **Active** (`active`, `checkbox`).
     pub active: Patch<bool>,
@@ -132,7 +132,7 @@ pub struct Update {
 /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
 /// the fields ingest accepts (number, currency, duration, aggregation, stage,
 /// select); only those set are sent.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Ingest {
     /// **Role** (`role`, `select`).
     pub role: Option<Role>,
@@ -157,6 +157,7 @@ pub enum Role {
     Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Role {
+    #[inline]
     fn from_label(label: &str) -> Self {
         match label {
             "Engineer" => Role::Engineer,
@@ -165,6 +166,7 @@ impl ::kinabase_runtime::Choice for Role {
             other => Role::Unknown(::std::string::ToString::to_string(other)),
         }
     }
+    #[inline]
     fn label(&self) -> &str {
         match self {
             Role::Engineer => "Engineer",

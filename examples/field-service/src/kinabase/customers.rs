@@ -51,7 +51,7 @@ pub mod keys {
 }
 /// A record's fields as read. Every field is optional: the API does not promise
 /// presence. Unknown keys are ignored; absent fields are not written back.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Account Manager**: wire key `accountManager`, type `colleague`.
     pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
@@ -107,7 +107,7 @@ pub struct Fields {
     }
 );
 /// A new record: `new` takes the required fields; read-only fields do not exist.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Create {
     /// **Account Manager** (`accountManager`, `colleague`).
     pub account_manager: Option<RecordRef<super::colleagues::Colleagues>>,
@@ -166,7 +166,7 @@ impl Create {
     }
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.account_manager.set(..)`, `changes.account_manager.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Update {
     /// **Account Manager** (`accountManager`, `colleague`).
     pub account_manager: Patch<RecordRef<super::colleagues::Colleagues>>,
@@ -209,7 +209,7 @@ pub struct Update {
 /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
 /// the fields ingest accepts (number, currency, duration, aggregation, stage,
 /// select); only those set are sent.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Ingest {
     /// **Credit Limit** (`creditLimit`, `currency`).
     pub credit_limit: Option<Currency>,
@@ -240,6 +240,7 @@ pub enum Status {
     Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Status {
+    #[inline]
     fn from_label(label: &str) -> Self {
         match label {
             "Prospect" => Status::Prospect,
@@ -248,6 +249,7 @@ impl ::kinabase_runtime::Choice for Status {
             other => Status::Unknown(::std::string::ToString::to_string(other)),
         }
     }
+    #[inline]
     fn label(&self) -> &str {
         match self {
             Status::Prospect => "Prospect",

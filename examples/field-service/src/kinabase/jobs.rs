@@ -65,7 +65,7 @@ pub mod keys {
 }
 /// A record's fields as read. Every field is optional: the API does not promise
 /// presence. Unknown keys are ignored; absent fields are not written back.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Checklist**: wire key `checklist`, type `list`.
     pub checklist: Option<Raw>,
@@ -134,7 +134,7 @@ pub struct Fields {
     }
 );
 /// A new record: `new` takes the required fields; read-only fields do not exist.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Create {
     /// **Checklist** (`checklist`, `list`).
     pub checklist: Option<Raw>,
@@ -212,7 +212,7 @@ impl Create {
     }
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.checklist.set(..)`, `changes.checklist.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Update {
     /// **Checklist** (`checklist`, `list`).
     pub checklist: Patch<Raw>,
@@ -267,7 +267,7 @@ pub struct Update {
 /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
 /// the fields ingest accepts (number, currency, duration, aggregation, stage,
 /// select); only those set are sent.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Ingest {
     /// **Estimated Duration** (`estimatedDuration`, `duration`).
     pub estimated_duration: Option<Duration>,
@@ -304,6 +304,7 @@ pub enum Health {
     Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Health {
+    #[inline]
     fn from_label(label: &str) -> Self {
         match label {
             "On Track" => Health::OnTrack,
@@ -312,6 +313,7 @@ impl ::kinabase_runtime::Choice for Health {
             other => Health::Unknown(::std::string::ToString::to_string(other)),
         }
     }
+    #[inline]
     fn label(&self) -> &str {
         match self {
             Health::OnTrack => "On Track",
@@ -336,6 +338,7 @@ pub enum Priority {
     Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Priority {
+    #[inline]
     fn from_label(label: &str) -> Self {
         match label {
             "Low" => Priority::Low,
@@ -345,6 +348,7 @@ impl ::kinabase_runtime::Choice for Priority {
             other => Priority::Unknown(::std::string::ToString::to_string(other)),
         }
     }
+    #[inline]
     fn label(&self) -> &str {
         match self {
             Priority::Low => "Low",
@@ -374,6 +378,7 @@ pub enum Stage {
     Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Stage {
+    #[inline]
     fn from_label(label: &str) -> Self {
         match label {
             "New" => Stage::New,
@@ -385,6 +390,7 @@ impl ::kinabase_runtime::Choice for Stage {
             other => Stage::Unknown(::std::string::ToString::to_string(other)),
         }
     }
+    #[inline]
     fn label(&self) -> &str {
         match self {
             Stage::New => "New",

@@ -45,7 +45,7 @@ pub mod keys {
 }
 /// A record's fields as read. Every field is optional: the API does not promise
 /// presence. Unknown keys are ignored; absent fields are not written back.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Amount**: wire key `amount`, type `currency`.
     pub amount: Option<Currency>,
@@ -80,7 +80,7 @@ pub struct Fields {
     }
 );
 /// A new record: `new` takes the required fields; read-only fields do not exist.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Create {
     /// **Amount** (`amount`, `currency`).
     pub amount: Option<Currency>,
@@ -130,7 +130,7 @@ impl Create {
     }
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.amount.set(..)`, `changes.amount.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Update {
     /// **Amount** (`amount`, `currency`).
     pub amount: Patch<Currency>,
@@ -164,7 +164,7 @@ pub struct Update {
 /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
 /// the fields ingest accepts (number, currency, duration, aggregation, stage,
 /// select); only those set are sent.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Ingest {
     /// **Amount** (`amount`, `currency`).
     pub amount: Option<Currency>,
@@ -194,6 +194,7 @@ pub enum Status {
     Unknown(String),
 }
 impl ::kinabase_runtime::Choice for Status {
+    #[inline]
     fn from_label(label: &str) -> Self {
         match label {
             "Draft" => Status::Draft,
@@ -203,6 +204,7 @@ impl ::kinabase_runtime::Choice for Status {
             other => Status::Unknown(::std::string::ToString::to_string(other)),
         }
     }
+    #[inline]
     fn label(&self) -> &str {
         match self {
             Status::Draft => "Draft",

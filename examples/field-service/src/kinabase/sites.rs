@@ -39,7 +39,7 @@ pub mod keys {
 }
 /// A record's fields as read. Every field is optional: the API does not promise
 /// presence. Unknown keys are ignored; absent fields are not written back.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Access Notes**: wire key `accessNotes`, type `richText`.
     ///
@@ -75,7 +75,7 @@ pub struct Fields {
     }
 );
 /// A new record: `new` takes the required fields; read-only fields do not exist.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Create {
     /// **Access Notes** (`accessNotes`, `richText`).
     pub access_notes: Option<String>,
@@ -113,7 +113,7 @@ impl Create {
     }
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.access_notes.set(..)`, `changes.access_notes.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Update {
     /// **Access Notes** (`accessNotes`, `richText`).
     pub access_notes: Patch<String>,

@@ -37,7 +37,7 @@ pub mod keys {
 }
 /// A record's fields as read. Every field is optional: the API does not promise
 /// presence. Unknown keys are ignored; absent fields are not written back.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct Fields {
     /// **Email**: wire key `email`, type `email`.
     pub email: Option<String>,
@@ -66,7 +66,7 @@ pub struct Fields {
     }
 );
 /// A new record: `new` takes the required fields; read-only fields do not exist.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Create {
     /// **Email** (`email`, `email`).
     pub email: Option<String>,
@@ -109,7 +109,7 @@ impl Create {
     }
 );
 /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.email.set(..)`, `changes.email.clear()`. Read-only fields do not exist.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Update {
     /// **Email** (`email`, `email`).
     pub email: Patch<String>,
@@ -140,7 +140,7 @@ pub struct Update {
 /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
 /// the fields ingest accepts (number, currency, duration, aggregation, stage,
 /// select); only those set are sent.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Ingest {
     /// **Payment Terms** (`paymentTerms`, `select`).
     pub payment_terms: Option<PaymentTerms>,
@@ -165,6 +165,7 @@ pub enum PaymentTerms {
     Unknown(String),
 }
 impl ::kinabase_runtime::Choice for PaymentTerms {
+    #[inline]
     fn from_label(label: &str) -> Self {
         match label {
             "On Receipt" => PaymentTerms::OnReceipt,
@@ -173,6 +174,7 @@ impl ::kinabase_runtime::Choice for PaymentTerms {
             other => PaymentTerms::Unknown(::std::string::ToString::to_string(other)),
         }
     }
+    #[inline]
     fn label(&self) -> &str {
         match self {
             PaymentTerms::OnReceipt => "On Receipt",

@@ -61,110 +61,56 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
 /// The schema these bindings were generated from (collections; fields with id,
 /// wire key, name, type, flags, options, link target), for [`Kinabase::verify`].
 #[allow(dead_code)]
-pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = {
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::{ExpectedCollection as C, ExpectedField as F};
-    ::kinabase_runtime::ExpectedSchema::new(
-        &[
-            C::new(
-                "c_kinabase",
-                "kinabase",
-                "Kinabase",
-                &[
-                    F::new("k1", "a", "A", "text", F::REQUIRED, &[], ""),
-                    F::new("k2", "b", "B", "text", F::REQUIRED, &[], ""),
-                    F::new("k3", "c", "C", "text", F::REQUIRED, &[], ""),
-                    F::new("k4", "d", "D", "text", F::REQUIRED, &[], ""),
-                    F::new("k5", "e", "E", "text", F::REQUIRED, &[], ""),
-                    F::new("k6", "f", "F", "text", F::REQUIRED, &[], ""),
-                    F::new("k7", "g", "G", "text", F::REQUIRED, &[], ""),
-                    F::new("k8", "h", "H", "text", F::REQUIRED, &[], ""),
-                ],
-            ),
-            C::new("c_new", "new-things", "new", &[]),
-            C::new(
-                "c_option",
-                "option",
-                "Option",
-                &[
-                    F::new("f13", "2ndVisit", "2nd Visit", "date", 0, &[], ""),
-                    F::new("f3", "Self", "Self", "number", 0, &[], ""),
-                    F::new("f12", "_", "_", "text", 0, &[], ""),
-                    F::new("f14", "cafe", "Café Crème", "text", 0, &[], ""),
-                    F::new(
-                        "f21",
-                        "computed",
-                        "Computed",
-                        "computedNumber",
-                        F::READ_ONLY,
-                        &[],
-                        "",
-                    ),
-                    F::new("f19", "crate", "crate", "link", F::REQUIRED, &[], "result"),
-                    F::new("f23", "create", "Create", "select", 0, &["x"], ""),
-                    F::new("f4", "dueDate", "Due Date", "date", 0, &[], ""),
-                    F::new("f5", "dueDate2", "Due-Date", "date", 0, &[], ""),
-                    F::new("f10", "emoji", "🚀🔥", "text", 0, &[], ""),
-                    F::new("f22", "fields", "Fields", "stage", 0, &["A"], ""),
-                    F::new("f15", "hamza", "ا\u{654} mark", "text", 0, &[], ""),
-                    F::new("f11", "hash", "#", "text", 0, &[], ""),
-                    F::new("f8", "nA", "N/A", "checkbox", 0, &[], ""),
-                    F::new("f9", "na", "NA", "checkbox", 0, &[], ""),
-                    F::new("f24", "new", "new", "text", 0, &[], ""),
-                    F::new("f18", "orphan", "Orphan Link", "link", 0, &[], "nowhere"),
-                    F::new("f20", "people", "People", "colleague", F::MULTIPLE, &[], ""),
-                    F::new("f2", "self", "self", "text", 0, &[], ""),
-                    F::new(
-                        "f16",
-                        "status",
-                        "Status",
-                        "select",
-                        0,
-                        &[
-                            "Open",
-                            "open",
-                            "Unknown",
-                            "",
-                            "In Progress",
-                            "In-Progress",
-                            "Open",
-                            "Self",
-                            "✓",
-                        ],
-                        "",
-                    ),
-                    F::new("f6", "totalGbp", "Total (£)", "currency", 0, &[], ""),
-                    F::new("f7", "totalPct", "Total (%)", "number", 0, &[], ""),
-                    F::new("f1", "type", "type", "text", F::REQUIRED, &[], ""),
-                    F::new("f25", "value", "value", "duration", 0, &[], ""),
-                    F::new("f17", "weird", "Weird", "hologram", 0, &[], ""),
-                ],
-            ),
-            C::new(
-                "c_result",
-                "result",
-                "Result",
-                &[
-                    F::new("r2", "back", "Back", "link", F::MULTIPLE, &[], "option"),
-                    F::new("r1", "name", "Name", "text", F::REQUIRED, &[], ""),
-                ],
-            ),
-            C::new(
-                "c_self",
-                "self",
-                "Self",
-                &[F::new("x1", "option", "Option", "select", 0, &["Some", "None"], "")],
-            ),
-            C::new(
-                "c_string",
-                "string",
-                "String",
-                &[F::new("s1", "vec", "Vec", "text", 0, &[], "")],
-            ),
-            C::new("c_vec", "vec", "Vec", &[]),
-        ],
-    )
-};
+pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = ::kinabase_runtime::ExpectedSchema::from_json(
+    r##"
+[
+["c_kinabase","kinabase","Kinabase",[
+["k1","a","A","text",1,[],""],
+["k2","b","B","text",1,[],""],
+["k3","c","C","text",1,[],""],
+["k4","d","D","text",1,[],""],
+["k5","e","E","text",1,[],""],
+["k6","f","F","text",1,[],""],
+["k7","g","G","text",1,[],""],
+["k8","h","H","text",1,[],""]]],
+["c_new","new-things","new",[]],
+["c_option","option","Option",[
+["f13","2ndVisit","2nd Visit","date",0,[],""],
+["f3","Self","Self","number",0,[],""],
+["f12","_","_","text",0,[],""],
+["f14","cafe","Caf\u00e9 Cr\u00e8me","text",0,[],""],
+["f21","computed","Computed","computedNumber",2,[],""],
+["f19","crate","crate","link",1,[],"result"],
+["f23","create","Create","select",0,["x"],""],
+["f4","dueDate","Due Date","date",0,[],""],
+["f5","dueDate2","Due-Date","date",0,[],""],
+["f10","emoji","\ud83d\ude80\ud83d\udd25","text",0,[],""],
+["f22","fields","Fields","stage",0,["A"],""],
+["f15","hamza","\u0627\u0654 mark","text",0,[],""],
+["f11","hash","#","text",0,[],""],
+["f8","nA","N/A","checkbox",0,[],""],
+["f9","na","NA","checkbox",0,[],""],
+["f24","new","new","text",0,[],""],
+["f18","orphan","Orphan Link","link",0,[],"nowhere"],
+["f20","people","People","colleague",4,[],""],
+["f2","self","self","text",0,[],""],
+["f16","status","Status","select",0,["Open","open","Unknown","","In Progress","In-Progress","Open","Self","\u2713"],""],
+["f6","totalGbp","Total (\u00a3)","currency",0,[],""],
+["f7","totalPct","Total (%)","number",0,[],""],
+["f1","type","type","text",1,[],""],
+["f25","value","value","duration",0,[],""],
+["f17","weird","Weird","hologram",0,[],""]]],
+["c_result","result","Result",[
+["r2","back","Back","link",4,[],"option"],
+["r1","name","Name","text",1,[],""]]],
+["c_self","self","Self",[
+["x1","option","Option","select",0,["Some","None"],""]]],
+["c_string","string","String",[
+["s1","vec","Vec","text",0,[],""]]],
+["c_vec","vec","Vec",[]]
+]
+"##,
+);
 /// The Kinabase collection: see [`kinabase::Kinabase`].
 #[allow(dead_code, clippy::all)]
 pub mod kinabase {
@@ -205,7 +151,7 @@ pub mod kinabase {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **A**: wire key `a`, type `text`; required.
         pub a: Option<String>,
@@ -237,7 +183,7 @@ pub mod kinabase {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone)]
+    #[derive(Clone)]
     pub struct Create {
         /// **A** (`a`, `text`).
         pub a: String,
@@ -297,7 +243,7 @@ pub mod kinabase {
         pub h: String,
     }
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.a.set(..)`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **A** (`a`, `text`).
         pub a: Assign<String>,
@@ -353,11 +299,11 @@ pub mod new_things {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -367,7 +313,7 @@ pub mod new_things {
     }
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }
@@ -456,7 +402,7 @@ pub mod option {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **2nd Visit**: wire key `2ndVisit`, type `date`.
         pub visit_2nd: ::std::option::Option<Date>,
@@ -545,7 +491,7 @@ pub mod option {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone)]
+    #[derive(Clone)]
     pub struct Create {
         /// **2nd Visit** (`2ndVisit`, `date`).
         pub visit_2nd: ::std::option::Option<Date>,
@@ -658,7 +604,7 @@ pub mod option {
         }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.visit_2nd.set(..)`, `changes.visit_2nd.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **2nd Visit** (`2ndVisit`, `date`).
         pub visit_2nd: Patch<Date>,
@@ -740,7 +686,7 @@ pub mod option {
     /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
     /// the fields ingest accepts (number, currency, duration, aggregation, stage,
     /// select); only those set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Ingest {
         /// **Self** (`Self`, `number`).
         pub self_: ::std::option::Option<f64>,
@@ -779,12 +725,14 @@ pub mod option {
         Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Create2 {
+        #[inline]
         fn from_label(label: &str) -> Self {
             match label {
                 "x" => Create2::X,
                 other => Create2::Unknown(::std::string::ToString::to_string(other)),
             }
         }
+        #[inline]
         fn label(&self) -> &str {
             match self {
                 Create2::X => "x",
@@ -801,12 +749,14 @@ pub mod option {
         Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Fields2 {
+        #[inline]
         fn from_label(label: &str) -> Self {
             match label {
                 "A" => Fields2::A,
                 other => Fields2::Unknown(::std::string::ToString::to_string(other)),
             }
         }
+        #[inline]
         fn label(&self) -> &str {
             match self {
                 Fields2::A => "A",
@@ -837,6 +787,7 @@ pub mod option {
         Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Status {
+        #[inline]
         fn from_label(label: &str) -> Self {
             match label {
                 "Open" => Status::Open,
@@ -850,6 +801,7 @@ pub mod option {
                 other => Status::Unknown(::std::string::ToString::to_string(other)),
             }
         }
+        #[inline]
         fn label(&self) -> &str {
             match self {
                 Status::Open => "Open",
@@ -894,7 +846,7 @@ pub mod result {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Back**: wire key `back`, type `link`; multiple.
         pub back: Option<Vec<RecordRef<super::option::Option>>>,
@@ -908,7 +860,7 @@ pub mod result {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone)]
+    #[derive(Clone)]
     pub struct Create {
         /// **Back** (`back`, `link`).
         pub back: Option<Vec<RecordRef<super::option::Option>>>,
@@ -928,7 +880,7 @@ pub mod result {
         }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.back.set(..)`, `changes.back.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **Back** (`back`, `link`).
         pub back: Patch<Vec<RecordRef<super::option::Option>>>,
@@ -968,7 +920,7 @@ pub mod self_ {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Option**: wire key `option`, type `select`.
         pub option: ::std::option::Option<Option>,
@@ -979,7 +931,7 @@ pub mod self_ {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {
         /// **Option** (`option`, `select`).
         pub option: ::std::option::Option<Option>,
@@ -998,7 +950,7 @@ pub mod self_ {
         }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.option.set(..)`, `changes.option.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **Option** (`option`, `select`).
         pub option: Patch<Option>,
@@ -1011,7 +963,7 @@ pub mod self_ {
     /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
     /// the fields ingest accepts (number, currency, duration, aggregation, stage,
     /// select); only those set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Ingest {
         /// **Option** (`option`, `select`).
         pub option: ::std::option::Option<Option>,
@@ -1034,6 +986,7 @@ pub mod self_ {
         Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Option {
+        #[inline]
         fn from_label(label: &str) -> Self {
             match label {
                 "Some" => Option::Some,
@@ -1041,6 +994,7 @@ pub mod self_ {
                 other => Option::Unknown(::std::string::ToString::to_string(other)),
             }
         }
+        #[inline]
         fn label(&self) -> &str {
             match self {
                 Option::Some => "Some",
@@ -1077,7 +1031,7 @@ pub mod string {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Vec**: wire key `vec`, type `text`.
         pub vec: Option<::std::string::String>,
@@ -1088,7 +1042,7 @@ pub mod string {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {
         /// **Vec** (`vec`, `text`).
         pub vec: Option<::std::string::String>,
@@ -1105,7 +1059,7 @@ pub mod string {
         }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.vec.set(..)`, `changes.vec.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **Vec** (`vec`, `text`).
         pub vec: Patch<::std::string::String>,
@@ -1140,11 +1094,11 @@ pub mod vec {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -1154,7 +1108,7 @@ pub mod vec {
     }
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }

@@ -41,25 +41,17 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
 /// The schema these bindings were generated from (collections; fields with id,
 /// wire key, name, type, flags, options, link target), for [`Kinabase::verify`].
 #[allow(dead_code)]
-pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = {
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::{ExpectedCollection as C, ExpectedField as F};
-    ::kinabase_runtime::ExpectedSchema::new(
-        &[
-            C::new("empty", "empty", "Empty", &[]),
-            C::new(
-                "ro",
-                "read-only",
-                "Read Only",
-                &[
-                    F::new("", "guess", "guess", "number", F::INFERRED, &[], ""),
-                    F::new("", "label", "Label", "computedText", 0, &[], ""),
-                    F::new("", "total", "Total", "aggregation", 0, &[], ""),
-                ],
-            ),
-        ],
-    )
-};
+pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = ::kinabase_runtime::ExpectedSchema::from_json(
+    r#"
+[
+["empty","empty","Empty",[]],
+["ro","read-only","Read Only",[
+["","guess","guess","number",8,[],""],
+["","label","Label","computedText",0,[],""],
+["","total","Total","aggregation",0,[],""]]]
+]
+"#,
+);
 /// The Empty collection: see [`empty::Empty`].
 #[allow(dead_code, clippy::all)]
 pub mod empty {
@@ -84,11 +76,11 @@ pub mod empty {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -98,7 +90,7 @@ pub mod empty {
     }
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }
@@ -132,7 +124,7 @@ pub mod read_only {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **guess**: wire key `guess`, type `number`; inferred from 120 sampled record(s), present in 80.
         pub guess: Option<f64>,
@@ -149,7 +141,7 @@ pub mod read_only {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {
         /// **guess** (`guess`, `number`).
         pub guess: Option<f64>,
@@ -166,7 +158,7 @@ pub mod read_only {
         }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.guess.set(..)`, `changes.guess.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **guess** (`guess`, `number`).
         pub guess: Patch<f64>,
@@ -179,7 +171,7 @@ pub mod read_only {
     /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
     /// the fields ingest accepts (number, currency, duration, aggregation, stage,
     /// select); only those set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Ingest {
         /// **guess** (`guess`, `number`).
         pub guess: Option<f64>,

@@ -37,24 +37,16 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
 /// The schema these bindings were generated from (collections; fields with id,
 /// wire key, name, type, flags, options, link target), for [`Kinabase::verify`].
 #[allow(dead_code)]
-pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = {
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::{ExpectedCollection as C, ExpectedField as F};
-    ::kinabase_runtime::ExpectedSchema::new(
-        &[
-            C::new(
-                "c1",
-                "invoices",
-                "Invoices",
-                &[
-                    F::new("i2", "amount", "Amount", "currency", 0, &[], ""),
-                    F::new("i1", "number", "Number", "text", F::REQUIRED, &[], ""),
-                    F::new("", "ref", "Reference", "text", 0, &[], ""),
-                ],
-            ),
-        ],
-    )
-};
+pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = ::kinabase_runtime::ExpectedSchema::from_json(
+    r#"
+[
+["c1","invoices","Invoices",[
+["i2","amount","Amount","currency",0,[],""],
+["i1","number","Number","text",1,[],""],
+["","ref","Reference","text",0,[],""]]]
+]
+"#,
+);
 /// The Invoices collection: see [`bill::Bill`].
 #[allow(dead_code, clippy::all)]
 pub mod bill {
@@ -85,7 +77,7 @@ pub mod bill {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default, ::std::cmp::PartialOrd)]
+    #[derive(Clone, PartialEq, Default, ::std::cmp::PartialOrd)]
     pub struct Fields {
         /// **Amount**: wire key `amount`, type `currency`.
         pub total: Option<::kinabase_runtime::reexports::rust_decimal::Decimal>,
@@ -102,7 +94,7 @@ pub mod bill {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone)]
+    #[derive(Clone)]
     pub struct Create {
         /// **Amount** (`amount`, `currency`).
         pub total: Option<::kinabase_runtime::reexports::rust_decimal::Decimal>,
@@ -129,7 +121,7 @@ pub mod bill {
         }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.total.set(..)`, `changes.total.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **Amount** (`amount`, `currency`).
         pub total: Patch<::kinabase_runtime::reexports::rust_decimal::Decimal>,
@@ -148,7 +140,7 @@ pub mod bill {
     /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
     /// the fields ingest accepts (number, currency, duration, aggregation, stage,
     /// select); only those set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Ingest {
         /// **Amount** (`amount`, `currency`).
         pub total: Option<::kinabase_runtime::reexports::rust_decimal::Decimal>,

@@ -70,71 +70,32 @@ impl<T: ::kinabase_runtime::Connection> Kinabase<T> {
 /// The schema these bindings were generated from (collections; fields with id,
 /// wire key, name, type, flags, options, link target), for [`Kinabase::verify`].
 #[allow(dead_code)]
-pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = {
-    #[allow(unused_imports)]
-    use ::kinabase_runtime::{ExpectedCollection as C, ExpectedField as F};
-    ::kinabase_runtime::ExpectedSchema::new(
-        &[
-            C::new("c_cr", "car\rriage", "Car\rriage", &[]),
-            C::new("c_clone", "clone", "Clone", &[]),
-            C::new("c_con", "con", "CON", &[]),
-            C::new("c_default", "default", "Default", &[]),
-            C::new("c_emoji", "🔥\u{202e}", "🔥", &[]),
-            C::new(
-                "c_jobs",
-                "jobs",
-                "Jobs 🚀",
-                &[
-                    F::new("j3", "2ndApprover", "2nd Approver", "colleague", 0, &[], ""),
-                    F::new("j9", "owner", "Owner", "text", F::REQUIRED, &[], ""),
-                    F::new(
-                        "j7",
-                        "stage\u{202e}",
-                        "Stage \u{202e}\r",
-                        "stage",
-                        0,
-                        &[
-                            "New",
-                            "In \u{202e}Progress",
-                            "Done\r",
-                            "1st",
-                            "2",
-                            "\u{200f}",
-                        ],
-                        "",
-                    ),
-                    F::new("j8", "title", "Title", "text", F::REQUIRED, &[], ""),
-                    F::new("j1", "total", "Total (£)", "currency", 0, &[], ""),
-                    F::new("j2", "totalPct", "Total (%)", "number", 0, &[], ""),
-                    F::new(
-                        "j6",
-                        "travelDistanceKm",
-                        "Travel Distance (km)",
-                        "number",
-                        0,
-                        &[],
-                        "",
-                    ),
-                    F::new("j5", "\u{301}\u{302}", "\u{301}", "text", 0, &[], ""),
-                    F::new("j4", "🚀", "Launch", "text", 0, &[], ""),
-                ],
-            ),
-            C::new("c_lpt1", "lpt1", "LPT1", &[]),
-            C::new(
-                "c_mod",
-                "mod",
-                "mod",
-                &[F::new("m1", "type", "Type", "text", 0, &[], "")],
-            ),
-            C::new(
-                "c_po",
-                "purchase-orders",
-                "Purchase Orders",
-                &[F::new("p1", "job", "Job", "link", 0, &[], "jobs")],
-            ),
-        ],
-    )
-};
+pub static SCHEMA: ::kinabase_runtime::ExpectedSchema = ::kinabase_runtime::ExpectedSchema::from_json(
+    r#"
+[
+["c_cr","car\rriage","Car\rriage",[]],
+["c_clone","clone","Clone",[]],
+["c_con","con","CON",[]],
+["c_default","default","Default",[]],
+["c_emoji","\ud83d\udd25\u202e","\ud83d\udd25",[]],
+["c_jobs","jobs","Jobs \ud83d\ude80",[
+["j3","2ndApprover","2nd Approver","colleague",0,[],""],
+["j9","owner","Owner","text",1,[],""],
+["j7","stage\u202e","Stage \u202e\r","stage",0,["New","In \u202eProgress","Done\r","1st","2","\u200f"],""],
+["j8","title","Title","text",1,[],""],
+["j1","total","Total (\u00a3)","currency",0,[],""],
+["j2","totalPct","Total (%)","number",0,[],""],
+["j6","travelDistanceKm","Travel Distance (km)","number",0,[],""],
+["j5","\u0301\u0302","\u0301","text",0,[],""],
+["j4","\ud83d\ude80","Launch","text",0,[],""]]],
+["c_lpt1","lpt1","LPT1",[]],
+["c_mod","mod","mod",[
+["m1","type","Type","text",0,[],""]]],
+["c_po","purchase-orders","Purchase Orders",[
+["p1","job","Job","link",0,[],"jobs"]]]
+]
+"#,
+);
 /// The Car riage collection: see [`car_riage::CarRiage`].
 #[allow(dead_code, clippy::all)]
 pub mod car_riage {
@@ -159,11 +120,11 @@ pub mod car_riage {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -173,7 +134,7 @@ pub mod car_riage {
     }
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }
@@ -201,11 +162,11 @@ pub mod clone_ {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -215,7 +176,7 @@ pub mod clone_ {
     }
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }
@@ -243,11 +204,11 @@ pub mod con_ {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -257,7 +218,7 @@ pub mod con_ {
     }
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }
@@ -285,11 +246,11 @@ pub mod default_ {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, ::std::default::Default)]
+    #[derive(Clone, PartialEq, ::std::default::Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, ::std::default::Default)]
+    #[derive(Clone, ::std::default::Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -299,7 +260,7 @@ pub mod default_ {
     }
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
-    #[derive(Debug, Clone, ::std::default::Default)]
+    #[derive(Clone, ::std::default::Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }
@@ -327,11 +288,11 @@ pub mod fire {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -341,7 +302,7 @@ pub mod fire {
     }
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }
@@ -392,7 +353,7 @@ pub mod jobs {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **2nd Approver**: wire key `2ndApprover`, type `colleague`.
         pub approver_2nd: Option<RecordRef<::kinabase_runtime::Colleagues>>,
@@ -431,7 +392,7 @@ pub mod jobs {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone)]
+    #[derive(Clone)]
     pub struct Create {
         /// **2nd Approver** (`2ndApprover`, `colleague`).
         pub approver_2nd: Option<RecordRef<::kinabase_runtime::Colleagues>>,
@@ -492,7 +453,7 @@ pub mod jobs {
         pub owner: String,
     }
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.approver_2nd.set(..)`, `changes.approver_2nd.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **2nd Approver** (`2ndApprover`, `colleague`).
         pub approver_2nd: Patch<RecordRef<::kinabase_runtime::Colleagues>>,
@@ -529,7 +490,7 @@ pub mod jobs {
     /// Values for `POST .../ingest` at one instant (`IngestChange::new(t, ingest)`):
     /// the fields ingest accepts (number, currency, duration, aggregation, stage,
     /// select); only those set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Ingest {
         /// **Stage \u{202e} ** (`stage\u{202e}`, `stage`).
         pub stage: Option<Stage>,
@@ -569,6 +530,7 @@ pub mod jobs {
         Unknown(String),
     }
     impl ::kinabase_runtime::Choice for Stage {
+        #[inline]
         fn from_label(label: &str) -> Self {
             match label {
                 "New" => Stage::New,
@@ -580,6 +542,7 @@ pub mod jobs {
                 other => Stage::Unknown(::std::string::ToString::to_string(other)),
             }
         }
+        #[inline]
         fn label(&self) -> &str {
             match self {
                 Stage::New => "New",
@@ -618,11 +581,11 @@ pub mod lpt1_ {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {}
     ::kinabase_runtime::record_fields!(read Fields {});
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {}
     impl Create {
         /// A record with no field set; set optional fields by assignment.
@@ -632,7 +595,7 @@ pub mod lpt1_ {
     }
     ::kinabase_runtime::record_fields!(write Create {});
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared. This collection has no writable fields. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {}
     ::kinabase_runtime::record_fields!(write Update {});
 }
@@ -662,7 +625,7 @@ pub mod mod_ {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Type**: wire key `type`, type `text`.
         pub r#type: Option<String>,
@@ -673,7 +636,7 @@ pub mod mod_ {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {
         /// **Type** (`type`, `text`).
         pub r#type: Option<String>,
@@ -690,7 +653,7 @@ pub mod mod_ {
         }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.r#type.set(..)`, `changes.r#type.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **Type** (`type`, `text`).
         pub r#type: Patch<String>,
@@ -727,7 +690,7 @@ pub mod purchase_orders {
     }
     /// A record's fields as read. Every field is optional: the API does not promise
     /// presence. Unknown keys are ignored; absent fields are not written back.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Clone, PartialEq, Default)]
     pub struct Fields {
         /// **Job**: wire key `job`, type `link`.
         pub job: Option<RecordRef<super::jobs::Jobs>>,
@@ -738,7 +701,7 @@ pub mod purchase_orders {
         }
     );
     /// A new record: `new` takes the required fields; read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Create {
         /// **Job** (`job`, `link`).
         pub job: Option<RecordRef<super::jobs::Jobs>>,
@@ -755,7 +718,7 @@ pub mod purchase_orders {
         }
     );
     /// Changes to a record: each field is kept (not sent), set, or (when optional) cleared: `changes.job.set(..)`, `changes.job.clear()`. Read-only fields do not exist.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     pub struct Update {
         /// **Job** (`job`, `link`).
         pub job: Patch<RecordRef<super::jobs::Jobs>>,
