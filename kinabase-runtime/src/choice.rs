@@ -38,6 +38,36 @@ pub fn deserialize_choice<'de, C: Choice, D: Deserializer<'de>>(d: D) -> Result<
     d.deserialize_str(V(PhantomData))
 }
 
+/// `PartialEq` of generated choice enums: by variant, then label (one generic function
+/// instead of a body per enum for the compiler to check).
+#[inline]
+pub fn choice_eq<C: Choice>(a: &C, b: &C) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b) && a.label() == b.label()
+}
+
+/// `Hash` of generated choice enums, consistent with [`choice_eq`].
+#[inline]
+pub fn hash_choice<C: Choice, H: std::hash::Hasher>(c: &C, state: &mut H) {
+    std::hash::Hash::hash(&std::mem::discriminant(c), state);
+    std::hash::Hash::hash(c.label(), state);
+}
+
+/// `Debug` of generated choice enums: `Stage("Done")` for a known option,
+/// `Stage::Unknown("Dne")` for a label the bindings do not know.
+pub fn debug_choice<C: Choice>(
+    c: &C,
+    name: &str,
+    unknown: bool,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    if unknown {
+        f.write_str(name)?;
+        f.debug_tuple("::Unknown").field(&c.label()).finish()
+    } else {
+        f.debug_tuple(name).field(&c.label()).finish()
+    }
+}
+
 /// Implements `Serialize`, `Deserialize`, `Display`, `FromStr`, `Clone`, `PartialEq`,
 /// `Eq`, `Hash` and `Debug` for a generated [`Choice`] enum (whose last variant is
 /// `Unknown(String)`), so that generated code stays one line per choice type instead of
@@ -94,31 +124,21 @@ macro_rules! impl_choice {
         impl ::std::cmp::PartialEq for $ty {
             #[inline]
             fn eq(&self, other: &Self) -> bool {
-                ::std::mem::discriminant(self) == ::std::mem::discriminant(other)
-                    && $crate::Choice::label(self) == $crate::Choice::label(other)
+                $crate::__private::choice_eq(self, other)
             }
         }
         impl ::std::cmp::Eq for $ty {}
         impl ::std::hash::Hash for $ty {
             #[inline]
             fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-                ::std::hash::Hash::hash(&::std::mem::discriminant(self), state);
-                ::std::hash::Hash::hash($crate::Choice::label(self), state);
+                $crate::__private::hash_choice(self, state)
             }
         }
         impl ::std::fmt::Debug for $ty {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    Self::Unknown(label) => f
-                        .debug_tuple(::std::concat!(::std::stringify!($ty), "::Unknown"))
-                        .field(label)
-                        .finish(),
-                    known => f
-                        .debug_tuple(::std::stringify!($ty))
-                        .field(&$crate::Choice::label(known))
-                        .finish(),
-                }
+                let unknown = ::std::matches!(self, Self::Unknown(_));
+                $crate::__private::debug_choice(self, ::std::stringify!($ty), unknown, f)
             }
         }
     };

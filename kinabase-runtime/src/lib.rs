@@ -157,7 +157,9 @@ pub mod reexports {
 /// changes with the generator.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::choice::{deserialize_choice, serialize_choice};
+    pub use crate::choice::{
+        choice_eq, debug_choice, deserialize_choice, hash_choice, serialize_choice,
+    };
     pub use crate::error::{api_message, decode};
     pub use crate::fields::{
         LenientNumber, ReadFields, WriteEntry, WriteFields, Writer, debug_fields,
