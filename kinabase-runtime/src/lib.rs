@@ -43,7 +43,7 @@
 //!
 //! [`Client`] is blocking (reqwest's blocking client): on an async runtime it moves each
 //! request to a helper thread, but still blocks the task's worker. For tokio services
-//! the `async` feature adds [`AsyncClient`], whose handles take the same generated types
+//! the `async` feature adds `AsyncClient`, whose handles take the same generated types
 //! (`Kinabase::new(async_client).jobs().stream()`), with the same token, rate-budget,
 //! retry and exactly-once logic (one implementation without I/O, driven by each client).
 //!
