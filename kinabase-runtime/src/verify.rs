@@ -41,9 +41,12 @@ impl ExpectedSchema {
     pub fn collections(&self) -> Result<&[ExpectedCollection]> {
         self.parsed
             .get_or_init(|| {
-                serde_json::from_str::<Vec<CollectionRow>>(self.text)
-                    .map(|rows| rows.into_iter().map(ExpectedCollection::from).collect())
-                    .map_err(|e| e.to_string())
+                let rows = serde_json::from_str::<Vec<CollectionRow>>(self.text)
+                    .map_err(|e| e.to_string())?;
+                if let Some(bad) = rows.iter().flat_map(|c| &c.3).find(|f| f.4 > ALL_FLAGS) {
+                    return Err(format!("field {:?} has unknown flags {}", bad.1, bad.4));
+                }
+                Ok(rows.into_iter().map(ExpectedCollection::from).collect())
             })
             .as_deref()
             .map_err(|e| {
@@ -53,6 +56,12 @@ impl ExpectedSchema {
             })
     }
 }
+
+/// Every flag `ExpectedField` knows; a text with others is not the generated form.
+const ALL_FLAGS: u8 = ExpectedField::REQUIRED
+    | ExpectedField::READ_ONLY
+    | ExpectedField::MULTIPLE
+    | ExpectedField::INFERRED;
 
 /// A collection as the generated text writes it.
 #[derive(Deserialize)]
@@ -464,6 +473,7 @@ mod tests {
             "{}",
             r#"[["c1","jobs"]]"#,
             r#"[["c","s","n",[["f","k","n","t",256,[],""]]]]"#,
+            r#"[["c","s","n",[["f","k","n","t",99,[],""]]]]"#,
         ] {
             let schema = ExpectedSchema::from_json(bad);
             let e = schema.collections().unwrap_err().to_string();
