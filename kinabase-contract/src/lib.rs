@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 mod field;
+pub mod guard;
 pub mod limits;
 #[cfg(feature = "time")]
 pub mod time;

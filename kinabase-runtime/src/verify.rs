@@ -2,10 +2,9 @@
 //! its comparison with the live collections listing, change by change and classified.
 
 use std::fmt;
-
 use std::sync::OnceLock;
 
-use kinabase_contract::Field;
+use kinabase_contract::{Field, guard};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -41,12 +40,13 @@ impl ExpectedSchema {
     pub fn collections(&self) -> Result<&[ExpectedCollection]> {
         self.parsed
             .get_or_init(|| {
-                let rows = serde_json::from_str::<Vec<CollectionRow>>(self.text)
+                let collections = serde_json::from_str::<Vec<ExpectedCollection>>(self.text)
                     .map_err(|e| e.to_string())?;
-                if let Some(bad) = rows.iter().flat_map(|c| &c.3).find(|f| f.4 > ALL_FLAGS) {
-                    return Err(format!("field {:?} has unknown flags {}", bad.1, bad.4));
+                let mut fields = collections.iter().flat_map(|c| &c.fields);
+                if let Some(bad) = fields.find(|f| f.flags & !guard::ALL != 0) {
+                    return Err(format!("field {:?} has unknown flags {}", bad.key, bad.flags));
                 }
-                Ok(rows.into_iter().map(ExpectedCollection::from).collect())
+                Ok(collections)
             })
             .as_deref()
             .map_err(|e| {
@@ -57,46 +57,9 @@ impl ExpectedSchema {
     }
 }
 
-/// Every flag `ExpectedField` knows; a text with others is not the generated form.
-const ALL_FLAGS: u8 = ExpectedField::REQUIRED
-    | ExpectedField::READ_ONLY
-    | ExpectedField::MULTIPLE
-    | ExpectedField::INFERRED;
-
-/// A collection as the generated text writes it.
-#[derive(Deserialize)]
-struct CollectionRow(String, String, String, Vec<FieldRow>);
-
-/// A field as the generated text writes it.
-#[derive(Deserialize)]
-struct FieldRow(String, String, String, String, u8, Vec<String>, String);
-
-impl From<CollectionRow> for ExpectedCollection {
-    fn from(CollectionRow(id, slug, name, fields): CollectionRow) -> Self {
-        ExpectedCollection {
-            id,
-            slug,
-            name,
-            fields: fields
-                .into_iter()
-                .map(
-                    |FieldRow(id, key, name, ty, flags, options, target)| ExpectedField {
-                        id,
-                        key,
-                        name,
-                        ty,
-                        flags,
-                        options,
-                        target,
-                    },
-                )
-                .collect(),
-        }
-    }
-}
-
-/// One collection as the bindings know it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One collection as the bindings know it (in the generated text, the array
+/// `[id, slug, name, [field, ...]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ExpectedCollection {
     /// Collection id.
     pub id: String,
@@ -108,8 +71,9 @@ pub struct ExpectedCollection {
     pub fields: Vec<ExpectedField>,
 }
 
-/// One field as the bindings know it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One field as the bindings know it (in the generated text, the array
+/// `[id, key, name, type, flags, [option, ...], target]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ExpectedField {
     /// Field id (`""` when the account has none).
     pub id: String,
@@ -130,14 +94,14 @@ pub struct ExpectedField {
 
 impl ExpectedField {
     /// A create must give it.
-    pub const REQUIRED: u8 = 1;
+    pub const REQUIRED: u8 = guard::REQUIRED;
     /// Never written by clients.
-    pub const READ_ONLY: u8 = 2;
+    pub const READ_ONLY: u8 = guard::READ_ONLY;
     /// A list of values.
-    pub const MULTIPLE: u8 = 4;
+    pub const MULTIPLE: u8 = guard::MULTIPLE;
     /// Inferred from records at generation time (the listing did not describe it): not
     /// reported missing when the listing still does not.
-    pub const INFERRED: u8 = 8;
+    pub const INFERRED: u8 = guard::INFERRED;
 
     fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0

@@ -93,48 +93,48 @@ fn schema_static(model: &Model) -> TokenStream {
 }
 
 /// The JSON form `ExpectedSchema::from_json` reads: `[id, slug, name, [field, ...]]` per
-/// collection, `[id, key, name, type, flags, [option, ...], target]` per field (flags:
-/// 1 required, 2 read-only, 4 multiple, 8 inferred), ASCII only (other characters as
-/// `\u` escapes, so no text direction control reaches the source file).
+/// collection, `[id, key, name, type, flags, [option, ...], target]` per field (flags from
+/// `kinabase_contract::guard`), one line a field, ASCII only (other characters as `\u`
+/// escapes, so no text direction control reaches the source file).
 fn schema_text(model: &Model) -> String {
-    let json = |v: &serde_json::Value| v.to_string();
-    let mut lines = Vec::new();
-    for (ci, c) in model.collections.iter().enumerate() {
-        let open = json(&serde_json::json!([c.id, c.slug, c.name]));
-        let mut line = format!("{},[", open.trim_end_matches(']'));
-        for (fi, f) in c.fields.iter().enumerate() {
-            let facts = &f.contract;
-            let flags = u8::from(f.required)
-                | u8::from(facts.read_only) << 1
-                | u8::from(facts.multiple) << 2
-                | u8::from(f.inferred.is_some()) << 3;
-            lines.push(std::mem::take(&mut line));
-            line = json(&serde_json::json!([
-                facts.id.as_deref().unwrap_or(""),
-                f.key,
-                f.display,
-                f.type_name,
-                flags,
-                facts.options,
-                facts.target.as_deref().unwrap_or(""),
-            ]));
-            if fi + 1 < c.fields.len() {
-                line.push(',');
-            }
-        }
-        line.push_str("]]");
-        if ci + 1 < model.collections.len() {
-            line.push(',');
-        }
-        lines.push(line);
-    }
-    let mut text = String::from("[");
-    for line in lines {
-        text.push('\n');
-        text.push_str(&line);
-    }
-    text.push_str("\n]");
-    ascii_json(&text)
+    use kinabase_contract::guard;
+    let collections: Vec<String> = model
+        .collections
+        .iter()
+        .map(|c| {
+            let head = serde_json::json!([c.id, c.slug, c.name]).to_string();
+            let fields: Vec<String> = c
+                .fields
+                .iter()
+                .map(|f| {
+                    let facts = &f.contract;
+                    let flag = |on: bool, flag: u8| if on { flag } else { 0 };
+                    let flags = flag(f.required, guard::REQUIRED)
+                        | flag(facts.read_only, guard::READ_ONLY)
+                        | flag(facts.multiple, guard::MULTIPLE)
+                        | flag(f.inferred.is_some(), guard::INFERRED);
+                    serde_json::json!([
+                        facts.id.as_deref().unwrap_or(""),
+                        f.key,
+                        f.display,
+                        f.type_name,
+                        flags,
+                        facts.options,
+                        facts.target.as_deref().unwrap_or(""),
+                    ])
+                    .to_string()
+                })
+                .collect();
+            let fields = if fields.is_empty() {
+                String::new()
+            } else {
+                format!("\n{}", fields.join(",\n"))
+            };
+            // The head array left open for the fields.
+            format!("{},[{fields}]]", head.trim_end_matches(']'))
+        })
+        .collect();
+    ascii_json(&format!("[\n{}\n]", collections.join(",\n")))
 }
 
 /// JSON text with every non-ASCII character as a `\u` escape (surrogate pairs above the
