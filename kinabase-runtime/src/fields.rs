@@ -184,15 +184,15 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
 /// Serializes a [`WriteFields`] struct as a JSON object.
 pub fn serialize_fields<T: WriteFields, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(None)?;
-    let mut w = Writer {
-        map: &mut map,
-        err: None,
-    };
-    value.write_fields(&mut w);
-    if let Some(e) = w.err {
-        return Err(e);
-    }
+    write_entries(value, &mut map)?;
     map.end()
+}
+
+/// Writes `value`'s entries into `map`; the first error, if any.
+fn write_entries<T: WriteFields, M: SerializeMap>(value: &T, map: &mut M) -> Result<(), M::Error> {
+    let mut w = Writer { map, err: None };
+    value.write_fields(&mut w);
+    w.err.map_or(Ok(()), Err)
 }
 
 /// `Debug` of a generated struct, through its [`WriteFields`]: the entries it would send,
@@ -211,13 +211,9 @@ pub fn debug_fields<T: WriteFields>(
         out: f.debug_struct(name),
         key: String::new(),
     };
-    let mut w = Writer {
-        map: &mut map,
-        err: None,
-    };
-    value.write_fields(&mut w);
-    // Entries that cannot be shown were shown as their error; only the formatter's own
-    // failure is an error here.
+    // Values that cannot be shown were shown as their error (keys are strings, which
+    // always can): only the formatter's own failure is an error here.
+    let _ = write_entries(value, &mut map);
     map.out.finish()
 }
 
