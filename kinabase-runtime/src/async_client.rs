@@ -167,9 +167,26 @@ impl AsyncClient {
 
     /// Sends a call: carries out the actions of the shared request protocol.
     pub(crate) async fn execute(&self, call: Call) -> Result<Answer> {
+        self.send(&call, &mut None).await
+    }
+
+    /// [`execute`](Self::execute) for a streamed call (`Call::stream`): a `2xx` answer's
+    /// body comes back unread.
+    pub(crate) async fn execute_streamed(
+        &self,
+        call: Call,
+    ) -> Result<(Answer, Option<reqwest::Response>)> {
+        let mut streamed = None;
+        let answer = self.send(&call, &mut streamed).await?;
+        Ok((answer, streamed))
+    }
+
+    /// Carries out the actions of the shared request protocol. A streamed `2xx` leaves its
+    /// unread body in `streamed` (a `2xx` always ends the exchange).
+    async fn send(&self, call: &Call, streamed: &mut Option<reqwest::Response>) -> Result<Answer> {
         let core = &self.inner.core;
-        let url = core.url(&call)?;
-        let mut exchange = crate::exchange::Exchange::new(core, &call);
+        let url = core.url(call)?;
+        let mut exchange = crate::exchange::Exchange::new(core, call);
         let mut action = exchange.start();
         loop {
             action = match action {
@@ -183,7 +200,7 @@ impl AsyncClient {
                     exchange.resume()
                 }
                 Action::Send(token) => {
-                    let reply = self.attempt(&call, &url, token.as_ref()).await;
+                    let reply = self.attempt(call, &url, token.as_ref(), streamed).await;
                     exchange.reply(reply)
                 }
                 Action::Done(result) => return result,
@@ -198,6 +215,7 @@ impl AsyncClient {
         call: &Call,
         url: &reqwest::Url,
         token: Option<&Token>,
+        streamed: &mut Option<reqwest::Response>,
     ) -> std::result::Result<Reply, Lost> {
         let core = &self.inner.core;
         let mut req = self
@@ -215,6 +233,15 @@ impl AsyncClient {
         let mut resp = req.send().await.map_err(lost)?;
         let status = resp.status().as_u16();
         let retry_after = retry_after(resp.headers());
+        if call.stream && (200..300).contains(&status) {
+            // Read by the caller as it goes; the size cap then applies per item.
+            *streamed = Some(resp);
+            return Ok(Reply {
+                status,
+                retry_after,
+                body: Vec::new(),
+            });
+        }
         let declared = resp.content_length();
         core.check_declared(status, declared)?;
         let cap = core.max_response_bytes;
@@ -271,7 +298,7 @@ impl AsyncClient {
                     exchange.resume()
                 }
                 Action::Send(_) => {
-                    let reply = self.attempt(call, &url, None).await;
+                    let reply = self.attempt(call, &url, None, &mut None).await;
                     exchange.reply(reply)
                 }
                 Action::Done(result) => return result,

@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 use std::ops::Range;
 
 use futures_core::Stream;
+use futures_util::StreamExt;
 use jiff::Timestamp;
 use reqwest::Method;
 use serde_json::Value;
@@ -23,6 +24,7 @@ use crate::options::ListOptions;
 use crate::record::{Collection, Page, Record, Untyped};
 use crate::requests::{self, Pager};
 use crate::retry::Repeat;
+use crate::stream::{Fed, Splitter, read_failed};
 
 /// An async handle on one collection, typed by its generated [`Collection`] type: the
 /// async twin of [`CollectionHandle`](crate::CollectionHandle).
@@ -102,7 +104,7 @@ impl<C: Collection> AsyncCollectionHandle<C> {
     ) -> impl Stream<Item = Result<Record<C::Read>>> + use<C> {
         let pager = Pager::new(options.page_size, self.client.inner.core.max_pages);
         let state = (self.clone(), options, pager, Vec::new().into_iter());
-        futures_util::stream::unfold(
+        let records = futures_util::stream::unfold(
             state,
             |(handle, options, mut pager, mut buffer)| async move {
                 loop {
@@ -125,17 +127,56 @@ impl<C: Collection> AsyncCollectionHandle<C> {
                     }
                 }
             },
-        )
+        );
+        // Polled again after its end, it ends again (an `unfold` alone would panic).
+        StreamExt::fuse(records)
     }
 
-    /// Every record in one request (`/all`, up to 100,000 records).
+    /// Every record in one request (`/all`, up to 100,000 records), collected. The
+    /// answer is decoded as it arrives ([`stream_all`](Self::stream_all)), so only the
+    /// decoded records are held, never the answer's bytes.
     pub async fn all(&self) -> Result<Vec<Record<C::Read>>> {
         self.all_updated_after(None).await
     }
 
-    /// Every record updated after `t` in one request (`/all?updatedAfter=`).
+    /// Every record updated after `t` in one request (`/all?updatedAfter=`), collected.
     pub async fn all_updated_after(&self, t: Option<Timestamp>) -> Result<Vec<Record<C::Read>>> {
-        self.client.fetch(requests::all(&self.path, t)?).await
+        use futures_util::TryStreamExt;
+        self.stream_all_updated_after(t).await?.try_collect().await
+    }
+
+    /// Every record in one request (`/all`), decoded one at a time as the answer
+    /// arrives: memory stays at one record whatever the collection's size (the async
+    /// twin of [`CollectionHandle::iter_all`](crate::CollectionHandle::iter_all)). The
+    /// request (with its retries) is made here; reading errors come from the stream, and
+    /// the first one is its last item. Dropping the stream closes the connection.
+    pub async fn stream_all(&self) -> Result<impl Stream<Item = Result<Record<C::Read>>> + use<C>> {
+        self.stream_all_updated_after(None).await
+    }
+
+    /// [`stream_all`](Self::stream_all) for the records updated after `t`.
+    pub async fn stream_all_updated_after(
+        &self,
+        t: Option<Timestamp>,
+    ) -> Result<impl Stream<Item = Result<Record<C::Read>>> + use<C>> {
+        let mut call = requests::all(&self.path, t)?;
+        call.stream = true;
+        let attempted = call.attempted();
+        let (answer, body) = self.client.execute_streamed(call).await?;
+        let body = AllBody {
+            response: body,
+            // A `2xx` comes back unread; any other success has been read already.
+            chunk: answer.body.into(),
+            at: 0,
+            split: Splitter::new(attempted, self.client.inner.core.max_response_bytes),
+            _c: PhantomData::<fn() -> C>,
+        };
+        let records = futures_util::stream::unfold(body, |mut body| async move {
+            let item = body.next().await?;
+            Some((item, body))
+        });
+        // Polled again after its end, it ends again (an `unfold` alone would panic).
+        Ok(StreamExt::fuse(records))
     }
 
     /// One record by id.
@@ -338,6 +379,57 @@ impl<C: Collection> AsyncCollectionHandle<C> {
                     look_up = l;
                     tokio::time::sleep(wait).await;
                 }
+            }
+        }
+    }
+}
+
+/// The `/all` answer as it arrives: chunks of the body fed to the shared [`Splitter`].
+struct AllBody<C: Collection> {
+    /// `None` once the body has ended or failed.
+    response: Option<reqwest::Response>,
+    chunk: bytes::Bytes,
+    /// How much of `chunk` the splitter has used.
+    at: usize,
+    split: Splitter,
+    _c: PhantomData<fn() -> C>,
+}
+
+impl<C: Collection> AllBody<C> {
+    /// The next record; `None` after the array's end or the first error.
+    async fn next(&mut self) -> Option<Result<Record<C::Read>>> {
+        let item = self.read().await;
+        if !matches!(item, Some(Ok(_))) {
+            self.response = None;
+            self.chunk = bytes::Bytes::new();
+        }
+        item
+    }
+
+    async fn read(&mut self) -> Option<Result<Record<C::Read>>> {
+        loop {
+            if self.at < self.chunk.len() {
+                match self.split.feed(&self.chunk[self.at..]) {
+                    Err(e) => return Some(Err(e)),
+                    Ok((used, fed)) => {
+                        self.at += used;
+                        match fed {
+                            Fed::More => {}
+                            Fed::Element => return Some(self.split.decode::<C::Read>()),
+                            Fed::End => return None,
+                        }
+                    }
+                }
+                continue;
+            }
+            let response = self.response.as_mut()?;
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    self.chunk = chunk;
+                    self.at = 0;
+                }
+                Ok(None) => return self.split.finish().err().map(Err),
+                Err(e) => return Some(Err(read_failed(self.split.attempted(), &e))),
             }
         }
     }

@@ -152,12 +152,26 @@ async fn the_stream_pages_lazily_with_ceil_n_over_300_requests() {
             stream.next().await.unwrap().unwrap();
             assert_eq!(count(&emu, "GET", "/collections/collection-0"), 1);
         }
-        let rest: Vec<_> = stream.try_collect().await.unwrap();
+        let rest: Vec<_> = (&mut stream).try_collect().await.unwrap();
         let ids: std::collections::BTreeSet<_> = rest.iter().map(|r| r.id.clone()).collect();
         assert_eq!(ids.len() + usize::from(n > 0), n);
         let pages = count(&emu, "GET", "/collections/collection-0");
         assert_eq!(pages, n.div_ceil(300).max(1), "n = {n}");
+        // Ended, it stays ended (polling it again neither panics nor fetches).
+        assert!(stream.next().await.is_none());
+        assert_eq!(count(&emu, "GET", "/collections/collection-0"), pages);
         assert_eq!(handle.all().await.unwrap().len(), n);
+        // `/all` as a stream gives the same records as the pages, in one request.
+        let streamed: Vec<_> = handle
+            .stream_all()
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let streamed: std::collections::BTreeSet<_> = streamed.into_iter().map(|r| r.id).collect();
+        assert_eq!(streamed.len(), n);
+        assert!(ids.is_subset(&streamed));
     }
 }
 
