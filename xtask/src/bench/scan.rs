@@ -42,14 +42,14 @@ pub fn worker(mode: &str, base_url: &str) -> Result<usize, String> {
             Ok(n)
         }
         "baseline" => baseline_scan(base_url),
-        "stream" => stream_scan(base_url),
+        "stream" | "stream_all" => stream_scan(base_url, mode == "stream_all"),
         _ => Err(format!("unknown scan mode {mode}")),
     }
 }
 
 /// The async client's record stream over the same generated type, on a one-thread tokio
-/// runtime.
-fn stream_scan(base_url: &str) -> Result<usize, String> {
+/// runtime: pages, or with `all` the streamed `/all` answer.
+fn stream_scan(base_url: &str, all: bool) -> Result<usize, String> {
     use futures_util::StreamExt;
     type Uniform = bench_bindings::collection_0::Collection0;
     let client = kinabase_runtime::AsyncClient::builder()
@@ -65,7 +65,13 @@ fn stream_scan(base_url: &str) -> Result<usize, String> {
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let mut stream = std::pin::pin!(client.collection::<Uniform>().stream());
+        let handle = client.collection::<Uniform>();
+        let mut stream = if all {
+            let records = handle.stream_all().await.map_err(|e| e.to_string())?;
+            Box::pin(records) as std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>>
+        } else {
+            Box::pin(handle.stream())
+        };
         let mut n = 0;
         while let Some(r) = stream.next().await {
             r.map_err(|e| e.to_string())?;
@@ -132,6 +138,7 @@ pub fn table(sizes: &[usize], runs: usize) -> Result<(), String> {
             ("typed paging iterator", "paged"),
             ("typed async stream", "stream"),
             ("typed /all (iter_all)", "all"),
+            ("typed async /all", "stream_all"),
             ("baseline reqwest + Value", "baseline"),
         ] {
             let (mut rates, mut peaks, mut secs) = (Vec::new(), Vec::new(), Vec::new());
