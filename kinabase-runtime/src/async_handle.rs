@@ -163,12 +163,13 @@ impl<C: Collection> AsyncCollectionHandle<C> {
         call.stream = true;
         let attempted = call.attempted();
         let (answer, body) = self.client.execute_streamed(call).await?;
+        let status = answer.status;
         let body = AllBody {
             response: body,
             // A `2xx` comes back unread; any other success has been read already.
             chunk: answer.body.into(),
             at: 0,
-            split: Splitter::new(attempted, self.client.inner.core.max_response_bytes),
+            split: Splitter::new(attempted, status, self.client.inner.core.max_response_bytes),
             _c: PhantomData::<fn() -> C>,
         };
         let records = futures_util::stream::unfold(body, |mut body| async move {

@@ -68,8 +68,9 @@ impl Call {
         format!("{} /{}", self.method, self.path)
     }
 
+    /// Whether the call may change data: any method but `GET`, except `/token`.
     pub(crate) fn is_write(&self) -> bool {
-        self.method != Method::GET
+        self.method != Method::GET && !self.token
     }
 
     /// The headers both clients send: JSON accepted (and sent, with a body), and the

@@ -196,8 +196,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The largest response body accepted (default [`DEFAULT_MAX_RESPONSE_BYTES`]). A
-    /// larger answer is a [`Error::Transport`] naming the limit.
+    /// The largest response body accepted (default [`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB).
+    /// A larger answer is an [`Error::TooLarge`] naming the limit. An `/all` answer is
+    /// read as it arrives, so there the cap applies to each record, not to the whole.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
         self
@@ -218,8 +219,10 @@ impl ClientBuilder {
     }
 
     /// A builder with `KINABASE_APP_ID`, `KINABASE_APP_SECRET` and (optionally)
-    /// `KINABASE_BASE_URL` from the environment.
-    pub(crate) fn from_env() -> ClientBuilder {
+    /// `KINABASE_BASE_URL` from the environment, to adjust before `build()` or
+    /// `build_async()` (which report what is missing):
+    /// `ClientBuilder::from_env().timeout(Duration::from_secs(60)).build()`.
+    pub fn from_env() -> ClientBuilder {
         let mut b = ClientBuilder::default();
         if let Ok(id) = std::env::var("KINABASE_APP_ID") {
             b = b.app_id(id);

@@ -24,7 +24,7 @@ pub enum Error {
     Config(String),
 
     /// The request could not be completed on the network (connect, timeout, dropped
-    /// connection, an answer over the size limit) after the retries that were safe.
+    /// connection) after the retries that were safe.
     #[error("{attempted}: network error after {attempts} attempt(s): {message}{}", if *.may_have_reached_server { applied_note(true) } else { "; check the base URL and your connection" })]
     Transport {
         /// What was attempted, e.g. `POST /collections/jobs`.
@@ -39,6 +39,25 @@ pub enum Error {
         /// The HTTP stack's error.
         #[source]
         source: Option<BoxError>,
+    },
+
+    /// An answer, or one record of an `/all` answer (where the cap applies to each record),
+    /// was larger than the client's size cap
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes),
+    /// 64 MiB by default). Repeating would not help.
+    #[error("{attempted}: {} is larger than the {limit}-byte limit; raise ClientBuilder::max_response_bytes if it is expected{}", oversized(*.record), applied_note(*.may_have_been_applied))]
+    TooLarge {
+        /// What was attempted.
+        attempted: String,
+        /// The answer's HTTP status.
+        status: u16,
+        /// The cap, in bytes.
+        limit: usize,
+        /// For `/all`: the index of the record over the cap.
+        record: Option<usize>,
+        /// Whether the request was a write (the server answered, so it may have been
+        /// applied).
+        may_have_been_applied: bool,
     },
 
     /// `POST /token` refused the app credentials.
@@ -118,7 +137,7 @@ pub enum Error {
 
     /// The answer could not be decoded into the expected type (or, for a listing, did
     /// not end within the page bound).
-    #[error("{attempted}: cannot decode the answer at {path}: {message}; body starts: {excerpt}{}", if *.applied { "; the write itself was applied" } else { "" })]
+    #[error("{attempted}: cannot decode the answer at {path}: {message}{}{excerpt}{}", if .excerpt.0.is_empty() { "" } else { "; body starts: " }, if *.applied { "; the write itself was applied" } else { "" })]
     Decode {
         /// What was attempted.
         attempted: String,
@@ -145,6 +164,13 @@ pub enum Error {
     },
 }
 
+fn oversized(record: Option<usize>) -> String {
+    match record {
+        Some(i) => format!("record {i} of the answer"),
+        None => "the answer".into(),
+    }
+}
+
 fn applied_note(maybe: bool) -> &'static str {
     if maybe {
         "; the request may have been applied, so it was not repeated (check before retrying)"
@@ -157,7 +183,9 @@ impl Error {
     /// The HTTP status of the answer that caused this error, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Server { status, .. } | Error::Status { status, .. } => Some(*status),
+            Error::Server { status, .. }
+            | Error::Status { status, .. }
+            | Error::TooLarge { status, .. } => Some(*status),
             Error::BadCredentials { .. } => None,
             Error::Unauthorized { .. } => Some(401),
             Error::NotFound { .. } => Some(404),
@@ -189,6 +217,10 @@ impl Error {
                 ..
             } => *may_have_reached_server,
             Error::Server {
+                may_have_been_applied,
+                ..
+            }
+            | Error::TooLarge {
                 may_have_been_applied,
                 ..
             } => *may_have_been_applied,
@@ -229,7 +261,7 @@ impl Error {
                 let inner = std::mem::replace(&mut **source, Error::Config(String::new()));
                 **source = inner.redact(secrets);
             }
-            Error::RateLimited { .. } => {}
+            Error::RateLimited { .. } | Error::TooLarge { .. } => {}
         }
         self
     }

@@ -85,6 +85,8 @@ pub(crate) struct Lost {
     pub(crate) outcome: Outcome,
     pub(crate) message: String,
     pub(crate) source: Option<BoxError>,
+    /// A complete answer over the size cap (this cap): not a network failure.
+    pub(crate) too_large: Option<usize>,
 }
 
 /// A complete answer to one attempt.
@@ -240,6 +242,20 @@ impl<'a> Exchange<'a> {
                 return Action::Sleep(wait);
             }
             (_, Ok(reply)) => self.core.answer(self.call, &self.attempted, attempt, reply),
+            (
+                _,
+                Err(Lost {
+                    outcome: Outcome::Status(status),
+                    too_large: Some(limit),
+                    ..
+                }),
+            ) => Err(Error::TooLarge {
+                attempted: self.attempted.clone(),
+                status,
+                limit,
+                record: None,
+                may_have_been_applied: self.call.is_write(),
+            }),
             (_, Err(lost)) => Err(Error::Transport {
                 attempted: self.attempted.clone(),
                 attempts: attempt,
@@ -421,10 +437,9 @@ impl Core {
         let cap = self.max_response_bytes;
         Lost {
             outcome: Outcome::Status(status),
-            message: format!(
-                "the answer (status {status}) is larger than the {cap}-byte limit; raise ClientBuilder::max_response_bytes if it is expected"
-            ),
+            message: format!("the answer (status {status}) is larger than the {cap}-byte limit"),
             source: None,
+            too_large: Some(cap),
         }
     }
 }
@@ -439,6 +454,7 @@ pub(crate) fn lost(e: reqwest::Error) -> Lost {
         },
         message: error_chain(&e),
         source: Some(Box::new(e)),
+        too_large: None,
     }
 }
 
@@ -448,6 +464,7 @@ pub(crate) fn lost_body(e: impl std::error::Error + Send + Sync + 'static) -> Lo
         outcome: Outcome::Lost,
         message: format!("reading the answer: {}", error_chain(&e)),
         source: Some(Box::new(e)),
+        too_large: None,
     }
 }
 

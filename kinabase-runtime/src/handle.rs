@@ -131,6 +131,7 @@ impl<C: Collection> CollectionHandle<C> {
         };
         Ok(AllRecords::new(
             attempted,
+            answer.status,
             body,
             self.client.inner.max_response_bytes,
         ))

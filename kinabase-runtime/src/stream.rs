@@ -41,12 +41,13 @@ impl<C: Collection> fmt::Debug for AllRecords<C> {
 impl<C: Collection> AllRecords<C> {
     pub(crate) fn new(
         attempted: String,
+        status: u16,
         body: Box<dyn std::io::Read + Send>,
         max_element: usize,
     ) -> Self {
         AllRecords {
             body: Some(BufReader::with_capacity(READ_BUFFER, body)),
-            split: Splitter::new(attempted, max_element),
+            split: Splitter::new(attempted, status, max_element),
             _c: PhantomData,
         }
     }
@@ -130,6 +131,8 @@ enum Phase {
 /// by chunk) and decode each element it completes.
 pub(crate) struct Splitter {
     attempted: String,
+    /// The answer's status (for errors).
+    status: u16,
     phase: Phase,
     scan: Scan,
     /// The bytes of the element being read, reused.
@@ -141,9 +144,10 @@ pub(crate) struct Splitter {
 }
 
 impl Splitter {
-    pub(crate) fn new(attempted: String, max_element: usize) -> Self {
+    pub(crate) fn new(attempted: String, status: u16, max_element: usize) -> Self {
         Splitter {
             attempted,
+            status,
             phase: Phase::Open,
             scan: Scan::default(),
             element: Vec::new(),
@@ -161,13 +165,13 @@ impl Splitter {
                 Phase::Element => {
                     let (used, complete) = self.scan.feed(&bytes[at..]);
                     if self.element.len() + used > self.max_element {
-                        return Err(shape(
-                            &self.attempted,
-                            format!(
-                                "record {} of the /all answer is larger than the {}-byte limit; raise ClientBuilder::max_response_bytes if it is expected",
-                                self.index, self.max_element
-                            ),
-                        ));
+                        return Err(Error::TooLarge {
+                            attempted: self.attempted.clone(),
+                            status: self.status,
+                            limit: self.max_element,
+                            record: Some(self.index),
+                            may_have_been_applied: false,
+                        });
                     }
                     self.element.extend_from_slice(&bytes[at..at + used]);
                     at += used;
@@ -353,7 +357,7 @@ mod tests {
     /// The elements a splitter finds in `text` fed `chunk` bytes at a time, then how
     /// the body ended (`Ok` after `]`, or the error's text).
     fn elements(text: &str, chunk: usize, max: usize) -> (Vec<String>, Result<(), String>) {
-        let mut split = Splitter::new("GET /all".into(), max);
+        let mut split = Splitter::new("GET /all".into(), 200, max);
         let mut found = Vec::new();
         for mut c in text.as_bytes().chunks(chunk) {
             while !c.is_empty() {
@@ -419,7 +423,7 @@ mod tests {
             assert_eq!(found.len(), 1);
             assert!(
                 end.unwrap_err()
-                    .contains("record 1 of the /all answer is larger than the 12-byte limit")
+                    .contains("record 1 of the answer is larger than the 12-byte limit")
             );
             assert!(
                 elements("", chunk, 10)

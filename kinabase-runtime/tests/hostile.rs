@@ -123,6 +123,64 @@ fn many_threads_cause_one_slow_token_request() {
     assert_eq!(c.stats().token_requests, 1);
 }
 
+/// An answer over the size cap is its own error: not a network error, not retryable, with
+/// the setting to raise; "may have been applied" only for a write (the server answered).
+#[test]
+fn an_answer_over_the_cap_says_so_and_names_the_setting() {
+    let big = format!(
+        "{{\"id\": \"a\", \"data\": {{\"n\": \"{}\"}}}}",
+        "x".repeat(4096)
+    );
+    let big: &'static str = Box::leak(big.into_boxed_str());
+    let server = serving(move |_| answer(200, "", big));
+    let c = client(&server.base_url())
+        .max_response_bytes(1024)
+        .build()
+        .unwrap();
+    let read = c.untyped("jobs").get("a").unwrap_err();
+    let write = c.untyped("jobs").delete("a").unwrap_err();
+    for (err, write) in [(&read, false), (&write, true)] {
+        assert!(
+            matches!(
+                err,
+                Error::TooLarge {
+                    status: 200,
+                    limit: 1024,
+                    record: None,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains("the answer is larger than the 1024-byte limit; raise ClientBuilder::max_response_bytes"), "{text}");
+        assert!(
+            !text.contains("network") && !text.contains("connection"),
+            "{text}"
+        );
+        assert_eq!(err.may_have_been_applied(), write, "{text}");
+        assert!(!err.is_retryable());
+        assert_eq!(err.status(), Some(200));
+    }
+    // Even the token answer: not "may have been applied" (a token changes no data).
+    let token = serving(|_| answer(200, "", &format!("{{\"token\": \"{}\"}}", "t".repeat(4096))));
+    let c = client(&token.base_url())
+        .max_response_bytes(1024)
+        .build()
+        .unwrap();
+    let err = c.status().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                may_have_been_applied: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
 #[test]
 fn huge_bodies_are_capped_and_slow_bodies_meet_the_deadline() {
     let declared = serving(|_| {
@@ -153,7 +211,20 @@ fn huge_bodies_are_capped_and_slow_bodies_meet_the_deadline() {
     let mut records = c.untyped("jobs").iter_all().unwrap();
     assert_eq!(records.next().unwrap().unwrap().id, "a");
     let err = records.next().unwrap().unwrap_err();
-    assert!(err.to_string().contains("1048576-byte limit"), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                limit: 1048576,
+                record: Some(1),
+                status: 200,
+                may_have_been_applied: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("record 1 of the answer"), "{err}");
     assert!(records.next().is_none(), "an error ends the stream");
 
     let chunked = serving(|_| {
@@ -173,7 +244,16 @@ fn huge_bodies_are_capped_and_slow_bodies_meet_the_deadline() {
         .build()
         .unwrap();
     let err = c.untyped("jobs").all().unwrap_err();
-    assert!(err.to_string().contains("byte limit"), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                record: Some(0),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 
     let slow = serving(|_| Reply::Dribble {
         head: b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n".to_vec(),
