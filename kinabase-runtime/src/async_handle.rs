@@ -17,10 +17,11 @@ use crate::activity::{Activity, NewActivity};
 use crate::async_client::AsyncClient;
 use crate::bulk::{BulkResult, Collect, chunk_records, chunks, create_bodies, update_bodies};
 use crate::call::Call;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, decode};
 use crate::ingest::{IngestRecord, Ingestible, ingest_chunks};
 use crate::link::RecordRef;
 use crate::options::ListOptions;
+use crate::prefetch::{Ahead, worker_lost};
 use crate::record::{Collection, Page, Record, Untyped};
 use crate::requests::{self, Pager};
 use crate::retry::Repeat;
@@ -97,37 +98,25 @@ impl<C: Collection> AsyncCollectionHandle<C> {
         self.stream_with(ListOptions::default())
     }
 
-    /// Every record matching `options`, as a stream.
+    /// Every record matching `options`, as a stream. With
+    /// [`ListOptions::prefetch`], up to that many next pages are requested as tokio
+    /// tasks while the current one is consumed (in order, through the rate budget).
     pub fn stream_with(
         &self,
         options: ListOptions,
     ) -> impl Stream<Item = Result<Record<C::Read>>> + use<C> {
         let pager = Pager::new(options.page_size, self.client.inner.core.max_pages);
-        let state = (self.clone(), options, pager, Vec::new().into_iter());
-        let records = futures_util::stream::unfold(
-            state,
-            |(handle, options, mut pager, mut buffer)| async move {
-                loop {
-                    if let Some(r) = buffer.next() {
-                        return Some((Ok(r), (handle, options, pager, buffer)));
-                    }
-                    let index = match pager.next(&handle.path)? {
-                        Ok(index) => index,
-                        Err(e) => return Some((Err(e), (handle, options, pager, buffer))),
-                    };
-                    match handle.page(index, &options).await {
-                        Err(e) => {
-                            pager.failed();
-                            return Some((Err(e), (handle, options, pager, buffer)));
-                        }
-                        Ok(page) => {
-                            pager.arrived(&page);
-                            buffer = page.records.into_iter();
-                        }
-                    }
-                }
-            },
-        );
+        let pages = Pages {
+            handle: self.clone(),
+            options,
+            pager,
+            buffer: Vec::new().into_iter(),
+            ahead: Ahead::default(),
+        };
+        let records = futures_util::stream::unfold(pages, |mut pages| async move {
+            let item = pages.next().await?;
+            Some((item, pages))
+        });
         // Polled again after its end, it ends again (an `unfold` alone would panic).
         StreamExt::fuse(records)
     }
@@ -432,6 +421,68 @@ impl<C: Collection> AllBody<C> {
                 Ok(None) => return self.split.finish().err().map(Err),
                 Err(e) => return Some(Err(read_failed(self.split.attempted(), &e))),
             }
+        }
+    }
+}
+
+/// The paged stream's state: the async twin of [`RecordIter`](crate::RecordIter).
+struct Pages<C: Collection> {
+    handle: AsyncCollectionHandle<C>,
+    options: ListOptions,
+    pager: Pager,
+    buffer: std::vec::IntoIter<Record<C::Read>>,
+    /// Pages requested ahead (`ListOptions::prefetch`), each a tokio task.
+    ahead: Ahead<tokio::task::JoinHandle<Result<Vec<u8>>>>,
+}
+
+impl<C: Collection> Pages<C> {
+    async fn next(&mut self) -> Option<Result<Record<C::Read>>> {
+        loop {
+            if let Some(r) = self.buffer.next() {
+                return Some(Ok(r));
+            }
+            let index = match self.pager.next(&self.handle.path)? {
+                Ok(index) => index,
+                Err(e) => return Some(Err(e)),
+            };
+            match self.fetch(index).await {
+                Err(e) => {
+                    self.pager.failed();
+                    return Some(Err(e));
+                }
+                Ok(page) => {
+                    let handle = &self.handle;
+                    self.buffer = self.ahead.arrived(
+                        &mut self.pager,
+                        page,
+                        &handle.path,
+                        &self.options,
+                        handle.client.inner.core.max_pages,
+                        |call| {
+                            let client = handle.client.clone();
+                            let body = async move { client.execute(call).await.map(|a| a.body) };
+                            // Outside a tokio runtime, pages are fetched in line.
+                            let runtime = tokio::runtime::Handle::try_current().ok()?;
+                            Some(runtime.spawn(body))
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Page `index`, from the pages fetched ahead when it is there.
+    async fn fetch(&mut self, index: usize) -> Result<Page<C::Read>> {
+        let call = requests::page(&self.handle.path, index, &self.options)?;
+        let attempted = call.attempted();
+        match self.ahead.take(index) {
+            Some(task) => {
+                let body = task
+                    .await
+                    .unwrap_or_else(|_| Err(worker_lost(&attempted)))?;
+                decode(&attempted, &body, true)
+            }
+            None => self.handle.client.fetch(call).await,
         }
     }
 }

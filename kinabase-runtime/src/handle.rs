@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
+use std::thread::JoinHandle;
 
 use jiff::Timestamp;
 use reqwest::Method;
@@ -15,7 +16,7 @@ use crate::client::Client;
 use crate::error::{Result, decode};
 use crate::link::RecordRef;
 use crate::options::ListOptions;
-use crate::prefetch::Ahead;
+use crate::prefetch::{Ahead, worker_lost};
 use crate::record::{Collection, Page, Record, Untyped};
 use crate::requests::{self, Pager};
 use crate::retry::Repeat;
@@ -96,7 +97,6 @@ impl<C: Collection> CollectionHandle<C> {
             options,
             buffer: Vec::new().into_iter(),
             ahead: Ahead::default(),
-            end: None,
         }
     }
 
@@ -244,10 +244,8 @@ pub struct RecordIter<C: Collection> {
     options: ListOptions,
     pager: Pager,
     buffer: std::vec::IntoIter<Record<C::Read>>,
-    /// Pages requested ahead (`ListOptions::prefetch`).
-    ahead: Ahead,
-    /// The page count the first page's total implies, once known.
-    end: Option<usize>,
+    /// Pages requested ahead (`ListOptions::prefetch`), each on a thread of its own.
+    ahead: Ahead<JoinHandle<Result<Vec<u8>>>>,
 }
 
 impl<C: Collection> RecordIter<C> {
@@ -255,8 +253,13 @@ impl<C: Collection> RecordIter<C> {
     fn fetch(&mut self, index: usize) -> Result<Page<C::Read>> {
         let call = requests::page(&self.handle.path, index, &self.options)?;
         let attempted = call.attempted();
-        match self.ahead.take(index, &attempted) {
-            Some(body) => decode(&attempted, &body?, true),
+        match self.ahead.take(index) {
+            Some(worker) => {
+                let body = worker
+                    .join()
+                    .unwrap_or_else(|_| Err(worker_lost(&attempted)))?;
+                decode(&attempted, &body, true)
+            }
             None => self.handle.client.fetch(call),
         }
     }
@@ -289,27 +292,21 @@ impl<C: Collection> Iterator for RecordIter<C> {
                     return Some(Err(e));
                 }
                 Ok(page) => {
-                    self.pager.arrived(&page);
-                    let (got, total) = (page.records.len(), page.total_records);
-                    self.buffer = page.records.into_iter();
-                    if self.options.prefetch > 0 && !self.pager.is_done() {
-                        if self.end.is_none()
-                            && let Some(t) = total
-                        {
-                            let max_pages = self.handle.client.inner.max_pages;
-                            let per_page = got.max(1) as u64;
-                            let pages = t.div_ceil(per_page).min(max_pages as u64);
-                            self.end = Some(pages as usize);
-                        }
-                        let (handle, options) = (&self.handle, &self.options);
-                        self.ahead.fill(
-                            &handle.client,
-                            options.prefetch,
-                            self.pager.next_index(),
-                            self.end.unwrap_or(0),
-                            |i| requests::page(&handle.path, i, options),
-                        );
-                    }
+                    let handle = &self.handle;
+                    self.buffer = self.ahead.arrived(
+                        &mut self.pager,
+                        page,
+                        &handle.path,
+                        &self.options,
+                        handle.client.inner.max_pages,
+                        |call| {
+                            let client = handle.client.clone();
+                            std::thread::Builder::new()
+                                .name("kinabase-prefetch".into())
+                                .spawn(move || client.execute(call).map(|a| a.body))
+                                .ok()
+                        },
+                    );
                 }
             }
         }

@@ -59,7 +59,8 @@ impl ListOptions {
     /// server's pace. Pages still come in order; every request still waits for the
     /// client's rate budget; at most `n` pages of bytes are held ahead; dropping the
     /// iterator starts no new request. Prefetching starts once the first page has given
-    /// the total, and never asks past it.
+    /// the total, and never asks past it. The blocking iterator fetches ahead on threads,
+    /// the async stream (`stream_with`) as tokio tasks.
     pub fn prefetch(mut self, n: usize) -> Self {
         self.prefetch = n.min(crate::prefetch::MAX_PREFETCH);
         self

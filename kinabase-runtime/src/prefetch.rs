@@ -1,75 +1,124 @@
 //! Pages fetched ahead of a lazy scan: while the caller consumes one page, up to N next
-//! pages are requested on their own threads (each through the client's rate budget, so
-//! never faster than it allows). Workers return the raw bytes; decoding stays on the
-//! caller's thread, so generated types need not be `Send`. Order is kept by taking
-//! results in page order; memory is at most N pages of bytes; dropping the scan drops
-//! the queue, so no new request starts (those in flight finish and are discarded).
+//! pages are requested in the background (each through the client's rate budget, so
+//! never faster than it allows): on threads for the blocking iterator, as tokio tasks for
+//! the async stream. Workers return the raw bytes; decoding stays with the caller, so
+//! generated types need not be `Send`. Order is kept by taking results in page order;
+//! memory is at most N pages of bytes; dropping the scan drops the queue, so no new
+//! request starts (those in flight finish and are discarded).
 
 use std::collections::VecDeque;
-use std::thread::JoinHandle;
 
 use crate::call::Call;
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::options::ListOptions;
+use crate::record::{Page, Record};
+use crate::requests::{self, Pager};
 
 /// The most pages a scan may fetch ahead.
 pub const MAX_PREFETCH: usize = 4;
 
-/// Pages requested ahead, in page order.
-#[derive(Default)]
-pub(crate) struct Ahead {
-    queue: VecDeque<(usize, JoinHandle<Result<Vec<u8>>>)>,
+/// Pages requested ahead, in page order; `W` is the handle of one background fetch.
+pub(crate) struct Ahead<W> {
+    queue: VecDeque<(usize, W)>,
     /// The next page index not yet requested.
     next: usize,
+    /// The page count the first page's total implies, once known.
+    end: Option<usize>,
 }
 
-impl Ahead {
-    /// Starts requests for pages up to `depth` ahead of `from`, below `end`.
-    pub(crate) fn fill(
+impl<W> Default for Ahead<W> {
+    fn default() -> Self {
+        Ahead {
+            queue: VecDeque::new(),
+            next: 0,
+            end: None,
+        }
+    }
+}
+
+impl<W> Ahead<W> {
+    /// After a page has arrived: starts fetches (through `start`) for pages up to `depth`
+    /// ahead of `from`. Nothing is fetched ahead before a page has given the total, nor
+    /// past it, nor past `max_pages`.
+    fn after<T>(
         &mut self,
-        client: &Client,
+        page: &Page<T>,
         depth: usize,
         from: usize,
-        end: usize,
+        max_pages: usize,
         call: impl Fn(usize) -> Result<Call>,
+        mut start: impl FnMut(Call) -> Option<W>,
     ) {
+        if depth == 0 {
+            return;
+        }
+        if self.end.is_none()
+            && let Some(t) = page.total_records
+        {
+            let per_page = page.records.len().max(1) as u64;
+            self.end = Some(t.div_ceil(per_page).min(max_pages as u64) as usize);
+        }
+        let end = self.end.unwrap_or(0);
         self.next = self.next.max(from);
         while self.queue.len() < depth && self.next < end {
             let index = self.next;
-            self.next += 1;
             let Ok(call) = call(index) else {
                 // A call that cannot be built fails again, visibly, when fetched in line.
                 return;
             };
-            let client = client.clone();
-            let worker = std::thread::Builder::new()
-                .name(format!("kinabase-prefetch-{index}"))
-                .spawn(move || client.execute(call).map(|answer| answer.body));
-            match worker {
-                Ok(h) => self.queue.push_back((index, h)),
-                Err(_) => {
-                    // No thread to be had: the page is fetched in line instead.
-                    self.next = index;
-                    return;
+            match start(call) {
+                Some(w) => {
+                    self.queue.push_back((index, w));
+                    self.next += 1;
                 }
+                // No worker to be had: the page is fetched in line instead.
+                None => return,
             }
         }
     }
 
-    /// The bytes of page `index` if it was requested ahead (waiting for them).
-    pub(crate) fn take(&mut self, index: usize, attempted: &str) -> Option<Result<Vec<u8>>> {
+    /// What both scans do when page `page` has arrived: count it, start the fetches ahead
+    /// (`options.prefetch` of them, through `start`), and hand over its records.
+    pub(crate) fn arrived<T>(
+        &mut self,
+        pager: &mut Pager,
+        page: Page<T>,
+        path: &str,
+        options: &ListOptions,
+        max_pages: usize,
+        start: impl FnMut(Call) -> Option<W>,
+    ) -> std::vec::IntoIter<Record<T>> {
+        pager.arrived(&page);
+        if !pager.is_done() {
+            self.after(
+                &page,
+                options.prefetch,
+                pager.next_index(),
+                max_pages,
+                |i| requests::page(path, i, options),
+                start,
+            );
+        }
+        page.records.into_iter()
+    }
+
+    /// The fetch of page `index`, if it was started ahead.
+    pub(crate) fn take(&mut self, index: usize) -> Option<W> {
         if self.queue.front().is_none_or(|(i, _)| *i != index) {
             return None;
         }
-        let (_, worker) = self.queue.pop_front()?;
-        Some(worker.join().unwrap_or_else(|_| {
-            Err(Error::Transport {
-                attempted: attempted.to_string(),
-                attempts: 1,
-                message: "the thread fetching this page ahead stopped unexpectedly".into(),
-                may_have_reached_server: false,
-                source: None,
-            })
-        }))
+        self.queue.pop_front().map(|(_, w)| w)
+    }
+}
+
+/// The error for a background fetch that ended without an answer (its thread panicked,
+/// or its task was cancelled with the runtime).
+pub(crate) fn worker_lost(attempted: &str) -> Error {
+    Error::Transport {
+        attempted: attempted.to_string(),
+        attempts: 1,
+        message: "the fetch of this page ahead stopped unexpectedly".into(),
+        may_have_reached_server: false,
+        source: None,
     }
 }
