@@ -244,18 +244,21 @@ impl AsyncClient {
         }
         let declared = resp.content_length();
         core.check_declared(status, declared)?;
-        let cap = core.max_response_bytes;
-        let mut body = Vec::with_capacity(declared.map_or(8 * 1024, |n| n as usize));
+        // Read to one byte past the cap at most; `capped` decides what that means.
+        let cap = core.max_response_bytes.saturating_add(1);
+        let capacity = declared.map_or(8 * 1024, |n| n.min(cap as u64) as usize);
+        let mut body = Vec::with_capacity(capacity);
         while let Some(chunk) = resp.chunk().await.map_err(lost_body)? {
-            if body.len() + chunk.len() > cap {
-                return Err(core.too_large(status));
+            let room = cap - body.len();
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if body.len() == cap {
+                break;
             }
-            body.extend_from_slice(&chunk);
         }
         Ok(Reply {
             status,
             retry_after,
-            body,
+            body: core.capped(status, body)?,
         })
     }
 

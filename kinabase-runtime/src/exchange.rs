@@ -419,16 +419,36 @@ impl Core {
         Token::issued(token, issued)
     }
 
-    /// Refuses an answer whose declared length is over the cap.
+    /// Refuses a `2xx` answer whose declared length is over the cap (other answers are
+    /// read up to the cap: see [`capped`](Self::capped)).
     pub(crate) fn check_declared(
         &self,
         status: u16,
         declared: Option<u64>,
     ) -> std::result::Result<(), Lost> {
-        if declared.is_some_and(|n| n > self.max_response_bytes as u64) {
+        if (200..300).contains(&status)
+            && declared.is_some_and(|n| n > self.max_response_bytes as u64)
+        {
             return Err(self.too_large(status));
         }
         Ok(())
+    }
+
+    /// A body read up to one byte past the cap, checked: a `2xx` over the cap is an error
+    /// (its data would be cut); any other answer keeps its first bytes, which is enough
+    /// for its error message, so a `404` stays a `404` and a `503` is still retried.
+    pub(crate) fn capped(
+        &self,
+        status: u16,
+        mut body: Vec<u8>,
+    ) -> std::result::Result<Vec<u8>, Lost> {
+        if body.len() > self.max_response_bytes {
+            if (200..300).contains(&status) {
+                return Err(self.too_large(status));
+            }
+            body.truncate(self.max_response_bytes);
+        }
+        Ok(body)
     }
 
     /// The error for an answer over the size cap: a complete answer that is too large,

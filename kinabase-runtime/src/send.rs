@@ -105,18 +105,13 @@ impl Client {
         }
         let declared = resp.content_length();
         inner.check_declared(status, declared)?;
-        let cap = inner.max_response_bytes;
-        let mut body = Vec::with_capacity(declared.map_or(8 * 1024, |n| n as usize));
-        resp.take(cap as u64 + 1)
-            .read_to_end(&mut body)
-            .map_err(lost_body)?;
-        if body.len() > cap {
-            return Err(inner.too_large(status));
-        }
+        let cap = (inner.max_response_bytes as u64).saturating_add(1);
+        let mut body = Vec::with_capacity(declared.map_or(8 * 1024, |n| n.min(cap)) as usize);
+        resp.take(cap).read_to_end(&mut body).map_err(lost_body)?;
         Ok(Reply {
             status,
             retry_after,
-            body,
+            body: inner.capped(status, body)?,
         })
     }
 

@@ -159,31 +159,30 @@ impl Splitter {
     /// Feeds bytes of the body; returns how many were used and what they completed. It
     /// stops after each complete element, so the caller decodes it and feeds the rest.
     pub(crate) fn feed(&mut self, bytes: &[u8]) -> Result<(usize, Fed)> {
+        if self.phase == Phase::Ended {
+            return Ok((0, Fed::End));
+        }
         let mut at = 0;
         while at < bytes.len() {
-            match self.phase {
-                Phase::Element => {
-                    let (used, complete) = self.scan.feed(&bytes[at..]);
-                    if self.element.len() + used > self.max_element {
-                        return Err(Error::TooLarge {
-                            attempted: self.attempted.clone(),
-                            status: self.status,
-                            limit: self.max_element,
-                            record: Some(self.index),
-                            may_have_been_applied: false,
-                        });
-                    }
-                    self.element.extend_from_slice(&bytes[at..at + used]);
-                    at += used;
-                    if complete {
-                        self.phase = Phase::After;
-                        self.index += 1;
-                        return Ok((at, Fed::Element));
-                    }
-                    continue;
+            if self.phase == Phase::Element {
+                let (used, complete) = self.scan.feed(&bytes[at..]);
+                if self.element.len() + used > self.max_element {
+                    return Err(Error::TooLarge {
+                        attempted: self.attempted.clone(),
+                        status: self.status,
+                        limit: self.max_element,
+                        record: Some(self.index),
+                        may_have_been_applied: false,
+                    });
                 }
-                Phase::Ended => return Ok((at, Fed::End)),
-                _ => {}
+                self.element.extend_from_slice(&bytes[at..at + used]);
+                at += used;
+                if complete {
+                    self.phase = Phase::After;
+                    self.index += 1;
+                    return Ok((at, Fed::Element));
+                }
+                continue;
             }
             let b = bytes[at];
             if b.is_ascii_whitespace() {

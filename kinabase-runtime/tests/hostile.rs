@@ -162,6 +162,33 @@ fn an_answer_over_the_cap_says_so_and_names_the_setting() {
         assert!(!err.is_retryable());
         assert_eq!(err.status(), Some(200));
     }
+    // Other answers over the cap keep their first bytes and their meaning: a 404 stays a
+    // 404 (a write it answered was not applied), a 503 is still retried.
+    let pad = "x".repeat(4096);
+    let refusals = serving(move |r| {
+        let status = if r.path().ends_with("/gone") {
+            404
+        } else {
+            503
+        };
+        answer(
+            status,
+            "",
+            &format!("{{\"message\": \"no such record\", \"pad\": \"{pad}\"}}"),
+        )
+    });
+    let c = client(&refusals.base_url())
+        .max_response_bytes(1024)
+        .build()
+        .unwrap();
+    let err = c.untyped("jobs").delete("gone").unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+    assert!(!err.may_have_been_applied(), "{err}");
+    let err = c.untyped("jobs").get("busy").unwrap_err();
+    assert!(
+        matches!(err, Error::Server { status: 503, attempts, .. } if attempts > 1),
+        "{err:?}"
+    );
     // Even the token answer: not "may have been applied" (a token changes no data).
     let token = serving(|_| answer(200, "", &format!("{{\"token\": \"{}\"}}", "t".repeat(4096))));
     let c = client(&token.base_url())
@@ -179,6 +206,39 @@ fn an_answer_over_the_cap_says_so_and_names_the_setting() {
         ),
         "{err:?}"
     );
+}
+
+/// The async client reads answers to the same cap with the same meaning.
+#[tokio::test]
+async fn the_async_client_caps_answers_alike() {
+    let big = "x".repeat(4096);
+    let server = serving(move |r| {
+        let status = if r.path().ends_with("/gone") {
+            404
+        } else {
+            200
+        };
+        answer(status, "", &format!("{{\"message\": \"{big}\"}}"))
+    });
+    let c = client(&server.base_url())
+        .max_response_bytes(1024)
+        .build_async()
+        .unwrap();
+    let err = c.untyped("jobs").get("a").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                status: 200,
+                limit: 1024,
+                record: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = c.untyped("jobs").delete("gone").await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 }
 
 #[test]
