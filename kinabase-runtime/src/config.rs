@@ -197,8 +197,9 @@ impl ClientBuilder {
     }
 
     /// The largest response body accepted (default [`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB).
-    /// A larger answer is an [`Error::TooLarge`] naming the limit. An `/all` answer is
-    /// read as it arrives, so there the cap applies to each record, not to the whole.
+    /// A larger successful answer is an [`Error::TooLarge`] naming the limit; an error
+    /// answer is read up to the limit, enough for its message. An `/all` answer is read as
+    /// it arrives, so there the cap applies to each record, not to the whole.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
         self

@@ -41,8 +41,8 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
-    /// An answer, or one record of an `/all` answer (where the cap applies to each record),
-    /// was larger than the client's size cap
+    /// A successful answer, or one record of an `/all` answer (where the cap applies to
+    /// each record), was larger than the client's size cap
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes),
     /// 64 MiB by default). Repeating would not help.
     #[error("{attempted}: {} is larger than the {limit}-byte limit; raise ClientBuilder::max_response_bytes if it is expected{}", oversized(*.record), applied_note(*.may_have_been_applied))]
