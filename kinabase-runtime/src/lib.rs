@@ -132,7 +132,7 @@ pub use link::{Colleagues, FieldKey, RecordRef};
 #[cfg(feature = "http")]
 pub use once::{IDEMPOTENCY_SERVICE, OnceItem, OnceReport};
 #[cfg(feature = "http")]
-pub use options::{ListOptions, MAX_BATCH};
+pub use options::{ListOptions, MAX_BATCH, MAX_PREFETCH};
 pub use record::{Collection, Page, Record, Untyped};
 #[cfg(feature = "http")]
 pub use secret::Secret;

@@ -6,6 +6,9 @@ use jiff::Timestamp;
 /// The most records a page or a bulk call may carry (documented).
 pub const MAX_BATCH: usize = kinabase_contract::limits::MAX_BULK;
 
+/// The most pages a scan may fetch ahead ([`ListOptions::prefetch`]).
+pub const MAX_PREFETCH: usize = 4;
+
 /// Options of a listing: filters and page size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListOptions {
@@ -62,7 +65,7 @@ impl ListOptions {
     /// the total, and never asks past it. The blocking iterator fetches ahead on threads,
     /// the async stream (`stream_with`) as tokio tasks.
     pub fn prefetch(mut self, n: usize) -> Self {
-        self.prefetch = n.min(crate::prefetch::MAX_PREFETCH);
+        self.prefetch = n.min(MAX_PREFETCH);
         self
     }
 }

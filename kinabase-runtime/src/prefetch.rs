@@ -14,9 +14,6 @@ use crate::options::ListOptions;
 use crate::record::{Page, Record};
 use crate::requests::{self, Pager};
 
-/// The most pages a scan may fetch ahead.
-pub const MAX_PREFETCH: usize = 4;
-
 /// Pages requested ahead, in page order; `W` is the handle of one background fetch.
 pub(crate) struct Ahead<W> {
     queue: VecDeque<(usize, W)>,
