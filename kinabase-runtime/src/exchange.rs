@@ -120,6 +120,9 @@ pub(crate) struct Exchange<'a> {
     token: Option<Token>,
     /// Set while waiting for the rate budget (a wait for it is counted once).
     budget_waited: bool,
+    /// An earlier attempt may have been carried out by the server (its connection was
+    /// lost after sending, or it got a `5xx`); a `429` or a refused connection was not.
+    earlier_may_have_applied: bool,
     started: Instant,
 }
 
@@ -133,6 +136,7 @@ impl<'a> Exchange<'a> {
             renewed: false,
             token: None,
             budget_waited: false,
+            earlier_may_have_applied: false,
             started: Instant::now(),
         }
     }
@@ -233,6 +237,8 @@ impl<'a> Exchange<'a> {
         let result = match (decision, result) {
             (Decision::RetryAfter(wait), _) => {
                 Counters::bump(&stats.retries);
+                self.earlier_may_have_applied |=
+                    matches!(outcome, Outcome::Lost | Outcome::Status(500..=599));
                 let reason = if outcome == Outcome::Status(429) {
                     WaitReason::RateLimited
                 } else {
@@ -241,7 +247,11 @@ impl<'a> Exchange<'a> {
                 self.core.notice(&self.attempted, reason, wait);
                 return Action::Sleep(wait);
             }
-            (_, Ok(reply)) => self.core.answer(self.call, &self.attempted, attempt, reply),
+            (_, Ok(reply)) => {
+                let earlier = self.earlier_may_have_applied;
+                self.core
+                    .answer(self.call, &self.attempted, attempt, earlier, reply)
+            }
             (
                 _,
                 Err(Lost {
@@ -308,8 +318,16 @@ impl Core {
         }
     }
 
-    /// Turns a final answer into the result the caller gets.
-    fn answer(&self, call: &Call, attempted: &str, attempts: u32, reply: Reply) -> Result<Answer> {
+    /// Turns a final answer into the result the caller gets; `earlier` says whether an
+    /// earlier attempt may have been carried out.
+    fn answer(
+        &self,
+        call: &Call,
+        attempted: &str,
+        attempts: u32,
+        earlier: bool,
+        reply: Reply,
+    ) -> Result<Answer> {
         let attempted = attempted.to_string();
         let status = reply.status;
         let message = || api_message(&reply.body);
@@ -320,8 +338,9 @@ impl Core {
                     body: reply.body,
                 });
             }
-            // An earlier attempt of this delete may have succeeded.
-            404 if call.method == Method::DELETE && attempts > 1 => {
+            // An earlier attempt of this delete may have succeeded (not after a `429`,
+            // which the server refused).
+            404 if call.method == Method::DELETE && earlier => {
                 return Ok(Answer {
                     status: 200,
                     body: Vec::new(),

@@ -651,3 +651,23 @@ fn decode_errors_name_the_json_path() {
         other => panic!("expected a decode error, got {other}"),
     }
 }
+
+/// A delete answered `404` after a retry is a success only when an earlier attempt may
+/// have deleted the record (a lost connection, a `5xx`); after a `429`, which the server
+/// refused, the record never existed and the `404` stands.
+#[test]
+fn a_repeated_delete_is_forgiven_its_404_only_when_it_may_have_worked() {
+    let emu = Emulator::start(demo(), EmulatorConfig::unlimited()).unwrap();
+    let c = client_for(&emu);
+    let jobs = c.untyped("jobs");
+    emu.inject(FaultRule::fail(429).on_method("DELETE").times(1));
+    let err = jobs.delete("no-such-job").unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+    assert_eq!(count(&emu, "DELETE", "/no-such-job"), 2);
+    emu.inject(FaultRule::fail(503).on_method("DELETE").times(1));
+    jobs.delete("no-such-job").unwrap();
+    emu.inject(FaultRule::drop_after_work().on_method("DELETE").times(1));
+    let id = jobs.all().unwrap()[0].id.clone();
+    jobs.delete(&id).unwrap();
+    assert!(matches!(jobs.get(&id), Err(Error::NotFound { .. })));
+}
