@@ -12,7 +12,8 @@ use crate::call::Call;
 use crate::config::{ClientBuilder, http_settings};
 use crate::error::{Error, Result, decode};
 use crate::exchange::Stats;
-use crate::exchange::{Action, Answer, Core, Lost, Reply, lost, lost_body};
+use crate::exchange::{Action, Core};
+use crate::reply::{Answer, Lost, Reply, capped, check_declared, lost, lost_body};
 use crate::retry::Repeat;
 use crate::retry::retry_after;
 use crate::sync::lock;
@@ -243,7 +244,7 @@ impl AsyncClient {
             });
         }
         let declared = resp.content_length();
-        core.check_declared(status, declared)?;
+        check_declared(core.max_response_bytes, status, declared)?;
         // Read to one byte past the cap at most; `capped` decides what that means.
         let cap = core.max_response_bytes.saturating_add(1);
         let capacity = declared.map_or(8 * 1024, |n| n.min(cap as u64) as usize);
@@ -258,7 +259,7 @@ impl AsyncClient {
         Ok(Reply {
             status,
             retry_after,
-            body: core.capped(status, body)?,
+            body: capped(core.max_response_bytes, status, body)?,
         })
     }
 

@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 
 use crate::call::Call;
 use crate::config::{ClientBuilder, RetryPolicy, Wait, WaitHook, WaitReason};
-use crate::error::{BoxError, Error, Excerpt, Result, api_message, decode};
+use crate::error::{Error, Excerpt, Result, api_message, decode};
 use crate::limiter::Limiter;
+use crate::reply::{Answer, Lost, Reply};
 use crate::retry::{Decision, Outcome, Repeat, decide};
 use crate::secret::Secret;
 use crate::token::Token;
@@ -72,28 +73,6 @@ impl Counters {
             limiter_waits: self.limiter_waits.load(Ordering::Relaxed),
         }
     }
-}
-
-/// A successful answer.
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
-}
-
-/// One attempt that produced no usable answer.
-pub(crate) struct Lost {
-    pub(crate) outcome: Outcome,
-    pub(crate) message: String,
-    pub(crate) source: Option<BoxError>,
-    /// A complete answer over the size cap (this cap): not a network failure.
-    pub(crate) too_large: Option<usize>,
-}
-
-/// A complete answer to one attempt.
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) retry_after: Option<Duration>,
-    pub(crate) body: Vec<u8>,
 }
 
 /// What the client must do next for a request.
@@ -437,83 +416,4 @@ impl Core {
         tracing::debug!("token issued");
         Token::issued(token, issued)
     }
-
-    /// Refuses a `2xx` answer whose declared length is over the cap (other answers are
-    /// read up to the cap: see [`capped`](Self::capped)).
-    pub(crate) fn check_declared(
-        &self,
-        status: u16,
-        declared: Option<u64>,
-    ) -> std::result::Result<(), Lost> {
-        if (200..300).contains(&status)
-            && declared.is_some_and(|n| n > self.max_response_bytes as u64)
-        {
-            return Err(self.too_large(status));
-        }
-        Ok(())
-    }
-
-    /// A body read up to one byte past the cap, checked: a `2xx` over the cap is an error
-    /// (its data would be cut); any other answer keeps its first bytes, which is enough
-    /// for its error message, so a `404` stays a `404` and a `503` is still retried.
-    pub(crate) fn capped(
-        &self,
-        status: u16,
-        mut body: Vec<u8>,
-    ) -> std::result::Result<Vec<u8>, Lost> {
-        if body.len() > self.max_response_bytes {
-            if (200..300).contains(&status) {
-                return Err(self.too_large(status));
-            }
-            body.truncate(self.max_response_bytes);
-        }
-        Ok(body)
-    }
-
-    /// The error for an answer over the size cap: a complete answer that is too large,
-    /// which repeating would not help.
-    pub(crate) fn too_large(&self, status: u16) -> Lost {
-        let cap = self.max_response_bytes;
-        Lost {
-            outcome: Outcome::Status(status),
-            message: format!("the answer (status {status}) is larger than the {cap}-byte limit"),
-            source: None,
-            too_large: Some(cap),
-        }
-    }
-}
-
-/// A transport failure of reqwest (blocking or async) as a lost attempt.
-pub(crate) fn lost(e: reqwest::Error) -> Lost {
-    Lost {
-        outcome: if e.is_connect() {
-            Outcome::Unsent
-        } else {
-            Outcome::Lost
-        },
-        message: error_chain(&e),
-        source: Some(Box::new(e)),
-        too_large: None,
-    }
-}
-
-/// A failure while reading an answer's body.
-pub(crate) fn lost_body(e: impl std::error::Error + Send + Sync + 'static) -> Lost {
-    Lost {
-        outcome: Outcome::Lost,
-        message: format!("reading the answer: {}", error_chain(&e)),
-        source: Some(Box::new(e)),
-        too_large: None,
-    }
-}
-
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(inner) = cur {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        cur = inner.source();
-    }
-    s
 }

@@ -89,6 +89,8 @@ mod options;
 mod prefetch;
 mod record;
 #[cfg(feature = "http")]
+mod reply;
+#[cfg(feature = "http")]
 mod requests;
 #[cfg(feature = "http")]
 mod retry;

@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 
 use crate::call::Call;
 use crate::error::{Error, Excerpt, Result, decode};
-use crate::exchange::Answer;
 use crate::options::{ListOptions, MAX_BATCH};
 use crate::record::{Page, Record, WriteBody};
+use crate::reply::Answer;
 use crate::retry::Repeat;
 
 /// A call to `collections/{collection}/{rest...}`, every segment encoded.

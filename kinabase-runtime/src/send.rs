@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Result, decode};
-use crate::exchange::{Action, Answer, Exchange, Lost, Reply, lost, lost_body};
+use crate::exchange::{Action, Exchange};
+use crate::reply::{Answer, Lost, Reply, capped, check_declared, lost, lost_body};
 use crate::retry::retry_after;
 use crate::sync::off_runtime;
 use crate::token::Token;
@@ -104,14 +105,14 @@ impl Client {
             });
         }
         let declared = resp.content_length();
-        inner.check_declared(status, declared)?;
+        check_declared(inner.max_response_bytes, status, declared)?;
         let cap = (inner.max_response_bytes as u64).saturating_add(1);
         let mut body = Vec::with_capacity(declared.map_or(8 * 1024, |n| n.min(cap)) as usize);
         resp.take(cap).read_to_end(&mut body).map_err(lost_body)?;
         Ok(Reply {
             status,
             retry_after,
-            body: inner.capped(status, body)?,
+            body: capped(inner.max_response_bytes, status, body)?,
         })
     }
 
