@@ -1,5 +1,6 @@
 //! Property test: arbitrary status lines, headers and bodies, served by a hostile
-//! loopback server to every kind of runtime call: no panic, and every call ends.
+//! loopback server to every kind of runtime call, blocking and async: no panic, and every
+//! call ends.
 
 #![allow(clippy::unwrap_used)]
 
@@ -94,9 +95,8 @@ fn fields() -> Map<String, Value> {
     json!({"name": "x"}).as_object().unwrap().clone()
 }
 
-/// Every call kind once; results are ignored, only panics and hangs matter.
-fn every_call(base: &str) {
-    let c = support::client(base)
+fn builder(base: &str) -> kinabase_runtime::ClientBuilder {
+    support::client(base)
         .timeout(Duration::from_secs(2))
         .retry(RetryPolicy {
             max_attempts: 2,
@@ -105,13 +105,20 @@ fn every_call(base: &str) {
         })
         .max_pages(3)
         .max_response_bytes(64 * 1024)
-        .build()
-        .unwrap();
+}
+
+/// Every call kind once; results are ignored, only panics and hangs matter.
+fn every_call(base: &str) {
+    let c = builder(base).build().unwrap();
     let h = c.untyped("jobs");
     let _ = c.status();
     let _ = c.list_collections();
     let _ = h.page(0, &ListOptions::default());
     let _ = h.iter().take(2000).count();
+    let _ = h
+        .iter_with(ListOptions::default().prefetch(2))
+        .take(2000)
+        .count();
     let _ = h.all();
     let _ = h.get("r1");
     let _ = h.get_external("svc", "e1");
@@ -123,6 +130,30 @@ fn every_call(base: &str) {
     let _ = h.bulk_create_once(&[fields(), fields()]);
     let _ = h.bulk_delete(&["a", "b"]);
     let _ = h.activities("r1");
+}
+
+/// The async client's reads, on a tokio runtime of their own.
+fn every_async_read(base: &str) {
+    use futures_util::StreamExt;
+    let c = builder(base).build_async().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let h = c.untyped("jobs");
+        let _ = c.status().await;
+        let _ = h.stream().take(2000).count().await;
+        let ahead = ListOptions::default().prefetch(2);
+        let _ = h.stream_with(ahead).take(2000).count().await;
+        if let Ok(all) = h.stream_all().await {
+            let _ = all.take(2000).count().await;
+        }
+        let _ = h.all().await;
+        let _ = h.get("r1").await;
+        let _ = h.delete("r1").await;
+    });
 }
 
 proptest! {
@@ -141,6 +172,7 @@ proptest! {
         });
         let started = Instant::now();
         every_call(&server.base_url());
+        every_async_read(&server.base_url());
         prop_assert!(started.elapsed() < Duration::from_secs(120), "{:?}", started.elapsed());
     }
 }
