@@ -20,6 +20,8 @@ pub(crate) struct Call {
     pub(crate) token: bool,
     /// A `2xx` body is handed over unread, as a stream (`/all`); other answers are read.
     pub(crate) stream: bool,
+    /// A page of records, whose size the caller chose (`ListOptions::page_size`).
+    pub(crate) records_page: bool,
 }
 
 impl Call {
@@ -47,6 +49,7 @@ impl Call {
             repeat,
             token: false,
             stream: false,
+            records_page: false,
         })
     }
 

@@ -45,7 +45,7 @@ pub enum Error {
     /// each record), was larger than the client's size cap
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes),
     /// 64 MiB by default). Repeating would not help.
-    #[error("{attempted}: {} is larger than the {limit}-byte limit; raise ClientBuilder::max_response_bytes if it is expected{}", oversized(*.record), applied_note(*.may_have_been_applied))]
+    #[error("{attempted}: {} is larger than the {limit}-byte limit; raise ClientBuilder::max_response_bytes if it is expected{}{}", oversized(*.record), if *.page { " (or ask for fewer records a page: ListOptions::page_size)" } else { "" }, applied_note(*.may_have_been_applied))]
     TooLarge {
         /// What was attempted.
         attempted: String,
@@ -55,6 +55,8 @@ pub enum Error {
         limit: usize,
         /// For `/all`: the index of the record over the cap.
         record: Option<usize>,
+        /// The answer was a page of records, whose size `ListOptions::page_size` sets.
+        page: bool,
         /// Whether the request was a write (the server answered, so it may have been
         /// applied).
         may_have_been_applied: bool,

@@ -243,6 +243,7 @@ impl<'a> Exchange<'a> {
                 status,
                 limit,
                 record: None,
+                page: self.call.records_page,
                 may_have_been_applied: self.call.is_write(),
             }),
             (_, Err(lost)) => Err(Error::Transport {

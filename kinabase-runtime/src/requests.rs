@@ -33,6 +33,7 @@ pub(crate) fn page(collection: &str, index: usize, options: &ListOptions) -> Res
     if options.include_lists {
         call = call.query("includeLists", "true");
     }
+    call.records_page = true;
     if let Some(s) = &options.external_service {
         call = call.query("externalService", s);
     }

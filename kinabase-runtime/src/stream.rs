@@ -172,6 +172,7 @@ impl Splitter {
                         status: self.status,
                         limit: self.max_element,
                         record: Some(self.index),
+                        page: false,
                         may_have_been_applied: false,
                     });
                 }

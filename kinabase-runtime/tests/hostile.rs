@@ -162,6 +162,14 @@ fn an_answer_over_the_cap_says_so_and_names_the_setting() {
         assert!(!err.is_retryable());
         assert_eq!(err.status(), Some(200));
     }
+    // A page over the cap also says that smaller pages help; other answers do not.
+    let err = c
+        .untyped("jobs")
+        .page(0, &kinabase_runtime::ListOptions::default())
+        .unwrap_err();
+    assert!(matches!(err, Error::TooLarge { page: true, .. }), "{err:?}");
+    assert!(err.to_string().contains("ListOptions::page_size"), "{err}");
+    assert!(!read.to_string().contains("page_size"), "{read}");
     // Other answers over the cap keep their first bytes and their meaning: a 404 stays a
     // 404 (a write it answered was not applied), a 503 is still retried.
     let pad = "x".repeat(4096);
