@@ -21,7 +21,7 @@ use crate::error::{Error, Result, decode};
 use crate::ingest::{IngestRecord, Ingestible, ingest_chunks};
 use crate::link::RecordRef;
 use crate::options::ListOptions;
-use crate::prefetch::{Ahead, worker_lost};
+use crate::prefetch::{PageScan, Step, worker_lost};
 use crate::record::{Collection, Page, Record, Untyped};
 use crate::requests::{self, Pager};
 use crate::retry::Repeat;
@@ -109,9 +109,7 @@ impl<C: Collection> AsyncCollectionHandle<C> {
         let pages = Pages {
             handle: self.clone(),
             options,
-            pager,
-            buffer: Vec::new().into_iter(),
-            ahead: Ahead::default(),
+            scan: PageScan::new(pager),
         };
         let records = futures_util::stream::unfold(pages, |mut pages| async move {
             let item = pages.next().await?;
@@ -429,53 +427,48 @@ impl<C: Collection> AllBody<C> {
 struct Pages<C: Collection> {
     handle: AsyncCollectionHandle<C>,
     options: ListOptions,
-    pager: Pager,
-    buffer: std::vec::IntoIter<Record<C::Read>>,
-    /// Pages requested ahead (`ListOptions::prefetch`), each a tokio task.
-    ahead: Ahead<tokio::task::JoinHandle<Result<Vec<u8>>>>,
+    /// Pages requested ahead (`ListOptions::prefetch`) run as tokio tasks.
+    scan: PageScan<C::Read, tokio::task::JoinHandle<Result<Vec<u8>>>>,
 }
 
 impl<C: Collection> Pages<C> {
     async fn next(&mut self) -> Option<Result<Record<C::Read>>> {
         loop {
-            if let Some(r) = self.buffer.next() {
-                return Some(Ok(r));
-            }
-            let index = match self.pager.next(&self.handle.path)? {
-                Ok(index) => index,
-                Err(e) => return Some(Err(e)),
+            let page = match self.scan.step(&self.handle.path) {
+                Step::Record(r) => return Some(Ok(r)),
+                Step::Fetch(index, ahead) => self.fetch(index, ahead).await,
+                Step::Failed(e) => return Some(Err(e)),
+                Step::End => return None,
             };
-            match self.fetch(index).await {
-                Err(e) => {
-                    self.pager.failed();
-                    return Some(Err(e));
-                }
-                Ok(page) => {
-                    let handle = &self.handle;
-                    self.buffer = self.ahead.arrived(
-                        &mut self.pager,
-                        page,
-                        &handle.path,
-                        &self.options,
-                        handle.client.inner.core.max_pages,
-                        |call| {
-                            let client = handle.client.clone();
-                            let body = async move { client.execute(call).await.map(|a| a.body) };
-                            // Outside a tokio runtime, pages are fetched in line.
-                            let runtime = tokio::runtime::Handle::try_current().ok()?;
-                            Some(runtime.spawn(body))
-                        },
-                    );
-                }
+            let handle = &self.handle;
+            let fetched = self.scan.fetched(
+                page,
+                &handle.path,
+                &self.options,
+                handle.client.inner.core.max_pages,
+                |call| {
+                    let client = handle.client.clone();
+                    let body = async move { client.execute(call).await.map(|a| a.body) };
+                    // Outside a tokio runtime, pages are fetched in line.
+                    let runtime = tokio::runtime::Handle::try_current().ok()?;
+                    Some(runtime.spawn(body))
+                },
+            );
+            if let Err(e) = fetched {
+                return Some(Err(e));
             }
         }
     }
 
-    /// Page `index`, from the pages fetched ahead when it is there.
-    async fn fetch(&mut self, index: usize) -> Result<Page<C::Read>> {
+    /// Page `index`, from its fetch started ahead when there is one.
+    async fn fetch(
+        &self,
+        index: usize,
+        ahead: Option<tokio::task::JoinHandle<Result<Vec<u8>>>>,
+    ) -> Result<Page<C::Read>> {
         let call = requests::page(&self.handle.path, index, &self.options)?;
         let attempted = call.attempted();
-        match self.ahead.take(index) {
+        match ahead {
             Some(task) => {
                 let body = task
                     .await

@@ -16,7 +16,7 @@ use crate::client::Client;
 use crate::error::{Result, decode};
 use crate::link::RecordRef;
 use crate::options::ListOptions;
-use crate::prefetch::{Ahead, worker_lost};
+use crate::prefetch::{PageScan, Step, worker_lost};
 use crate::record::{Collection, Page, Record, Untyped};
 use crate::requests::{self, Pager};
 use crate::retry::Repeat;
@@ -92,11 +92,9 @@ impl<C: Collection> CollectionHandle<C> {
     /// Every record matching `options`, lazily.
     pub fn iter_with(&self, options: ListOptions) -> RecordIter<C> {
         RecordIter {
-            pager: Pager::new(options.page_size, self.client.inner.max_pages),
+            scan: PageScan::new(Pager::new(options.page_size, self.client.inner.max_pages)),
             handle: self.clone(),
             options,
-            buffer: Vec::new().into_iter(),
-            ahead: Ahead::default(),
         }
     }
 
@@ -242,18 +240,20 @@ impl<C: Collection> CollectionHandle<C> {
 pub struct RecordIter<C: Collection> {
     handle: CollectionHandle<C>,
     options: ListOptions,
-    pager: Pager,
-    buffer: std::vec::IntoIter<Record<C::Read>>,
-    /// Pages requested ahead (`ListOptions::prefetch`), each on a thread of its own.
-    ahead: Ahead<JoinHandle<Result<Vec<u8>>>>,
+    /// Pages requested ahead (`ListOptions::prefetch`) run on threads of their own.
+    scan: PageScan<C::Read, JoinHandle<Result<Vec<u8>>>>,
 }
 
 impl<C: Collection> RecordIter<C> {
-    /// Page `index`, from the pages fetched ahead when it is there.
-    fn fetch(&mut self, index: usize) -> Result<Page<C::Read>> {
+    /// Page `index`, from its fetch started ahead when there is one.
+    fn fetch(
+        &self,
+        index: usize,
+        ahead: Option<JoinHandle<Result<Vec<u8>>>>,
+    ) -> Result<Page<C::Read>> {
         let call = requests::page(&self.handle.path, index, &self.options)?;
         let attempted = call.attempted();
-        match self.ahead.take(index) {
+        match ahead {
             Some(worker) => {
                 let body = worker
                     .join()
@@ -269,7 +269,7 @@ impl<C: Collection> fmt::Debug for RecordIter<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecordIter")
             .field("collection", &self.handle.path)
-            .field("next_index", &self.pager.next_index())
+            .field("next_index", &self.scan.next_index())
             .finish()
     }
 }
@@ -279,35 +279,28 @@ impl<C: Collection> Iterator for RecordIter<C> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(r) = self.buffer.next() {
-                return Some(Ok(r));
-            }
-            let index = match self.pager.next(&self.handle.path)? {
-                Ok(index) => index,
-                Err(e) => return Some(Err(e)),
+            let page = match self.scan.step(&self.handle.path) {
+                Step::Record(r) => return Some(Ok(r)),
+                Step::Fetch(index, ahead) => self.fetch(index, ahead),
+                Step::Failed(e) => return Some(Err(e)),
+                Step::End => return None,
             };
-            match self.fetch(index) {
-                Err(e) => {
-                    self.pager.failed();
-                    return Some(Err(e));
-                }
-                Ok(page) => {
-                    let handle = &self.handle;
-                    self.buffer = self.ahead.arrived(
-                        &mut self.pager,
-                        page,
-                        &handle.path,
-                        &self.options,
-                        handle.client.inner.max_pages,
-                        |call| {
-                            let client = handle.client.clone();
-                            std::thread::Builder::new()
-                                .name("kinabase-prefetch".into())
-                                .spawn(move || client.execute(call).map(|a| a.body))
-                                .ok()
-                        },
-                    );
-                }
+            let handle = &self.handle;
+            let fetched = self.scan.fetched(
+                page,
+                &handle.path,
+                &self.options,
+                handle.client.inner.max_pages,
+                |call| {
+                    let client = handle.client.clone();
+                    std::thread::Builder::new()
+                        .name("kinabase-prefetch".into())
+                        .spawn(move || client.execute(call).map(|a| a.body))
+                        .ok()
+                },
+            );
+            if let Err(e) = fetched {
+                return Some(Err(e));
             }
         }
     }

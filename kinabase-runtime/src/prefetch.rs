@@ -14,8 +14,84 @@ use crate::options::ListOptions;
 use crate::record::{Page, Record};
 use crate::requests::{self, Pager};
 
-/// Pages requested ahead, in page order; `W` is the handle of one background fetch.
-pub(crate) struct Ahead<W> {
+/// A scan of pages without I/O, which the blocking iterator and the async stream step
+/// through: the current page's records, then which page to fetch (with its fetch started
+/// ahead, if any), then what that fetch brought. `W` is the handle of one background
+/// fetch (a thread, a tokio task).
+pub(crate) struct PageScan<T, W> {
+    pager: Pager,
+    buffer: std::vec::IntoIter<Record<T>>,
+    ahead: Ahead<W>,
+}
+
+/// What a [`PageScan`] needs next.
+pub(crate) enum Step<T, W> {
+    /// The next record.
+    Record(Record<T>),
+    /// Fetch page `index`; with `Some`, by waiting for the fetch started ahead.
+    Fetch(usize, Option<W>),
+    /// The scan cannot go on (for one, past `max_pages`).
+    Failed(Error),
+    /// Every page has been read.
+    End,
+}
+
+impl<T, W> PageScan<T, W> {
+    pub(crate) fn new(pager: Pager) -> Self {
+        PageScan {
+            pager,
+            buffer: Vec::new().into_iter(),
+            ahead: Ahead::default(),
+        }
+    }
+
+    /// The next step of a scan of the collection at `path`.
+    pub(crate) fn step(&mut self, path: &str) -> Step<T, W> {
+        if let Some(r) = self.buffer.next() {
+            return Step::Record(r);
+        }
+        match self.pager.next(path) {
+            None => Step::End,
+            Some(Err(e)) => Step::Failed(e),
+            Some(Ok(index)) => Step::Fetch(index, self.ahead.take(index)),
+        }
+    }
+
+    /// What the fetch of the page asked for brought. A page is counted, its records are
+    /// handed over one step at a time, and the fetches ahead (`options.prefetch` of them)
+    /// are started through `start`; a failure is given back, to end the scan with.
+    pub(crate) fn fetched(
+        &mut self,
+        page: Result<Page<T>>,
+        path: &str,
+        options: &ListOptions,
+        max_pages: usize,
+        start: impl FnMut(Call) -> Option<W>,
+    ) -> Result<()> {
+        let page = page.inspect_err(|_| self.pager.failed())?;
+        self.pager.arrived(&page);
+        if !self.pager.is_done() {
+            self.ahead.after(
+                &page,
+                options.prefetch,
+                self.pager.next_index(),
+                max_pages,
+                |i| requests::page(path, i, options),
+                start,
+            );
+        }
+        self.buffer = page.records.into_iter();
+        Ok(())
+    }
+
+    /// The index of the next page to read.
+    pub(crate) fn next_index(&self) -> usize {
+        self.pager.next_index()
+    }
+}
+
+/// Pages requested ahead, in page order.
+struct Ahead<W> {
     queue: VecDeque<(usize, W)>,
     /// The next page index not yet requested.
     next: usize,
@@ -74,33 +150,8 @@ impl<W> Ahead<W> {
         }
     }
 
-    /// What both scans do when page `page` has arrived: count it, start the fetches ahead
-    /// (`options.prefetch` of them, through `start`), and hand over its records.
-    pub(crate) fn arrived<T>(
-        &mut self,
-        pager: &mut Pager,
-        page: Page<T>,
-        path: &str,
-        options: &ListOptions,
-        max_pages: usize,
-        start: impl FnMut(Call) -> Option<W>,
-    ) -> std::vec::IntoIter<Record<T>> {
-        pager.arrived(&page);
-        if !pager.is_done() {
-            self.after(
-                &page,
-                options.prefetch,
-                pager.next_index(),
-                max_pages,
-                |i| requests::page(path, i, options),
-                start,
-            );
-        }
-        page.records.into_iter()
-    }
-
     /// The fetch of page `index`, if it was started ahead.
-    pub(crate) fn take(&mut self, index: usize) -> Option<W> {
+    fn take(&mut self, index: usize) -> Option<W> {
         if self.queue.front().is_none_or(|(i, _)| *i != index) {
             return None;
         }
