@@ -125,6 +125,22 @@ fn many_threads_cause_one_slow_token_request() {
 
 /// An answer over the size cap is its own error: not a network error, not retryable, with
 /// the setting to raise; "may have been applied" only for a write (the server answered).
+/// A whole `200` answer over a 1024-byte cap.
+fn assert_answer_too_large(err: &Error) {
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                status: 200,
+                limit: 1024,
+                record: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
 #[test]
 fn an_answer_over_the_cap_says_so_and_names_the_setting() {
     let big = format!(
@@ -140,18 +156,7 @@ fn an_answer_over_the_cap_says_so_and_names_the_setting() {
     let read = c.untyped("jobs").get("a").unwrap_err();
     let write = c.untyped("jobs").delete("a").unwrap_err();
     for (err, write) in [(&read, false), (&write, true)] {
-        assert!(
-            matches!(
-                err,
-                Error::TooLarge {
-                    status: 200,
-                    limit: 1024,
-                    record: None,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert_answer_too_large(err);
         let text = err.to_string();
         assert!(text.contains("the answer is larger than the 1024-byte limit; raise ClientBuilder::max_response_bytes"), "{text}");
         assert!(
@@ -233,18 +238,7 @@ async fn the_async_client_caps_answers_alike() {
         .build_async()
         .unwrap();
     let err = c.untyped("jobs").get("a").await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::TooLarge {
-                status: 200,
-                limit: 1024,
-                record: None,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_answer_too_large(&err);
     let err = c.untyped("jobs").delete("gone").await.unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 }

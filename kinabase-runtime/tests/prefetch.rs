@@ -47,6 +47,18 @@ fn pages_requested(emu: &Emulator) -> usize {
         .count()
 }
 
+/// A prefetched scan of `n` records in pages of 100 read what the plain one did, in order,
+/// and asked for no page twice or past the end.
+fn same_records_same_pages(emu: &Emulator, n: usize, plain: &[String], ahead: &[String]) {
+    assert_eq!(ahead, plain, "n = {n}");
+    assert_eq!(plain.len(), n);
+    assert_eq!(
+        pages_requested(emu),
+        n.div_ceil(100).max(1),
+        "n = {n}: no page asked twice or past the end"
+    );
+}
+
 #[test]
 fn prefetched_scans_read_every_record_once_in_order() {
     for n in [0usize, 1, 99, 100, 101, 1234] {
@@ -63,13 +75,7 @@ fn prefetched_scans_read_every_record_once_in_order() {
             .iter_with(ListOptions::default().page_size(100).prefetch(3))
             .map(|r| r.unwrap().id)
             .collect();
-        assert_eq!(ahead, plain, "n = {n}");
-        assert_eq!(plain.len(), n);
-        assert_eq!(
-            pages_requested(&emu),
-            n.div_ceil(100).max(1),
-            "n = {n}: no page asked twice or past the end"
-        );
+        same_records_same_pages(&emu, n, &plain, &ahead);
     }
 }
 
@@ -132,13 +138,7 @@ async fn async_prefetched_streams_read_every_record_once_in_order() {
         let ahead = ids(ListOptions::default().page_size(100).prefetch(3))
             .await
             .unwrap();
-        assert_eq!(ahead, plain, "n = {n}");
-        assert_eq!(plain.len(), n);
-        assert_eq!(
-            pages_requested(&emu),
-            n.div_ceil(100).max(1),
-            "n = {n}: no page asked twice or past the end"
-        );
+        same_records_same_pages(&emu, n, &plain, &ahead);
     }
 }
 
